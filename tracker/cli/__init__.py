@@ -1,0 +1,92 @@
+"""``python -m tracker``: the command-line front door to the services.
+
+Each command group lives in its own module of this package and exposes
+``register(subparsers)``; the handler it sets as ``func`` takes
+``(args, settings)`` and returns the exit code.  ``main`` turns every
+:class:`~tracker.errors.TrackerError` into one line on stderr (exit 2) and any
+other exception into one line too (exit 3): a user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tracker.config import Settings
+from tracker.errors import TrackerError
+
+# Command groups, in the order ``--help`` lists them.  A module missing from the
+# tree is skipped so that partial checkouts still run the rest.
+COMMAND_MODULES = (
+    "tracker.cli.demo",
+    "tracker.cli.status",
+    "tracker.cli.log",
+    "tracker.cli.evidence",
+    "tracker.cli.audit",
+    "tracker.cli.logs",
+    "tracker.cli.users",
+    "tracker.cli.accounts",
+    "tracker.cli.backup",
+    "tracker.cli.retention",
+    "tracker.cli.package",
+)
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """Bad command-line words; argparse's own exit is replaced by this."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing usage and exiting."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's name
+        raise UsageError(message)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m tracker", description="移民資訊應用管理要點 合規追蹤工具")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return int(args.func(args, settings or Settings.from_env()) or 0)
+    except UsageError as exc:
+        print(f"錯誤 error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TrackerError as exc:
+        print(f"錯誤 error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("已中斷 interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the edge: never a traceback for the user
+        print(f"內部錯誤 internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def print_json(obj) -> None:
+    """Print one JSON object on stdout, UTF-8, non-ASCII kept readable."""
+    import json
+
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
