@@ -25,13 +25,13 @@ _UBN_WEIGHTS = (1, 2, 1, 2, 1, 2, 4, 1)
 _LETTER_CODES = dict(
     zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True)
 )
-_NATIONAL_ID = re.compile(r"^[A-Z][1289]\d{8}$")
+_NATIONAL_ID = re.compile(r"^[A-Z][1289][0-9]{8}$")
 _MASK_CHAR = "*"
 
 
 def is_valid_ubn(ubn: str) -> bool:
     """True when ``ubn`` is eight digits with a valid 統一編號 checksum."""
-    if not isinstance(ubn, str) or not re.fullmatch(r"\d{8}", ubn):
+    if not isinstance(ubn, str) or not re.fullmatch(r"[0-9]{8}", ubn):
         return False
     total = 0
     for digit, weight in zip(ubn, _UBN_WEIGHTS, strict=True):
@@ -45,7 +45,7 @@ def is_valid_ubn(ubn: str) -> bool:
 def check_ubn(ubn: str) -> str:
     """Return the stripped ``ubn`` or raise :class:`InvalidInput` naming what is wrong."""
     value = (ubn or "").strip()
-    if not re.fullmatch(r"\d{8}", value):
+    if not re.fullmatch(r"[0-9]{8}", value):
         raise InvalidInput("統一編號須為 8 位數字", "a business number (統一編號) has exactly 8 digits")
     if not is_valid_ubn(value):
         raise InvalidInput(

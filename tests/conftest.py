@@ -1,0 +1,32 @@
+"""Shared fixtures: a data folder per test, never the developer's own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tracker.config import Settings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings whose data, evidence and trust folders live in this test's temporary folder."""
+    return Settings.for_folder(tmp_path)
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running ``python -m tracker`` in a subprocess against the test's folders."""
+    env = dict(os.environ)
+    env["TRACKER_DATA_DIR"] = str(settings.data_dir)
+    env["TRACKER_EVIDENCE_DIR"] = str(settings.evidence_dir)
+    env["TRACKER_TRUST_DIR"] = str(settings.trust_dir)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env

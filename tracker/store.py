@@ -1,0 +1,487 @@
+"""The store: domain records kept in small TinyDB tables, safe for threads and processes.
+
+Layout of the data folder::
+
+    meta.json                      schema version and flags (demo data…)
+    tables/<collection>/<part>.json  one TinyDB file per partition of a collection
+    .seq                           change counters per collection (cache invalidation)
+    .lock                          the cross-process write lock
+    activity-log.jsonl             the hash-chained activity log (tracker.activity)
+
+Why partitions: TinyDB rewrites a whole file on every write and its table code
+converts every document of the table on each change, so a write costs in
+proportion to the table.  Each collection is split by vendor or agency (see
+:data:`COLLECTIONS`), so recording one evidence decision rewrites only that
+vendor's evidence file.
+
+Reads are served from memory.  Every read first compares the ``.seq`` counters
+with those last seen; when another process wrote a collection, that
+collection's partition files are stat-ed and only the changed ones are
+re-read.  Writes take a thread lock and a file lock, append the change to the
+activity log first (write-ahead), then replace the partition file atomically
+(temp file, fsync, rename), then bump ``.seq``.
+
+This module is the only code that touches TinyDB; it hands out frozen domain
+records, never TinyDB documents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from hashlib import sha1
+from pathlib import Path
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from tracker import clock
+from tracker.activity import ActivityLog, MemoryActivityLog
+from tracker.codec import from_doc, to_doc
+from tracker.config import Settings
+from tracker.domain import (
+    Agency, Contract, DedicatedPC, Evidence, Facts, Incident, NiaAccount, SelfAudit, Vendor, VendorStaff,
+)
+from tracker.errors import NotFound, StoreError
+from tracker.fileio import atomic_write
+
+SCHEMA_VERSION = 1
+_SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A kind of record, its class and how its records are split into partitions."""
+
+    name: str
+    cls: type
+    partition: Callable[[object], str]
+
+
+def _single(_obj) -> str:
+    return "all"
+
+
+def _by_vendor(obj) -> str:
+    return f"v-{obj.vendor_id}"
+
+
+def _by_agency(obj) -> str:
+    return f"a-{obj.agency_id}"
+
+
+def _evidence_partition(ev: Evidence) -> str:
+    return f"v-{ev.vendor_id}" if ev.vendor_id else f"a-{ev.agency_id}"
+
+
+COLLECTIONS: dict[str, Collection] = {}
+
+
+def register_collection(name: str, cls: type, partition: Callable[[object], str] = _single) -> None:
+    """Make ``cls`` storable as ``name``; modules with their own records call this once."""
+    existing = COLLECTIONS.get(name)
+    if existing and existing.cls is not cls:
+        raise ValueError(f"collection {name} already holds {existing.cls.__name__}")
+    COLLECTIONS[name] = Collection(name, cls, partition)
+
+
+for _name, _cls, _part in (
+    ("agencies", Agency, _single), ("vendors", Vendor, _single), ("contracts", Contract, _by_vendor),
+    ("staff", VendorStaff, _by_vendor), ("pcs", DedicatedPC, _by_vendor), ("incidents", Incident, _by_vendor),
+    ("evidence", Evidence, _evidence_partition), ("accounts", NiaAccount, _by_agency),
+    ("audits", SelfAudit, _by_agency),
+):
+    register_collection(_name, _cls, _part)
+
+
+def collection_of(obj_or_cls) -> Collection:
+    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    for c in COLLECTIONS.values():
+        if c.cls is cls:
+            return c
+    raise KeyError(f"{cls.__name__} is not a stored record")
+
+
+class CachedJSONStorage(Storage):
+    """TinyDB storage: one JSON file, parsed once and kept in memory, replaced atomically on write.
+
+    ``path=None`` keeps the data in memory only (the tests' in-memory store).
+    The store calls :meth:`invalidate` when another process changed the file.
+    """
+
+    def __init__(self, path: Path | None, durable: bool = True):
+        self.path = path
+        self.durable = durable
+        self._data: dict | None = None if path else {}
+        self.signature = _signature(path) if path else None
+
+    def read(self) -> dict | None:
+        if self._data is None:
+            try:
+                self.signature = _signature(self.path)
+                self._data = orjson.loads(self.path.read_bytes())
+            except FileNotFoundError:
+                self._data = {}
+            except orjson.JSONDecodeError as exc:
+                raise StoreError(f"資料檔損毀：{self.path.name}", f"corrupt data file {self.path}: {exc}") from exc
+        return self._data
+
+    def write(self, data: dict) -> None:
+        if self.path is not None:
+            try:
+                atomic_write(self.path, orjson.dumps(data), durable=self.durable)
+            except BaseException:
+                self._data = None  # TinyDB changed our cached dict in place; forget it
+                raise
+            self.signature = _signature(self.path)
+        self._data = data
+
+    def invalidate(self) -> None:
+        if self.path is not None:
+            self._data = None
+
+    def close(self) -> None:
+        pass
+
+
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class RecordTable(Table):
+    """A TinyDB table whose document ids are the records' own string ids."""
+
+    document_id_class = str
+
+    def put(self, doc_id: str, doc: dict) -> None:
+        """Insert or replace one document with a single storage write."""
+        self._update_table(lambda table: table.__setitem__(doc_id, doc))
+
+    def drop(self, doc_id: str) -> None:
+        self._update_table(lambda table: table.pop(doc_id, None))
+
+    def raw(self) -> dict:
+        """The table's documents by id, as stored (do not modify)."""
+        return self._read_table()
+
+
+@dataclass
+class _Partition:
+    db: TinyDB
+    table: RecordTable
+    storage: CachedJSONStorage
+    objects: dict = field(default_factory=dict)  # id -> decoded record, filled lazily
+    complete: bool = False
+
+
+class Store:
+    """Thread- and process-safe access to the records of one data folder.
+
+    One instance per process (the web app shares it through its resource
+    cache).  ``Store.in_memory()`` gives the same behaviour with nothing on disk.
+    """
+
+    def __init__(self, settings: Settings | None, *, memory: bool = False, durable: bool = True):
+        self.settings = settings
+        self.memory = memory
+        self.durable = durable
+        self._lock = threading.RLock()
+        self._parts: dict[str, dict[str, _Partition]] = {}
+        self._index: dict[str, dict[str, str]] = {}  # collection -> id -> partition
+        self._seq: dict[str, int] = {}
+        if memory:
+            self.log: ActivityLog = MemoryActivityLog()
+            self._flock = None
+            self._meta = {"schema": SCHEMA_VERSION}
+            return
+        self.root = settings.data_dir
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "tables").mkdir(exist_ok=True)
+        self._flock = FileLock(str(self.root / ".lock"), timeout=30, thread_local=False)
+        self.log = ActivityLog(self.root)
+        with self.locked():
+            self._meta = self._open_meta()
+            self.log.recover_interrupted_append()
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        return cls(settings)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        return cls(None, memory=True)
+
+    # --- locking -------------------------------------------------------------
+
+    def locked(self):
+        """Context manager holding the thread lock and the cross-process file lock."""
+        return _Locked(self)
+
+    # --- meta ----------------------------------------------------------------
+
+    def _open_meta(self) -> dict:
+        path = self.root / "meta.json"
+        if not path.exists():
+            meta = {"schema": SCHEMA_VERSION, "created": clock.now().isoformat(), "demo": False}
+            atomic_write(path, orjson.dumps(meta))
+            return meta
+        try:
+            meta = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise StoreError("meta.json 損毀", f"meta.json is corrupt: {exc}") from exc
+        if meta.get("schema", 1) > SCHEMA_VERSION:
+            raise StoreError("資料夾由較新版本建立，請升級本系統",
+                             f"data folder has schema {meta['schema']}, this version knows {SCHEMA_VERSION}")
+        if meta.get("schema", 1) < SCHEMA_VERSION:
+            from tracker.migrations import migrate
+
+            meta = migrate(self, meta)
+        return meta
+
+    @property
+    def meta(self) -> dict:
+        return dict(self._meta)
+
+    def set_meta(self, **values) -> None:
+        with self.locked():
+            self._meta.update(values)
+            if not self.memory:
+                atomic_write(self.root / "meta.json", orjson.dumps(self._meta))
+
+    # --- reading -------------------------------------------------------------
+
+    def get(self, cls: type, record_id: str):
+        """The record of type ``cls`` with ``record_id``, or ``None``."""
+        coll = collection_of(cls)
+        with self._lock:
+            self._refresh()
+            part_name = self._ids(coll.name).get(record_id)
+            if part_name is None:
+                return None
+            return self._decoded(coll, self._parts[coll.name][part_name], record_id)
+
+    def require(self, cls: type, record_id: str):
+        """Like :meth:`get` but raises :class:`NotFound`."""
+        record = self.get(cls, record_id)
+        if record is None:
+            raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
+        return record
+
+    def all(self, cls: type, *, partition: str | None = None) -> list:
+        """Every record of ``cls`` (only those of one ``partition`` if given)."""
+        coll = collection_of(cls)
+        with self._lock:
+            self._refresh()
+            self._ids(coll.name)
+            parts = self._parts[coll.name]
+            names = [partition] if partition is not None else list(parts)
+            out: list = []
+            for name in names:
+                part = parts.get(name)
+                if part is not None:
+                    out.extend(self._all_decoded(coll, part))
+            return out
+
+    def facts(self) -> Facts:
+        """A snapshot of everything the status engine needs."""
+        return Facts(
+            agencies=tuple(self.all(Agency)), vendors=tuple(self.all(Vendor)),
+            contracts=tuple(self.all(Contract)), staff=tuple(self.all(VendorStaff)),
+            pcs=tuple(self.all(DedicatedPC)), incidents=tuple(self.all(Incident)),
+            accounts=tuple(self.all(NiaAccount)), audits=tuple(self.all(SelfAudit)),
+            evidence=tuple(self.all(Evidence)),
+        )
+
+    def _decoded(self, coll: Collection, part: _Partition, record_id: str):
+        obj = part.objects.get(record_id)
+        if obj is None:
+            doc = part.table.raw().get(record_id)
+            if doc is None:
+                return None
+            obj = part.objects[record_id] = from_doc(coll.cls, doc)
+        return obj
+
+    def _all_decoded(self, coll: Collection, part: _Partition) -> list:
+        if not part.complete:
+            for record_id, doc in part.table.raw().items():
+                if record_id not in part.objects:
+                    part.objects[record_id] = from_doc(coll.cls, doc)
+            part.complete = True
+        return list(part.objects.values())
+
+    # --- writing -------------------------------------------------------------
+
+    def put(self, record, *, actor: str, action: str) -> object:
+        """Insert or replace ``record`` and log the change with its before and after."""
+        self.put_many([record], actor=actor, action=action)
+        return record
+
+    def put_many(self, records: Iterable, *, actor: str, action: str) -> None:
+        """Write several records under one lock; each partition file is replaced atomically."""
+        with self.locked():
+            for record in records:
+                coll = collection_of(record)
+                before = self.get(coll.cls, record.id)
+                after = to_doc(record)
+                self._log(actor, action, coll.name, record.id, to_doc(before) if before else None, after)
+                self._write(coll, record.id, coll.partition(record), after, record, before)
+
+    def delete(self, cls: type, record_id: str, *, actor: str, action: str) -> None:
+        """Remove one record (callers enforce retention rules first)."""
+        coll = collection_of(cls)
+        with self.locked():
+            before = self.get(cls, record_id)
+            if before is None:
+                raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
+            self._log(actor, action, coll.name, record_id, to_doc(before), None)
+            part = self._partition(coll.name, self._index[coll.name][record_id])
+            part.table.drop(record_id)
+            part.objects.pop(record_id, None)
+            del self._index[coll.name][record_id]
+            self._bump(coll.name)
+
+    def record_event(self, *, actor: str, action: str, details: dict | None = None) -> dict:
+        """Log something that changes no record (a sign-in, an export, a failed attempt)."""
+        with self.locked():
+            return self._log(actor, action, None, None, None, details)
+
+    def _log(self, actor, action, collection, record_id, before, after) -> dict:
+        return self.log.append({
+            "at": clock.now().isoformat(timespec="seconds"), "actor": actor, "action": action,
+            "collection": collection, "record": record_id, "before": before, "after": after,
+        })
+
+    def _write(self, coll: Collection, record_id: str, part_name: str, doc: dict, obj, before) -> None:
+        part_name = _safe_part(part_name)
+        old_part = self._index[coll.name].get(record_id)
+        if old_part is not None and old_part != part_name:
+            old = self._partition(coll.name, old_part)
+            old.table.drop(record_id)
+            old.objects.pop(record_id, None)
+        part = self._partition(coll.name, part_name)
+        part.table.put(record_id, doc)
+        part.objects[record_id] = obj
+        self._index[coll.name][record_id] = part_name
+        self._bump(coll.name)
+
+    # --- partitions, caching and change detection ---------------------------
+
+    def _ids(self, name: str) -> dict[str, str]:
+        """The id → partition index of a collection, loading the collection on first use."""
+        index = self._index.get(name)
+        if index is None:
+            self._parts[name] = {}
+            index = self._index[name] = {}
+            if not self.memory:
+                folder = self.root / "tables" / name
+                for path in sorted(folder.glob("*.json")) if folder.exists() else ():
+                    self._load_partition(name, path.stem)
+        return index
+
+    def _partition(self, name: str, part_name: str) -> _Partition:
+        self._ids(name)
+        part = self._parts[name].get(part_name)
+        return part if part is not None else self._load_partition(name, part_name)
+
+    def _load_partition(self, name: str, part_name: str) -> _Partition:
+        path = None if self.memory else self.root / "tables" / name / f"{part_name}.json"
+        storage_box: list[CachedJSONStorage] = []
+
+        def factory():
+            storage_box.append(CachedJSONStorage(path, self.durable))
+            return storage_box[0]
+
+        db = TinyDB(storage=factory)
+        table = RecordTable(db.storage, name, cache_size=0)
+        part = _Partition(db, table, storage_box[0])
+        self._parts[name][part_name] = part
+        for record_id in table.raw():
+            self._index[name][record_id] = part_name
+        return part
+
+    def _refresh(self) -> None:
+        """Re-read what another process changed since we last looked."""
+        if self.memory:
+            return
+        current = self._read_seq()
+        for name, counter in current.items():
+            if self._seq.get(name) != counter and name in self._index:
+                self._reload_changed(name)
+        self._seq = current
+
+    def _reload_changed(self, name: str) -> None:
+        folder = self.root / "tables" / name
+        on_disk = {p.stem for p in folder.glob("*.json")} if folder.exists() else set()
+        parts = self._parts[name]
+        for part_name in on_disk | set(parts):
+            part = parts.get(part_name)
+            path = folder / f"{part_name}.json"
+            if part is None:
+                self._load_partition(name, part_name)
+            elif _signature(path) != part.storage.signature:
+                for record_id in list(part.table.raw()):
+                    self._index[name].pop(record_id, None)
+                del parts[part_name]
+                if part_name in on_disk:
+                    self._load_partition(name, part_name)
+
+    def _read_seq(self) -> dict[str, int]:
+        try:
+            return orjson.loads((self.root / ".seq").read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return {}
+
+    def _bump(self, name: str) -> None:
+        if self.memory:
+            return
+        seq = self._read_seq()
+        seq[name] = seq.get(name, 0) + 1
+        atomic_write(self.root / ".seq", orjson.dumps(seq), durable=False)
+        self._seq = seq
+
+
+class _Locked:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __enter__(self):
+        self.store._lock.acquire()
+        if self.store._flock is not None:
+            try:
+                self.store._flock.acquire()
+            except Timeout as exc:
+                self.store._lock.release()
+                raise StoreError("資料夾忙碌中，請稍後再試", "the data folder is locked by another process") from exc
+            self.store._refresh()
+        return self.store
+
+    def __exit__(self, *exc):
+        if self.store._flock is not None:
+            self.store._flock.release()
+        self.store._lock.release()
+        return False
+
+
+def _safe_part(name: str) -> str:
+    """A partition name safe as a file name (ids are ours, but never trust a path)."""
+    return name if _SAFE.match(name) and name not in (".", "..") else "h-" + sha1(name.encode()).hexdigest()
+
+
+def new_id(prefix: str) -> str:
+    """A fresh record id such as ``ev-3f9c…`` (random, 12 hex digits)."""
+    return f"{prefix}-{os.urandom(6).hex()}"
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
