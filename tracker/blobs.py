@@ -1,7 +1,7 @@
 """Evidence files stored once, by content hash, under the evidence folder.
 
-A file lives at ``<evidence dir>/<aa>/<sha256>.pdf`` where ``aa`` is the first
-two hex digits.  The uploader's file name never becomes part of a path; it is
+A file lives at ``<evidence dir>/<aa>/<sha256>`` where ``aa`` is the first two
+hex digits (no extension: evidence is mostly PDF, audit records also XLSX).  The uploader's file name never becomes part of a path; it is
 metadata in the store.  Files are written once (temp file, fsync, rename) and
 never overwritten: storing the same bytes again is a no-op.
 """
@@ -27,7 +27,7 @@ class BlobStore:
         """Where the file with this hash lives; refuses anything that is not a SHA-256 in hex."""
         if not isinstance(sha256, str) or not _SHA256.match(sha256):
             raise NotFound("檔案識別碼格式錯誤", "not a SHA-256 file id")
-        return self.root / sha256[:2] / f"{sha256}.pdf"
+        return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
         """Store ``data`` if new; returns its SHA-256."""
@@ -57,4 +57,4 @@ class BlobStore:
         return self.path(sha256).exists()
 
     def all(self) -> list[str]:
-        return sorted(p.stem for p in self.root.glob("??/*.pdf") if _SHA256.match(p.stem))
+        return sorted(p.name for p in self.root.glob("??/*") if _SHA256.match(p.name))
