@@ -28,6 +28,7 @@ import orjson
 GENESIS = "0" * 64
 LOG_NAME = "activity-log.jsonl"
 HEAD_NAME = "activity-log.head.json"
+HEAD_WIDTH = 160
 
 
 def entry_hash(entry: dict) -> str:
@@ -63,30 +64,51 @@ class ActivityLog:
 
     def head(self) -> Head:
         try:
-            data = orjson.loads(self.head_path.read_bytes())
+            data = orjson.loads(self.head_path.read_bytes().strip())
             return Head(int(data["count"]), int(data["seq"]), str(data["hash"]))
         except FileNotFoundError:
             return Head(0, 0, GENESIS)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return Head(-1, -1, "unreadable")
 
     def append(self, entry: dict) -> dict:
         """Chain ``entry`` after the head, write it with fsync, then move the head."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: list[dict]) -> list[dict]:
+        """Chain several entries in order with one write and one fsync, then move the head."""
         head = self.head()
-        line = dict(entry, seq=head.seq + 1, prev_hash=head.hash)
-        line["hash"] = entry_hash(line)
-        data = orjson.dumps(line) + b"\n"
+        lines, prev, seq = [], head.hash, head.seq
+        for entry in entries:
+            seq += 1
+            line = dict(entry, seq=seq, prev_hash=prev)
+            line["hash"] = prev = entry_hash(line)
+            lines.append(line)
+        if not lines:
+            return []
+        data = b"".join(orjson.dumps(line) + b"\n" for line in lines)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         try:
             os.write(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
-        self._write_head(Head(head.count + 1, line["seq"], line["hash"]))
-        return line
+        self._write_head(Head(head.count + len(lines), seq, prev))
+        return lines
 
     def _write_head(self, head: Head) -> None:
-        from tracker.fileio import atomic_write
+        """Overwrite the head record in place (fixed width, one small write).
 
-        atomic_write(self.head_path, orjson.dumps({"count": head.count, "seq": head.seq, "hash": head.hash}))
+        Not fsynced: the log lines themselves are, and after a crash
+        :meth:`recover_interrupted_append` moves the head over lines that were
+        written but not yet counted.
+        """
+        record = orjson.dumps({"count": head.count, "seq": head.seq, "hash": head.hash}).ljust(HEAD_WIDTH) + b"\n"
+        fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            os.pwrite(fd, record, 0)
+        finally:
+            os.close(fd)
 
     def entries(self) -> Iterator[dict]:
         """Every line, parsed; unreadable lines raise ``ValueError``."""
@@ -117,32 +139,39 @@ class ActivityLog:
         return Verification(True, count)
 
     def recover_interrupted_append(self) -> bool:
-        """After a crash between a line's write and the head's, move the head over that one line.
+        """After a crash between writing lines and moving the head, move the head over them.
 
-        Only a single, correctly chained extra line is accepted; anything else is
-        left for ``verify`` to report.  Returns whether the head was moved.
+        Accepted only when the log up to the recorded head is intact and every
+        extra line chains on; anything else (a shorter log, a changed line) is
+        left for :meth:`verify` to report.  A partial last line (no newline) was
+        never acknowledged and is cut off.  Returns whether the head moved.
         """
-        head = self.head()
         if not self.path.exists():
             return False
-        last, count = None, 0
-        with self.path.open("rb") as fh:
-            for raw in fh:
-                count += 1
-                last = raw
-        if count != head.count + 1 or last is None:
-            return False
-        if not last.endswith(b"\n"):
+        head = self.head()
+        if self._has_partial_tail():
             self._drop_partial_tail()
+        prev, seq, count = GENESIS, 0, 0
+        with self.path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if _check_line(raw, prev, seq + 1 if count else None, number):
+                    return False
+                entry = orjson.loads(raw)
+                prev, seq, count = entry["hash"], entry["seq"], number
+                if count == head.count and prev != head.hash:
+                    return False
+        if count <= head.count and head.count >= 0:
             return False
-        try:
-            entry = orjson.loads(last)
-        except orjson.JSONDecodeError:
-            return False
-        if entry.get("prev_hash") != head.hash or entry_hash(entry) != entry.get("hash"):
-            return False
-        self._write_head(Head(count, int(entry["seq"]), entry["hash"]))
+        self._write_head(Head(count, seq, prev))
         return True
+
+    def _has_partial_tail(self) -> bool:
+        size = self.path.stat().st_size
+        if size == 0:
+            return False
+        with self.path.open("rb") as fh:
+            fh.seek(size - 1)
+            return fh.read(1) != b"\n"
 
     def _drop_partial_tail(self) -> None:
         data = self.path.read_bytes()
@@ -185,12 +214,15 @@ class MemoryActivityLog(ActivityLog):
             return Head(0, 0, GENESIS)
         return Head(len(self.lines), self.lines[-1]["seq"], self.lines[-1]["hash"])
 
-    def append(self, entry: dict) -> dict:
-        head = self.head()
-        line = dict(entry, seq=head.seq + 1, prev_hash=head.hash)
-        line["hash"] = entry_hash(line)
-        self.lines.append(line)
-        return line
+    def append_many(self, entries: list[dict]) -> list[dict]:
+        out = []
+        for entry in entries:
+            head = self.head()
+            line = dict(entry, seq=head.seq + 1, prev_hash=head.hash)
+            line["hash"] = entry_hash(line)
+            self.lines.append(line)
+            out.append(line)
+        return out
 
     def entries(self) -> Iterator[dict]:
         return iter(list(self.lines))

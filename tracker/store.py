@@ -2,11 +2,10 @@
 
 Layout of the data folder::
 
-    meta.json                      schema version and flags (demo data…)
+    meta.json                        schema version and flags (demo data…)
     tables/<collection>/<part>.json  one TinyDB file per partition of a collection
-    .seq                           change counters per collection (cache invalidation)
-    .lock                          the cross-process write lock
-    activity-log.jsonl             the hash-chained activity log (tracker.activity)
+    .lock                            the cross-process write lock
+    activity-log.jsonl               the hash-chained activity log (tracker.activity)
 
 Why partitions: TinyDB rewrites a whole file on every write and its table code
 converts every document of the table on each change, so a write costs in
@@ -14,12 +13,13 @@ proportion to the table.  Each collection is split by vendor or agency (see
 :data:`COLLECTIONS`), so recording one evidence decision rewrites only that
 vendor's evidence file.
 
-Reads are served from memory.  Every read first compares the ``.seq`` counters
-with those last seen; when another process wrote a collection, that
-collection's partition files are stat-ed and only the changed ones are
-re-read.  Writes take a thread lock and a file lock, append the change to the
-activity log first (write-ahead), then replace the partition file atomically
-(temp file, fsync, rename), then bump ``.seq``.
+Reads are served from memory.  Every change is appended to the activity log
+before its table is written, so the log doubles as the change feed: each read
+stats the log (one system call); when it grew because another process wrote,
+the new lines name the collections and records changed, and only their
+partition files are re-read.  Writes take a thread lock and a file lock,
+append to the activity log first (write-ahead, fsynced), then replace the
+partition file atomically (temp file, fsync, rename, fsync of the folder).
 
 This module is the only code that touches TinyDB; it hands out frozen domain
 records, never TinyDB documents.
@@ -53,6 +53,7 @@ from tracker.errors import NotFound, StoreError
 from tracker.fileio import atomic_write
 
 SCHEMA_VERSION = 1
+SYSTEM = "system"
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
@@ -168,6 +169,10 @@ class RecordTable(Table):
         """Insert or replace one document with a single storage write."""
         self._update_table(lambda table: table.__setitem__(doc_id, doc))
 
+    def put_all(self, docs: dict[str, dict]) -> None:
+        """Insert or replace several documents with a single storage write."""
+        self._update_table(lambda table: table.update(docs))
+
     def drop(self, doc_id: str) -> None:
         self._update_table(lambda table: table.pop(doc_id, None))
 
@@ -199,7 +204,7 @@ class Store:
         self._lock = threading.RLock()
         self._parts: dict[str, dict[str, _Partition]] = {}
         self._index: dict[str, dict[str, str]] = {}  # collection -> id -> partition
-        self._seq: dict[str, int] = {}
+        self._log_pos: tuple[int, int] = (0, 0)  # (inode, size) of the activity log last seen
         if memory:
             self.log: ActivityLog = MemoryActivityLog()
             self._flock = None
@@ -212,7 +217,9 @@ class Store:
         self.log = ActivityLog(self.root)
         with self.locked():
             self._meta = self._open_meta()
-            self.log.recover_interrupted_append()
+            if self.log.recover_interrupted_append():
+                self._log(SYSTEM, "log_head_recovered", None, None, None, None)
+            self._log_pos = self._log_signature()
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -328,14 +335,26 @@ class Store:
         return record
 
     def put_many(self, records: Iterable, *, actor: str, action: str) -> None:
-        """Write several records under one lock; each partition file is replaced atomically."""
+        """Write several records under one lock.
+
+        All log lines go out in one append; each partition file touched is then
+        replaced once, atomically.  A record listed twice keeps its last version.
+        """
         with self.locked():
+            latest: dict[tuple[str, str], object] = {}
             for record in records:
-                coll = collection_of(record)
-                before = self.get(coll.cls, record.id)
+                latest[(collection_of(record).name, record.id)] = record
+            entries, writes = [], {}
+            for (name, record_id), record in latest.items():
+                coll = COLLECTIONS[name]
+                before = self.get(coll.cls, record_id)
                 after = to_doc(record)
-                self._log(actor, action, coll.name, record.id, to_doc(before) if before else None, after)
-                self._write(coll, record.id, coll.partition(record), after, record, before)
+                entries.append(self._entry(actor, action, name, record_id, to_doc(before) if before else None, after))
+                writes.setdefault((name, _safe_part(coll.partition(record))), []).append((record_id, after, record))
+            self.log.append_many(entries)
+            for (name, part_name), items in writes.items():
+                self._write(COLLECTIONS[name], part_name, items)
+            self._log_pos = self._log_signature()
 
     def delete(self, cls: type, record_id: str, *, actor: str, action: str) -> None:
         """Remove one record (callers enforce retention rules first)."""
@@ -349,31 +368,39 @@ class Store:
             part.table.drop(record_id)
             part.objects.pop(record_id, None)
             del self._index[coll.name][record_id]
-            self._bump(coll.name)
+            self._log_pos = self._log_signature()
 
     def record_event(self, *, actor: str, action: str, details: dict | None = None) -> dict:
         """Log something that changes no record (a sign-in, an export, a failed attempt)."""
         with self.locked():
-            return self._log(actor, action, None, None, None, details)
+            line = self._log(actor, action, None, None, None, details)
+            self._log_pos = self._log_signature()
+            return line
 
     def _log(self, actor, action, collection, record_id, before, after) -> dict:
-        return self.log.append({
+        return self.log.append(self._entry(actor, action, collection, record_id, before, after))
+
+    @staticmethod
+    def _entry(actor, action, collection, record_id, before, after) -> dict:
+        return {
             "at": clock.now().isoformat(timespec="seconds"), "actor": actor, "action": action,
             "collection": collection, "record": record_id, "before": before, "after": after,
-        })
+        }
 
-    def _write(self, coll: Collection, record_id: str, part_name: str, doc: dict, obj, before) -> None:
-        part_name = _safe_part(part_name)
-        old_part = self._index[coll.name].get(record_id)
-        if old_part is not None and old_part != part_name:
-            old = self._partition(coll.name, old_part)
-            old.table.drop(record_id)
-            old.objects.pop(record_id, None)
+    def _write(self, coll: Collection, part_name: str, items: list[tuple[str, dict, object]]) -> None:
+        """Put ``(id, doc, record)`` items into one partition with a single file replace."""
+        index = self._index[coll.name]
+        for record_id, _doc, _record in items:
+            old_part = index.get(record_id)
+            if old_part is not None and old_part != part_name:
+                old = self._partition(coll.name, old_part)
+                old.table.drop(record_id)
+                old.objects.pop(record_id, None)
         part = self._partition(coll.name, part_name)
-        part.table.put(record_id, doc)
-        part.objects[record_id] = obj
-        self._index[coll.name][record_id] = part_name
-        self._bump(coll.name)
+        part.table.put_all({record_id: doc for record_id, doc, _ in items})
+        for record_id, _doc, record in items:
+            part.objects[record_id] = record
+            index[record_id] = part_name
 
     # --- partitions, caching and change detection ---------------------------
 
@@ -411,44 +438,69 @@ class Store:
         return part
 
     def _refresh(self) -> None:
-        """Re-read what another process changed since we last looked."""
+        """Re-read what another process changed since we last looked (see the module docstring)."""
         if self.memory:
             return
-        current = self._read_seq()
-        for name, counter in current.items():
-            if self._seq.get(name) != counter and name in self._index:
-                self._reload_changed(name)
-        self._seq = current
+        seen = self._log_pos
+        current = self._log_signature()
+        if current == seen:
+            return
+        if current[0] != seen[0] or current[1] < seen[1]:
+            self._reload_all()  # the log was replaced (a purge) or is new to us
+        else:
+            self._reload_from_log(seen[1])
+        self._log_pos = current
 
-    def _reload_changed(self, name: str) -> None:
-        folder = self.root / "tables" / name
-        on_disk = {p.stem for p in folder.glob("*.json")} if folder.exists() else set()
-        parts = self._parts[name]
-        for part_name in on_disk | set(parts):
-            part = parts.get(part_name)
-            path = folder / f"{part_name}.json"
-            if part is None:
-                self._load_partition(name, part_name)
-            elif _signature(path) != part.storage.signature:
-                for record_id in list(part.table.raw()):
-                    self._index[name].pop(record_id, None)
-                del parts[part_name]
-                if part_name in on_disk:
-                    self._load_partition(name, part_name)
-
-    def _read_seq(self) -> dict[str, int]:
+    def _log_signature(self) -> tuple[int, int]:
+        if self.memory:
+            return (0, 0)
         try:
-            return orjson.loads((self.root / ".seq").read_bytes())
-        except (FileNotFoundError, orjson.JSONDecodeError):
-            return {}
+            st = os.stat(self.log.path)
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_ino, st.st_size)
 
-    def _bump(self, name: str) -> None:
-        if self.memory:
-            return
-        seq = self._read_seq()
-        seq[name] = seq.get(name, 0) + 1
-        atomic_write(self.root / ".seq", orjson.dumps(seq), durable=False)
-        self._seq = seq
+    def _reload_all(self) -> None:
+        self._parts.clear()
+        self._index.clear()
+
+    def _reload_from_log(self, offset: int) -> None:
+        """Drop the cached partitions that the log lines after ``offset`` say were changed."""
+        with self.log.path.open("rb") as fh:
+            fh.seek(offset)
+            tail = fh.read()
+        for raw in tail.splitlines():
+            try:
+                entry = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                self._reload_all()
+                return
+            name = entry.get("collection")
+            if name in self._index:
+                self._forget(name, entry.get("record"), entry.get("after"))
+
+    def _forget(self, name: str, record_id: str | None, after: dict | None) -> None:
+        parts = {self._index[name].get(record_id)}
+        coll = COLLECTIONS.get(name)
+        if after is not None and coll is not None:
+            try:
+                parts.add(_safe_part(coll.partition(from_doc(coll.cls, after))))
+            except (TypeError, ValueError, KeyError):
+                self._forget_collection(name)
+                return
+        for part_name in parts - {None}:
+            part = self._parts[name].pop(part_name, None)
+            if part is not None:
+                for rid in list(part.table.raw()):
+                    if self._index[name].get(rid) == part_name:
+                        del self._index[name][rid]
+            path = self.root / "tables" / name / f"{part_name}.json"
+            if path.exists():
+                self._load_partition(name, part_name)
+
+    def _forget_collection(self, name: str) -> None:
+        self._parts.pop(name, None)
+        self._index.pop(name, None)
 
 
 class _Locked:
