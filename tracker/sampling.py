@@ -1,0 +1,289 @@
+"""The self-audit sample of point 7.2 (自主稽核抽樣): how many, and which rows.
+
+Point 7.2: 「稽核作業最小抽樣比例為千分之一（少於十筆則全數查核）」.
+
+Reading of that sentence, as implemented by :func:`sample_size`: the sample is
+at least one in a thousand of the population, rounded up; a population of
+fewer than ten records is checked in full; and otherwise the sample is never
+smaller than ten.  ``min(n, max(floor, ceil(n * ratio)))`` satisfies both
+readings of the parenthesis -- "fewer than ten records in the log: check them
+all" and "fewer than ten drawn: draw ten (or all, when there are fewer)" -- so
+an audit that follows it passes under either.
+
+Which rows: :func:`draw_sample` is a uniform draw of row indices from a
+SHA-256 counter stream keyed by the seed, so the same seed gives the same rows
+on any platform and any Python version, and an auditor can re-derive the draw
+from this docstring alone (see ``_Stream``).  :func:`risk_picks` adds rows
+chosen for a reason, labelled with it, on top of -- never instead of -- the
+random minimum.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tracker.errors import InvalidInput
+from tracker.idnumbers import mask_id
+from tracker.querylog import QueryLog
+
+DEFAULT_RATIO = Fraction(1, 1000)
+DEFAULT_FLOOR = 10
+RULE = "7.2"
+RANDOM = "random"
+RISK_REASONS = ("departed_holder", "outside_office_hours", "no_purpose", "heavy_user")
+
+
+def sample_size(
+    n: int, ratio: Fraction | int | str = DEFAULT_RATIO, floor: int = DEFAULT_FLOOR
+) -> int:
+    """Minimum sample under point 7.2: ``min(n, max(floor, ceil(n * ratio)))``.
+
+    Exact integer arithmetic (a float ratio is read through its decimal text,
+    so ``0.001`` means 1/1000).  N=0 -> 0, 9 -> 9, 10 -> 10, 10000 -> 10,
+    10001 -> 11, 1234567 -> 1235.  Raises InvalidInput for n < 0, a ratio
+    outside (0, 1] or a negative floor.
+    """
+    ratio = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+    if n < 0 or not 0 < ratio <= 1 or floor < 0:
+        raise InvalidInput(
+            f"抽樣參數不正確（母體 {n}、比例 {ratio}、下限 {floor}）",
+            f"bad sampling parameters (population {n}, ratio {ratio}, floor {floor})",
+        )
+    at_ratio = -(-n * ratio.numerator // ratio.denominator)  # ceil without floats
+    return min(n, max(floor, at_ratio))
+
+
+class _Stream:
+    """Uniform integers from SHA-256: block ``i`` is
+    ``sha256(f"tracker-sample-v1:{key}:{i}".encode())``, read as four big-endian
+    64-bit words; ``below(m)`` rejects words >= the largest multiple of ``m``
+    under 2**64 and returns ``word % m``.  Nothing here depends on Python's
+    ``random`` module, whose algorithms may change between versions."""
+
+    def __init__(self, key: str):
+        self._key, self._block, self._words = key, 0, []
+
+    def below(self, bound: int) -> int:
+        limit = (1 << 64) - (1 << 64) % bound
+        while True:
+            if not self._words:
+                digest = hashlib.sha256(f"tracker-sample-v1:{self._key}:{self._block}".encode())
+                self._words = [
+                    int.from_bytes(digest.digest()[i : i + 8], "big") for i in (24, 16, 8, 0)
+                ]
+                self._block += 1
+            word = self._words.pop()
+            if word < limit:
+                return word % bound
+
+
+def draw_sample(population_size: int, seed: int | str, size: int) -> list[int]:
+    """``size`` distinct row indices in ``range(population_size)``, sorted.
+
+    Robert Floyd's algorithm over :class:`_Stream` keyed by ``str(seed)``: every
+    subset of that size is equally likely, and the same arguments give the same
+    rows everywhere.  ``size`` is capped at ``population_size``.
+    """
+    size = min(size, population_size)
+    if size == population_size:
+        return list(range(population_size))
+    stream, chosen = _Stream(str(seed)), set()
+    for top in range(population_size - size, population_size):
+        pick = stream.below(top + 1)
+        chosen.add(top if pick in chosen else pick)
+    return sorted(chosen)
+
+
+def filter_period(
+    log: QueryLog, date_from: date | None = None, date_to: date | None = None
+) -> QueryLog:
+    """Rows queried from the start of ``date_from`` to the end of ``date_to`` (both whole days).
+
+    ``None`` leaves that side open.  A log sorted by time is sliced without a copy.
+    """
+    if date_from is None and date_to is None:
+        return log
+    seconds = _seconds(log.table)
+    low = _day_start(date_from) if date_from else np.iinfo(np.int64).min
+    high = _day_start(date_to + timedelta(days=1)) if date_to else np.iinfo(np.int64).max
+    if seconds.size < 2 or bool(np.all(seconds[1:] >= seconds[:-1])):
+        start, stop = np.searchsorted(seconds, [low, high], side="left")
+        table = log.table.slice(int(start), int(stop - start))
+    else:
+        table = log.table.filter(pa.array((seconds >= low) & (seconds < high)))
+    return QueryLog(table, log.sha256, log.format, log.encoding, log.filename, log.columns)
+
+
+def risk_picks(
+    log: QueryLog,
+    *,
+    office_hours: tuple[int, int] = (8, 18),
+    departed_accounts: Collection[str] | Mapping[str, date] = (),
+    top_n_heavy_users: int = 3,
+    limit_per_reason: int = 5,
+    seed: int | str = 0,
+    exclude: Collection[int] = (),
+) -> list[tuple[int, str]]:
+    """Extra rows chosen for a reason, as ``(row_index, reason)`` sorted by index.
+
+    Reasons, in this order of precedence (a row gets the first that fits):
+    ``departed_holder`` -- the account is in ``departed_accounts`` (a mapping
+    gives each account's departure day: only queries on or after it count);
+    ``outside_office_hours`` -- Saturday, Sunday, or outside
+    ``[start, end)`` o'clock (public holidays are not known here);
+    ``no_purpose`` -- the export has a purpose column and the cell is blank;
+    ``heavy_user`` -- one of the ``top_n_heavy_users`` accounts with the most queries.
+    Up to ``limit_per_reason`` rows per reason are drawn with :func:`draw_sample`
+    (keyed ``"{seed}/{reason}"``) among rows not in ``exclude`` nor picked before.
+    """
+    if not log.population:
+        return []
+    taken = np.zeros(log.population, dtype=bool)
+    taken[list(exclude)] = True
+    picks: list[tuple[int, str]] = []
+    for reason, mask in _risk_masks(log, office_hours, departed_accounts, top_n_heavy_users):
+        candidates = np.flatnonzero(mask & ~taken)
+        chosen = candidates[draw_sample(candidates.size, f"{seed}/{reason}", limit_per_reason)]
+        taken[chosen] = True
+        picks += [(int(i), reason) for i in chosen]
+    return sorted(picks)
+
+
+def _risk_masks(log: QueryLog, office_hours, departed, top_n: int):
+    table = log.table
+    seconds = _seconds(table)
+    codes, names = _account_codes(table) if departed or top_n > 0 else (None, [])
+    if departed:
+        yield "departed_holder", _departed_mask(seconds, codes, names, departed)
+    weekday = pc.day_of_week(table["queried_at"]).to_numpy()  # Monday = 0
+    hour = pc.hour(table["queried_at"]).to_numpy()
+    start, end = office_hours
+    yield "outside_office_hours", (weekday >= 5) | (hour < start) | (hour >= end)
+    if log.has_column("purpose"):
+        yield "no_purpose", _numpy(table["purpose"].is_null())
+    if top_n > 0:
+        counts = np.bincount(codes, minlength=len(names))
+        heavy = sorted(range(len(names)), key=lambda code: (-counts[code], names[code]))[:top_n]
+        yield "heavy_user", np.isin(codes, heavy)
+
+
+def _account_codes(table: pa.Table) -> tuple[np.ndarray, list[str]]:
+    """Per row, the index of its stripped account in the returned sorted list of names."""
+    encoded = pc.dictionary_encode(table["account"].combine_chunks())
+    stripped = [name.strip() for name in encoded.dictionary.to_pylist()]
+    names = sorted(set(stripped))
+    position = {name: index for index, name in enumerate(names)}
+    remap = np.array([position[name] for name in stripped], dtype=np.int64)
+    return remap[encoded.indices.to_numpy()], names
+
+
+def _departed_mask(seconds: np.ndarray, codes: np.ndarray, names: list[str], departed):
+    since = np.full(len(names) + 1, np.iinfo(np.int64).max)  # never, for the others
+    for name in departed:
+        code = bisect.bisect_left(names, str(name).strip())
+        if code < len(names) and names[code] == str(name).strip():
+            day = departed[name] if isinstance(departed, Mapping) else None
+            since[code] = _day_start(day) if day else np.iinfo(np.int64).min
+    return seconds >= since[codes]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The rows drawn for one self-audit (point 7.2), ready to show or keep.
+
+    ``population`` counts the rows in the period; ``sample_size`` is the
+    minimum random draw; ``rows`` also holds any risk picks (``pick`` names
+    why), sorted by source line.  Subject ids in ``rows`` are masked.
+    """
+
+    population: int
+    sample_size: int
+    ratio: Fraction
+    floor: int
+    seed: int | str
+    rows: list[dict[str, Any]]
+    date_from: date | None = None
+    date_to: date | None = None
+    sha256: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict: ``population``, ``sample_size``, ``seed``, ``rows`` and the rule's terms."""
+        return {
+            "population": self.population,
+            "sample_size": self.sample_size,
+            "seed": self.seed,
+            "rule": RULE,
+            "ratio": f"{self.ratio.numerator}/{self.ratio.denominator}",
+            "floor": self.floor,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sha256": self.sha256,
+            "risk_picks": sum(row["pick"] != RANDOM for row in self.rows),
+            "rows": self.rows,
+        }
+
+
+def draw_audit_sample(
+    log: QueryLog,
+    seed: int | str,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    ratio: Fraction | int | str = DEFAULT_RATIO,
+    floor: int = DEFAULT_FLOOR,
+    risk: Mapping[str, Any] | None = None,
+) -> Sample:
+    """Filter to the period, draw the 7.2 minimum at random and, when ``risk``
+    is given (keyword arguments of :func:`risk_picks`), add risk picks."""
+    log = filter_period(log, date_from, date_to)
+    size = sample_size(log.population, ratio, floor)
+    picks = [(i, RANDOM) for i in draw_sample(log.population, seed, size)]
+    if risk is not None:
+        picks += risk_picks(log, seed=seed, exclude=[i for i, _ in picks], **risk)
+    rows = _rows(log.table, sorted(picks))
+    ratio = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+    return Sample(log.population, size, ratio, floor, seed, rows, date_from, date_to, log.sha256)
+
+
+def _rows(table: pa.Table, picks: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    records = table.take(pa.array([i for i, _ in picks], pa.int64())).to_pylist()
+    return [_row(record, pick) for record, (_, pick) in zip(records, picks, strict=True)]
+
+
+def _row(record: dict[str, Any], pick: str) -> dict[str, Any]:
+    row = {
+        "line": record["line"],
+        "queried_at": record["queried_at"].isoformat(),
+        "account": record["account"].strip(),
+        "query_type": record["query_type"].strip(),
+        "subject_id": mask_id(record["subject_id"]),
+        "purpose": (record["purpose"] or "").strip() or None,
+        "ip": (record["ip"] or "").strip() or None,
+        "pick": pick,
+    }
+    if "source_sha256" in record:
+        row["source_sha256"] = record["source_sha256"]
+    return row
+
+
+def _seconds(table: pa.Table) -> np.ndarray:
+    return table["queried_at"].cast(pa.int64()).to_numpy()
+
+
+def _numpy(values) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _day_start(day: date) -> int:
+    return int((datetime(day.year, day.month, day.day) - datetime(1970, 1, 1)).total_seconds())
