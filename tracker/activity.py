@@ -8,8 +8,14 @@ line's hash (64 zeros for the first).  The chain's head — the line count and
 the last hash — is also kept in ``activity-log.head.json``, so that removing or
 rewriting the last lines is caught even though each line still chains.
 
-A retention purge (issue 7) replaces the oldest lines with one ``anchor`` line
-that records the last purged seq and hash; verification then starts from it.
+A retention purge (:meth:`ActivityLog.purge_before`) replaces the oldest lines
+with one ``anchor`` line.  The anchor copies ``seq``, ``prev_hash`` and ``hash``
+of the last purged line, so the first kept line still chains onto it, and
+carries ``anchor_digest`` (SHA-256 of its other fields) for its own integrity.
+Before rewriting, the purge appends an ordinary chained line with action
+``activity_log_purged`` naming the anchor's seq and hash; verification accepts
+an anchor only as line 1 and only when such a later line vouches for it, so a
+forged anchor needs a forged chained line too.
 
 Appends are made by the store while it holds its file lock, so the app and the
 CLI can append at the same time without forking the chain.
@@ -19,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -28,6 +36,9 @@ import orjson
 GENESIS = "0" * 64
 LOG_NAME = "activity-log.jsonl"
 HEAD_NAME = "activity-log.head.json"
+PURGE_JOURNAL_NAME = "activity-log.purge.json"
+ANCHOR_KIND = "anchor"
+PURGE_ACTION = "activity_log_purged"
 HEAD_WIDTH = 160
 
 
@@ -35,6 +46,25 @@ def entry_hash(entry: dict) -> str:
     """SHA-256 of the entry without its ``hash`` field, in canonical JSON."""
     body = {k: v for k, v in entry.items() if k != "hash"}
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def anchor_digest(entry: dict) -> str:
+    """SHA-256 of an anchor line without its ``anchor_digest`` field, in canonical JSON."""
+    body = {k: v for k, v in entry.items() if k != "anchor_digest"}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def is_anchor(entry: dict) -> bool:
+    return isinstance(entry, dict) and entry.get("kind") == ANCHOR_KIND
+
+
+def entry_instant(entry: dict) -> datetime | None:
+    """When the line was written (``at``), or ``None`` for an anchor or a line without a time."""
+    at = entry.get("at") if isinstance(entry, dict) and not is_anchor(entry) else None
+    try:
+        return datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -121,22 +151,17 @@ class ActivityLog:
     def verify(self) -> Verification:
         """Check every line's hash, the chain, the sequence and the head."""
         head = self.head()
-        prev, expected_seq, count = GENESIS, None, 0
         if not self.path.exists():
             return _bad(0, 1, "日誌檔不存在", "log file missing") if head.count else Verification(True, 0)
         with self.path.open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                count = number
-                problem = _check_line(raw, prev, expected_seq, number)
-                if problem:
-                    return _bad(number, number, *problem)
-                entry = orjson.loads(raw)
-                prev, expected_seq = entry["hash"], entry["seq"] + 1
-        if count != head.count or prev != head.hash:
-            line = min(count, head.count) + 1 if count != head.count else count
-            return _bad(count, line, f"日誌結尾與記錄之鏈頭不符（{count} 行，鏈頭記 {head.count} 行）",
-                        f"log end does not match the recorded head ({count} lines, head says {head.count})")
-        return Verification(True, count)
+            return verify_lines(fh, head)
+
+    def raw_lines(self) -> Iterator[bytes]:
+        """Every line exactly as stored (with its newline)."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as fh:
+            yield from fh
 
     def recover_interrupted_append(self) -> bool:
         """After a crash between writing lines and moving the head, move the head over them.
@@ -148,6 +173,7 @@ class ActivityLog:
         """
         if not self.path.exists():
             return False
+        purged = self.recover_interrupted_purge()
         head = self.head()
         if self._has_partial_tail():
             self._drop_partial_tail()
@@ -161,7 +187,7 @@ class ActivityLog:
                 if count == head.count and prev != head.hash:
                     return False
         if count <= head.count and head.count >= 0:
-            return False
+            return purged
         self._write_head(Head(count, seq, prev))
         return True
 
@@ -173,12 +199,171 @@ class ActivityLog:
             fh.seek(size - 1)
             return fh.read(1) != b"\n"
 
+    # --- retention purge (point 7.1: kept at least five years) ---------------
+
+    def plan_purge(self, before: datetime) -> PurgePlan | None:
+        """The leading lines written before ``before`` (``None`` when there are none).
+
+        A line without a readable ``at`` goes with the line before it; an
+        existing anchor is always replaced by the new one.  Only a prefix is
+        ever purged, so the chain of what remains is untouched.
+        """
+        last, first_seq, lines, instant = None, None, 0, None
+        for raw in self.raw_lines():
+            entry = orjson.loads(raw)
+            if is_anchor(entry):
+                first_seq = entry.get("first_seq", 1)
+                continue
+            instant = entry_instant(entry) or instant
+            if instant is None or instant >= before:
+                break
+            last, lines = entry, lines + 1
+            first_seq = entry["seq"] if first_seq is None else first_seq
+        if last is None:
+            return None
+        return PurgePlan(lines, int(first_seq), int(last["seq"]), last["prev_hash"], last["hash"], last.get("at"))
+
+    def purge_before(self, before: datetime, *, actor: str, now: datetime) -> PurgePlan | None:
+        """Replace the lines written before ``before`` with one anchor line; the caller holds the store's lock.
+
+        The log must verify first (a broken chain is never blessed with an
+        anchor).  Order: append the vouching ``activity_log_purged`` line,
+        write a journal with the new head, atomically replace the log, write
+        the head, drop the journal; :meth:`recover_interrupted_purge` finishes
+        a purge interrupted between the last two writes.  The caller enforces
+        the retention period.  Returns what was purged, or ``None``.
+        """
+        from tracker.errors import StoreError
+
+        checked = self.verify()
+        if not checked.ok:
+            raise StoreError(f"操作日誌驗證失敗（第 {checked.line} 行），不執行清除",
+                             f"the activity log does not verify (line {checked.line}); nothing purged")
+        plan = self.plan_purge(before)
+        if plan is None:
+            return None
+        self.append({"at": now.isoformat(timespec="seconds"), "actor": actor, "action": PURGE_ACTION,
+                     "collection": None, "record": None, "before": None,
+                     "after": {"anchor_seq": plan.last_seq, "anchor_hash": plan.last_hash,
+                               "purged_lines": plan.lines, "first_seq": plan.first_seq,
+                               "purged_before": before.isoformat()}})
+        anchor = _anchor_line(plan, now)
+        kept = self._rewrite_without_prefix(plan, anchor)
+        head = self.head()
+        self._write_head(Head(kept + 1, head.seq, head.hash))
+        _fsync_file(self.head_path)  # the journal goes next: the new head must be on disk first
+        self.journal_path.unlink(missing_ok=True)
+        return plan
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.with_name(PURGE_JOURNAL_NAME)
+
+    def _rewrite_without_prefix(self, plan: PurgePlan, anchor: dict) -> int:
+        """Write anchor + the lines after the purged prefix to a temp file and replace the log; returns kept lines."""
+        from tracker.fileio import atomic_write, fsync_dir
+
+        head = self.head()
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        kept = 0
+        try:
+            with os.fdopen(fd, "wb") as out, self.path.open("rb") as src:
+                out.write(orjson.dumps(anchor) + b"\n")
+                for raw in src:
+                    entry = orjson.loads(raw)
+                    if is_anchor(entry) or entry["seq"] <= plan.last_seq:
+                        continue
+                    out.write(raw)
+                    kept += 1
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o640)
+            journal = {"count": kept + 1, "seq": head.seq, "hash": head.hash,
+                       "anchor_digest": anchor["anchor_digest"]}
+            atomic_write(self.journal_path, orjson.dumps(journal))
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        fsync_dir(self.path.parent)
+        return kept
+
+    def recover_interrupted_purge(self) -> bool:
+        """Finish a purge that replaced the log but crashed before writing the head.
+
+        The journal names the anchor it wrote; if the log's first line is that
+        anchor the head is moved to the journal's, otherwise the log was never
+        replaced and the journal is dropped.  Returns whether the head moved.
+        """
+        try:
+            journal = orjson.loads(self.journal_path.read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            self.journal_path.unlink(missing_ok=True)
+            return False
+        first = next(iter(self.raw_lines()), b"")
+        try:
+            entry = orjson.loads(first) if first else {}
+        except orjson.JSONDecodeError:
+            entry = {}
+        moved = is_anchor(entry) and entry.get("anchor_digest") == journal.get("anchor_digest")
+        if moved:
+            self._write_head(Head(int(journal["count"]), int(journal["seq"]), str(journal["hash"])))
+        self.journal_path.unlink(missing_ok=True)
+        return moved
+
     def _drop_partial_tail(self) -> None:
         data = self.path.read_bytes()
         keep = data[: data.rfind(b"\n") + 1]
         with self.path.open("r+b") as fh:
             fh.truncate(len(keep))
             os.fsync(fh.fileno())
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    """What a purge removes: ``lines`` real lines (an older anchor aside), seq ``first_seq``..``last_seq``."""
+
+    lines: int
+    first_seq: int
+    last_seq: int
+    last_prev_hash: str
+    last_hash: str
+    last_at: str | None
+
+
+def _anchor_line(plan: PurgePlan, now: datetime) -> dict:
+    """The line that stands in for the purged prefix: the last purged line's chain values, no content."""
+    anchor = {"kind": ANCHOR_KIND, "seq": plan.last_seq, "prev_hash": plan.last_prev_hash, "hash": plan.last_hash,
+              "first_seq": plan.first_seq, "last_at": plan.last_at, "purged_at": now.isoformat(timespec="seconds")}
+    anchor["anchor_digest"] = anchor_digest(anchor)
+    return anchor
+
+
+def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
+    """Check raw log lines (a file, or an archived copy) against ``head``; ``None`` skips the head check.
+
+    Line 1 may be an anchor left by a purge; it must then be vouched for by a
+    later ``activity_log_purged`` line naming its seq and hash.
+    """
+    prev, expected_seq, count, anchor, vouched = GENESIS, None, 0, None, False
+    for number, raw in enumerate(lines, start=1):
+        count = number
+        problem = _check_line(raw, prev, expected_seq, number)
+        if problem:
+            return _bad(number, number, *problem)
+        entry = orjson.loads(raw)
+        if number == 1 and is_anchor(entry):
+            anchor = (entry["seq"], entry["hash"])
+        elif anchor and entry.get("action") == PURGE_ACTION and isinstance(entry.get("after"), dict):
+            vouched = vouched or (entry["after"].get("anchor_seq"), entry["after"].get("anchor_hash")) == anchor
+        prev, expected_seq = entry["hash"], entry["seq"] + 1
+    if anchor and not vouched:
+        return _bad(count, 1, "錨點沒有對應的清除紀錄", "the anchor has no purge record vouching for it")
+    if head is not None and (count != head.count or prev != head.hash):
+        line = min(count, head.count) + 1 if count != head.count else count
+        return _bad(count, line, f"日誌結尾與記錄之鏈頭不符（{count} 行，鏈頭記 {head.count} 行）",
+                    f"log end does not match the recorded head ({count} lines, head says {head.count})")
+    return Verification(True, count)
 
 
 def _check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
@@ -188,8 +373,9 @@ def _check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
         return "無法解析的 JSON", "not valid JSON"
     if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
         return "缺少雜湊欄位", "hash fields missing"
-    if entry.get("kind") == "anchor" and number == 1:
-        return None if entry_hash(entry) == entry["hash"] else ("錨點雜湊不符", "anchor hash mismatch")
+    if is_anchor(entry) and number == 1:
+        ok = anchor_digest(entry) == entry.get("anchor_digest") and isinstance(entry.get("seq"), int)
+        return None if ok else ("錨點雜湊不符", "anchor hash mismatch")
     if entry_hash(entry) != entry["hash"]:
         return "內容與雜湊不符（已被修改）", "content does not match its hash (modified)"
     if entry["prev_hash"] != prev:
@@ -197,6 +383,14 @@ def _check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
     if expected_seq is not None and entry.get("seq") != expected_seq:
         return "序號不連續", "sequence number out of order"
     return None
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _bad(lines: int, line: int, zh: str, en: str) -> Verification:
@@ -238,3 +432,8 @@ class MemoryActivityLog(ActivityLog):
 
     def recover_interrupted_append(self) -> bool:
         return False
+
+    def purge_before(self, before: datetime, *, actor: str, now: datetime) -> PurgePlan | None:
+        from tracker.errors import StoreError
+
+        raise StoreError("記憶體中的日誌不可清除", "an in-memory activity log is not purged")
