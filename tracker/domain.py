@@ -200,6 +200,13 @@ class SelfAudit:
     """A self-audit of one agency's query records for one period (7.2).
 
     ``closed_on`` is set once every sampled record has a finding.
+    ``sample_ratio`` (``"1/1000"``) and ``sample_floor`` are the catalogue's
+    7.2 rule as it stood when the audit was opened; ``sample_size`` counts the
+    random draw, ``risk_picks`` the records the account manager added on top.
+    ``violations`` counts "not legitimate" findings; the case they open is
+    ``notified_on``/``notified_units`` (7.3), ``corrective_action`` with
+    ``corrective_due``/``corrective_done_on`` (7.4) and ``recommendation`` (7.5).
+    ``record_pdf_id``/``record_xlsx_id`` name the audit record's evidence.
     """
 
     id: str
@@ -217,6 +224,14 @@ class SelfAudit:
     corrective_due: date | None = None
     corrective_done_on: date | None = None
     recommendation: str = ""
+    sample_ratio: str = ""
+    sample_floor: int = 0
+    risk_picks: int = 0
+    closed_by: str = ""
+    notified_units: str = ""
+    corrective_action: str = ""
+    record_pdf_id: str = ""
+    record_xlsx_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,7 +241,14 @@ class NiaAccount:
     ``state`` follows the application flow: draft → first_review → second_review
     → active (from ``active_from``, the date the NIA confirmed); ``removal_due``
     is set when the holder departs, transfers or is suspended, and
-    ``removed_on`` when the account was cancelled.
+    ``removed_on`` when the account was cancelled.  Further states:
+    ``nia_review`` (sent to the NIA after the second review), ``rejected``
+    (``rejection_reason`` says why) and ``cancelled``.
+    ``login`` is the account name as the NIA query logs print it;
+    ``holder_id_masked`` the holder's masked national ID (the full number is
+    never kept); ``applied_by`` who drafted the application; ``left_reason``
+    one of resigned/left/suspended/transferred; ``proxy_for`` the people this
+    account queries for under a proxy authorisation (5.6).
     """
 
     id: str
@@ -245,6 +267,11 @@ class NiaAccount:
     second_reviewed_by: str = ""
     ips: tuple[str, ...] = ()
     proxy_for: tuple[str, ...] = ()
+    login: str = ""
+    holder_id_masked: str = ""
+    applied_by: str = ""
+    rejection_reason: str = ""
+    left_reason: str = ""
 
 
 @dataclass(frozen=True)
