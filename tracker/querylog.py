@@ -6,7 +6,8 @@ file.  Nothing is stored here, so a refused file leaves no trace.
 
 ``QueryLog.table`` is a ``pyarrow.Table`` with ``SCHEMA``: ``queried_at`` is
 naive local time (Asia/Taipei, as the export writes it, to the second);
-``account``, ``query_type`` and ``subject_id`` are non-empty and stripped;
+``account``, ``query_type`` and ``subject_id`` are never blank (empty or only
+whitespace) and are kept as exported, not stripped (display code strips);
 ``purpose`` and ``ip`` are ``None`` when blank or absent; ``line`` is where the
 record starts: the 1-based physical line of a CSV (header = line 1, so the
 first record is line 2; a quoted value spanning lines moves later records down)
@@ -230,6 +231,7 @@ def _read_csv(buf: pa.Buffer, quoted: bool):
     to the exact, slower :func:`_read_csv_exact`."""
     for encoding in _encodings(buf):
         headers = _csv_header(buf, encoding)
+        _map_headers(headers)  # a wrong header is the first thing to report
         names = [f"c{i}" for i in range(len(headers))]
         try:
             table = pacsv.read_csv(
@@ -426,36 +428,40 @@ def _field_index(headers: list[str]) -> dict[str, int]:
 
 def _map_headers(headers: list[str]) -> dict[str, int]:
     """Field -> column index; raises for duplicate or ambiguous headers and missing fields."""
-    problems, seen, fields = [], {}, {}
+    seen: dict[str, list[int]] = {}
     for position, name in enumerate(headers):
         if _normalise(name):
             seen.setdefault(_normalise(name), []).append(position)
-            if _normalise(name) in _ALIAS_INDEX:
-                fields.setdefault(_ALIAS_INDEX[_normalise(name)], []).append(position)
-    for positions in seen.values():
-        if len(positions) > 1:
-            cols = "、".join(str(p + 1) for p in positions)
-            problems.append(
-                (
-                    f"標題「{headers[positions[0]]}」重複（第 {cols} 欄）",
-                    f"duplicate header {headers[positions[0]]!r} (columns {cols.replace('、', ', ')})",
-                )
-            )
-    for name, positions in fields.items():
-        if len(positions) > 1 and len({_normalise(headers[p]) for p in positions}) > 1:
-            both = "、".join(headers[p] for p in positions)
-            problems.append(
-                (
-                    f"欄位「{both}」都代表{LABELS[name]}，只能留一欄",
-                    f"columns {both} all mean {name}; keep one",
-                )
-            )
+    fields: dict[str, list[int]] = {}
+    for key, positions in seen.items():
+        if key in _ALIAS_INDEX:
+            fields.setdefault(_ALIAS_INDEX[key], []).extend(positions)
+    problems = [_duplicate(headers, p) for p in seen.values() if len(p) > 1]
+    problems += [_ambiguous(headers, f, p) for f, p in fields.items() if len(p) > 1]
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
         problems.append(_missing(missing, headers))
     if problems:
-        raise _refusal(problems)
+        raise _refusal(list(dict.fromkeys(problems)))
     return {name: positions[0] for name, positions in fields.items()}
+
+
+def _duplicate(headers: list[str], positions: list[int]) -> tuple[str, str]:
+    name, columns = headers[positions[0]], [str(p + 1) for p in positions]
+    return (
+        f"標題「{name}」重複（第 {'、'.join(columns)} 欄）",
+        f"duplicate header {name!r} (columns {', '.join(columns)})",
+    )
+
+
+def _ambiguous(headers: list[str], field: str, positions: list[int]) -> tuple[str, str]:
+    if len({_normalise(headers[p]) for p in positions}) == 1:
+        return _duplicate(headers, positions)  # the same name twice, already reported
+    names = [headers[p] for p in positions]
+    return (
+        f"欄位「{'」「'.join(names)}」都代表{LABELS[field]}，只能留一欄",
+        f"columns {', '.join(map(repr, names))} all mean {field}; keep one",
+    )
 
 
 def _missing(missing: list[str], headers: list[str]) -> tuple[str, str]:
