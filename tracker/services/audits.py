@@ -98,6 +98,11 @@ register_collection("sampled_records", SampledRecord, lambda r: f"a-{r.agency_id
 # --- importing ---------------------------------------------------------------
 
 
+def log_store(settings) -> LogStore:
+    """The query-log store of a data folder: ``<data dir>/query-logs`` (see :mod:`tracker.logstore`)."""
+    return LogStore(settings.data_dir / "query-logs")
+
+
 def import_query_log(
     store: Store,
     logs: LogStore,
