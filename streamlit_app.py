@@ -1,37 +1,70 @@
-"""Entry point of the web app: the compliance status table from the store."""
+"""The web app's front door: sign-in, then the pages the signed-in role may open.
 
-import pandas as pd
+The navigation is rebuilt from the role on every run, so a page left out of
+it cannot be opened by its URL either; each page checks the role again
+(``app_pages._common.require_role``).  Run with ``streamlit run streamlit_app.py``.
+"""
+
+from pathlib import Path
+
 import streamlit as st
 
-from tracker.config import Settings
-from tracker.labels import STATUS, SUBJECT
-from tracker.services.compliance import compliance_report
-from tracker.store import Store
+from app_pages import _session
+from app_pages._common import current_user, get_store, role_label
+from tracker.domain import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
 
-
-@st.cache_resource
-def get_store() -> Store:
-    return Store.open(Settings.from_env())
-
-
-report = compliance_report(get_store())
-st.title("移民資訊應用管理要點 合規追蹤")
-overall = report.overall.percent
-st.metric("整體合規率", f"{overall}%" if overall is not None else "—")
-rows = [r for r in report.rows if r.status.value != "not_applicable"]
-st.dataframe(
-    pd.DataFrame(
-        {
-            "項次": [r.obligation_id for r in rows],
-            "適用對象": [SUBJECT[r.subject_kind] for r in rows],
-            "名稱": [r.subject_label for r in rows],
-            "狀態": [STATUS[r.status] for r in rows],
-            "期限": [r.due.isoformat() if r.due else "" for r in rows],
-            "說明": [r.reason_zh for r in rows],
-        }
-    ),
-    hide_index=True,
-    use_container_width=True,
+HERE = Path(__file__).parent
+# (file, title, icon) per role; optional pages are listed only once their file exists.
+DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
+ACCOUNT_PAGES = (
+    ("nia_accounts.py", "移民署系統帳號", ":material/badge:"),
+    ("self_audits.py", "自主稽核", ":material/fact_check:"),
 )
+PAGES_BY_ROLE = {
+    "vendor": (
+        ("vendor_status.py", "合規狀態與上傳", ":material/task_alt:"),
+        ("vendor_staff.py", "專案作業人員", ":material/group:"),
+        ("vendor_pcs.py", "專用電腦", ":material/computer:"),
+        ("vendor_incidents.py", "資安事件通報", ":material/warning:"),
+    ),
+    "it_office": (
+        DASHBOARD,
+        ("review_queue.py", "佐證審查", ":material/rule:"),
+        ("vendors_admin.py", "廠商與委託案", ":material/business:"),
+        ("pledge_forms.py", "保密切結書", ":material/description:"),
+        ("matrix.py", "廠商×應辦事項", ":material/grid_on:"),
+    ),
+    "manager": (DASHBOARD, *ACCOUNT_PAGES),
+    "account_admin": (DASHBOARD, *ACCOUNT_PAGES),
+}
+
+
+def pages_for(role: str) -> list:
+    """The st.Page list of ``role``; files that do not exist (yet) are left out."""
+    specs = [s for s in PAGES_BY_ROLE.get(role, ()) if (HERE / "app_pages" / s[0]).exists()]
+    return [
+        st.Page(f"app_pages/{file}", title=title, icon=icon, default=n == 0)
+        for n, (file, title, icon) in enumerate(specs)
+    ]
+
+
+def sidebar(user) -> None:
+    with st.sidebar:
+        st.markdown(f"**{user.id}**　{role_label(user.role)}")
+        if user.vendor_id:
+            vendor = get_store().get(Vendor, user.vendor_id)
+            st.caption(vendor.name if vendor else user.vendor_id)
+        if st.button("登出", icon=":material/logout:", key="sign_out"):
+            _session.end(get_store())
+            st.rerun()
+
+
+user = current_user() or _session.adopt_sso_identity(get_store())
+if user is None:
+    pages = [st.Page("app_pages/login.py", title="登入", icon=":material/login:", default=True)]
+else:
+    sidebar(user)
+    pages = pages_for(user.role)
+st.navigation(pages).run()

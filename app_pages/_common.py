@@ -1,0 +1,144 @@
+"""What every page shares: the store, the signed-in user, role checks, messages and dates.
+
+Pages call :func:`require_role` first; it returns the signed-in
+:class:`~tracker.services.users.AppUser` or stops the page.  Records a vendor
+user asks for by id go through :func:`own_record`, which refuses another
+vendor's record: ids never come from the URL, but a page must not trust its
+own widgets' values either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _session
+from tracker import clock
+from tracker.blobs import BlobStore
+from tracker.config import Settings
+from tracker.domain import Contract, Status
+from tracker.errors import NotAllowed, TrackerError
+from tracker.labels import ROLE, STATUS, SUBJECT
+from tracker.rocdate import roc_date, roc_short
+from tracker.services.exports import iso_to_roc, obligation_label
+from tracker.services.users import AppUser
+from tracker.store import Store
+
+READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
+
+
+@st.cache_resource
+def get_store() -> Store:
+    """The one store of this process (thread-safe; shared by every session)."""
+    return Store.open(Settings.from_env())
+
+
+@st.cache_resource
+def get_blobs() -> BlobStore:
+    return BlobStore(get_store().settings.evidence_dir)
+
+
+def current_user() -> AppUser | None:
+    """The signed-in user of this session, or ``None``."""
+    return _session.current_user(get_store())
+
+
+def require_role(*roles: str) -> AppUser:
+    """The signed-in user if their role is one of ``roles``; otherwise show a refusal and stop the page."""
+    user = current_user()
+    if user is None or user.role not in roles:
+        st.error("您沒有權限檢視此頁面")
+        st.caption("You are not allowed to view this page.")
+        st.stop()
+    return user
+
+
+def role_label(role: str) -> str:
+    try:
+        return ROLE[role]
+    except KeyError:
+        return role
+
+
+def own_record(store: Store, cls: type, record_id: str, user: AppUser):
+    """The record, provided a vendor user's vendor owns it; raises NotAllowed otherwise."""
+    record = store.get(cls, record_id)
+    if record is None or (
+        user.role == "vendor" and getattr(record, "vendor_id", None) != user.vendor_id
+    ):
+        raise NotAllowed(
+            "無權存取此資料", f"{cls.__name__} {record_id} is not visible to {user.id}"
+        )
+    return record
+
+
+def vendor_contracts(store: Store, vendor_id: str) -> list[Contract]:
+    """The vendor's contracts, newest first (read from the vendor's own partition only)."""
+    return sorted(
+        store.all(Contract, partition=f"v-{vendor_id}"), key=lambda c: c.start, reverse=True
+    )
+
+
+def show_error(exc: TrackerError) -> None:
+    st.error(exc.message_zh)
+    st.caption(exc.message_en)
+
+
+@contextmanager
+def attempt() -> Iterator[None]:
+    """Run a form's action; a domain error becomes an on-screen message instead of a crash."""
+    try:
+        yield
+    except TrackerError as exc:
+        show_error(exc)
+
+
+def roc(value: date | datetime | None) -> str:
+    """``115/03/02`` (with ``HH:MM`` for an instant), ``""`` for ``None``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(clock.TAIPEI) if value.tzinfo else value
+        return f"{roc_short(local.date())} {local:%H:%M}"
+    return roc_short(value)
+
+
+def roc_long(value: date) -> str:
+    return roc_date(value)
+
+
+def status_frame(
+    rows, *, names: dict[str, str] | None = None, subject: bool = True
+) -> pd.DataFrame:
+    """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows dropped)."""
+    names = names or {}
+    shown = [r for r in rows if r.status != Status.NOT_APPLICABLE]
+    data = {
+        "應辦事項": [obligation_label(r.obligation_id) for r in shown],
+        "適用對象": [SUBJECT[r.subject_kind] for r in shown],
+        "對象": [r.subject_label for r in shown],
+        "狀態": [STATUS[r.status] for r in shown],
+        "期限": [roc(r.due) for r in shown],
+        "說明": [iso_to_roc(r.reason_zh) for r in shown],
+    }
+    if not subject:
+        data.pop("適用對象")
+    if names:
+        data["廠商"] = [names.get(r.vendor_id, "") for r in shown]
+    return pd.DataFrame(data)
+
+
+def show_table(frame: pd.DataFrame, **kwargs) -> None:
+    if frame.empty:
+        st.info("（無資料）")
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def english(text: str) -> None:
+    """A maintainer's English label in small print."""
+    st.caption(text)

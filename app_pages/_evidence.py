@@ -1,0 +1,149 @@
+"""Showing evidence: the inspection's findings, a record's metadata, a preview of the file.
+
+The preview renders the first pages to PNG with poppler's ``pdftoppm`` in a
+child process with CPU, memory and wall-clock limits (the file is untrusted,
+even after inspection); the images work in every browser and in AppTest.
+Without ``pdftoppm`` the page shows the text excerpt and the download only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages._common import get_blobs, roc
+from tracker.catalogue import default_catalogue
+from tracker.domain import Evidence
+from tracker.errors import TrackerError
+from tracker.labels import REVIEW, VERDICT
+
+PREVIEW_PAGES = 2
+PREVIEW_DPI = 70
+_LIMITS = 'ulimit -v 1048576; ulimit -t 20; exec "$@"'  # 1 GiB address space, 20 s CPU
+FLAG_ZH = {
+    "same_file_other_staff": "同一檔案亦上傳給其他人員",
+    "form_number_other_staff": "表單編號屬於其他人員",
+}
+
+
+def kind_label(kind: str) -> str:
+    found = default_catalogue().evidence_kinds.get(kind)
+    return found.zh if found else kind
+
+
+def show_inspection(doc: dict) -> None:
+    """The inspection report (``InspectionReport.to_dict()``) as a person reads it."""
+    verdict = doc.get("verdict", "")
+    text = f"自動檢核結果：{VERDICT.get(verdict, verdict)}"
+    {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
+    for reason in doc.get("reasons") or []:
+        st.markdown(f"- {reason.get('zh', '')}")
+        st.caption(reason.get("en", ""))
+    facts = {
+        "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
+        "文字層": "有" if doc.get("text_layer") else "無",
+        "找到的預期文字": "、".join(doc.get("keywords_found") or []) or "—",
+        "缺少的預期文字": "、".join(doc.get("keywords_missing") or []) or "—",
+        "主動內容": "、".join(doc.get("risky_features") or []) or "無",
+        "簽章欄位": doc.get("signature_fields", 0),
+        "數位簽章": _signature_text(doc),
+        "表單編號": "、".join(doc.get("form_numbers") or []) or "—",
+    }
+    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+
+
+def _signature_text(doc: dict) -> str:
+    if not doc.get("signed"):
+        return "未簽署"
+    intact = {True: "完整", False: "已失效", None: "無法判斷"}[doc.get("signature_intact")]
+    trusted = "，簽署者受信任" if doc.get("signature_trusted") else ""
+    return f"已簽署（{doc.get('signer') or '簽署者不明'}），{intact}{trusted}"
+
+
+def show_record(evidence: Evidence) -> None:
+    """The evidence record's metadata and review decision."""
+    facts = {
+        "佐證種類": kind_label(evidence.kind),
+        "應辦事項": evidence.obligation_id,
+        "檔名": evidence.filename,
+        "上傳者": evidence.uploaded_by,
+        "上傳時間": roc(evidence.uploaded_at),
+        "文件日期": roc(evidence.effective),
+        "審查狀態": REVIEW[evidence.state],
+        "審查者": evidence.reviewed_by or "—",
+        "審查時間": roc(evidence.reviewed_at) or "—",
+        "審查理由": evidence.review_reason or "—",
+        "有效期限": roc(evidence.valid_until) or "—",
+        "表單編號": evidence.form_number or "—",
+        "注意事項": "、".join(FLAG_ZH.get(f, f) for f in evidence.flags) or "—",
+        "SHA-256": evidence.sha256,
+    }
+    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+
+
+def download_button(evidence: Evidence, *, key: str) -> None:
+    """A download of the stored file (checked against its hash), under the uploader's file name."""
+    try:
+        data = get_blobs().read(evidence.sha256)
+    except TrackerError as exc:
+        st.error(exc.message_zh)
+        return
+    name = evidence.filename if evidence.filename.lower().endswith(".pdf") else f"{evidence.id}.pdf"
+    st.download_button(
+        "下載檔案",
+        data,
+        file_name=name,
+        mime="application/pdf",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def show_preview(evidence: Evidence) -> None:
+    images = preview_images(evidence.sha256)
+    if not images:
+        st.info("無法產生預覽，請下載檔案檢視。")
+        excerpt = (evidence.inspection or {}).get("text_excerpt")
+        if excerpt:
+            st.text(excerpt)
+        return
+    for n, image in enumerate(images, start=1):
+        st.image(image, caption=f"第 {n} 頁", width="stretch")
+
+
+@st.cache_data(max_entries=64, show_spinner="產生預覽中…")
+def preview_images(sha256: str) -> list[bytes]:
+    """PNG images of the first pages of the stored file (``[]`` when it cannot be rendered)."""
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        return []
+    data = get_blobs().read(sha256)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "in.pdf"
+        source.write_bytes(data)
+        command = [
+            exe,
+            "-png",
+            "-r",
+            str(PREVIEW_DPI),
+            "-f",
+            "1",
+            "-l",
+            str(PREVIEW_PAGES),
+            str(source),
+            str(Path(tmp) / "page"),
+        ]
+        try:
+            subprocess.run(
+                ["/bin/sh", "-c", _LIMITS, "sh", *command],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return []
+        return [p.read_bytes() for p in sorted(Path(tmp).glob("page*.png"))]

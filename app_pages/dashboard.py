@@ -1,0 +1,119 @@
+"""Dashboard (read-only): compliance overall and per vendor, contract, obligation and agency,
+the heat-map, the lists that need attention, evidence behind a row, and the Excel/PDF exports.
+
+The screen and both exports are built from one ``Dashboard`` of one report, so
+their numbers are the same.
+"""
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
+from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
+from app_pages._evidence import download_button, show_record
+from tracker.domain import Evidence, Vendor
+from tracker.services import exports
+from tracker.services.compliance import compliance_report
+from tracker.services.exports import iso_to_roc
+
+user = require_role("manager", "it_office", "account_admin")
+store = get_store()
+report = compliance_report(store)
+board = exports.dashboard(store, report)
+st.title("合規儀表板")
+st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視 (read-only dashboard)")
+
+
+def frame(table: exports.Table, drop: tuple[str, ...] = ("代碼", "佐證編號")) -> pd.DataFrame:
+    """A table with ROC dates and reasons, without its id columns."""
+    keep = [i for i, c in enumerate(table.columns) if c not in drop]
+
+    def shown(value):
+        if isinstance(value, date | datetime):
+            return roc(value)
+        return iso_to_roc(value) if isinstance(value, str) else value
+
+    return pd.DataFrame(
+        [[shown(row[i]) for i in keep] for row in table.rows],
+        columns=[table.columns[i] for i in keep],
+    )
+
+
+cols = st.columns(5)
+cols[0].metric(
+    "整體合規率",
+    exports.percent_text(report.overall),
+    help=f"{report.overall.ok}/{report.overall.applicable} 項符合",
+)
+for col, table in zip(cols[1:], board.lists[:4], strict=True):
+    col.metric(table.title, len(table.rows))
+
+st.subheader("各廠商合規率")
+vendor_names = {v.id: v.name for v in store.all(Vendor)}
+vendor_cols = st.columns(max(1, len(board.by_vendor.rows)))
+for col, (vendor_id, name, ok, applicable, _pct) in zip(
+    vendor_cols, board.by_vendor.rows, strict=False
+):
+    col.metric(
+        name,
+        exports.percent_text(report.by_vendor.get(vendor_id)),
+        help=f"{ok}/{applicable} 項符合",
+    )
+
+for tab, table in zip(st.tabs([t.title for t in board.rollups]), board.rollups, strict=True):
+    with tab:
+        percent_bars(table)
+        show_table(frame(table))
+
+st.subheader("廠商 × 應辦事項")
+heatmap(vendor_obligation_matrix(report.rows, vendor_names))
+
+st.subheader("待處理清單")
+for tab, table in zip(st.tabs([t.title for t in board.lists]), board.lists, strict=True):
+    with tab:
+        show_table(frame(table))
+
+if user.role in ("manager", "it_office"):
+    st.subheader("佐證資料")
+    english("Evidence behind a status row")
+    with_evidence = {row[10]: row for row in board.detail.rows if row[10]}
+    picked = st.selectbox(
+        "選擇項目以檢視佐證",
+        ["", *with_evidence],
+        format_func=lambda k: (
+            "（請選擇）"
+            if not k
+            else f"{with_evidence[k][0]} {with_evidence[k][3]}｜{with_evidence[k][4] or with_evidence[k][6]}｜{with_evidence[k][7]}"
+        ),
+    )
+    evidence = store.get(Evidence, picked) if picked else None
+    if evidence is not None:
+        show_record(evidence)
+        download_button(evidence, key=f"dash-download-{evidence.id}")
+
+st.subheader("匯出")
+english("Exports are written to the activity log")
+left, right = st.columns(2)
+if left.button("產生 Excel 活頁簿", icon=":material/table_view:"):
+    st.session_state["export_xlsx"] = exports.workbook_bytes(board)
+    exports.record_export(store, user.id, "xlsx", board)
+if right.button("產生 PDF 報告", icon=":material/picture_as_pdf:"):
+    st.session_state["export_pdf"] = exports.pdf_bytes(board)
+    exports.record_export(store, user.id, "pdf", board)
+stamp = report.today.isoformat()
+if "export_xlsx" in st.session_state:
+    left.download_button(
+        "下載 Excel",
+        st.session_state["export_xlsx"],
+        file_name=f"compliance-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+if "export_pdf" in st.session_state:
+    right.download_button(
+        "下載 PDF",
+        st.session_state["export_pdf"],
+        file_name=f"compliance-{stamp}.pdf",
+        mime="application/pdf",
+    )

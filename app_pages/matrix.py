@@ -1,0 +1,26 @@
+"""IT office: the vendor × obligation matrix, and the items behind one cell."""
+
+import streamlit as st
+
+from app_pages._charts import heatmap, vendor_obligation_matrix
+from app_pages._common import english, get_store, require_role, show_table, status_frame
+from tracker.domain import Vendor
+from tracker.services.compliance import compliance_report
+from tracker.services.exports import obligation_label
+
+require_role("it_office")
+store = get_store()
+st.title("廠商 × 應辦事項")
+english("Compliance % per vendor and obligation (point 八)")
+vendors = {v.id: v.name for v in store.all(Vendor)}
+report = compliance_report(store)
+frame = vendor_obligation_matrix(report.rows, vendors)
+heatmap(frame)
+st.caption("綠：100%　黃：80% 以上　橘：50% 以上　紅：未達 50%　灰：不適用")
+
+st.subheader("細項")
+left, right = st.columns(2)
+vendor_id = left.selectbox("廠商", sorted(vendors, key=vendors.get), format_func=vendors.get)
+obligation_id = right.selectbox("應辦事項", list(frame.columns), format_func=obligation_label)
+rows = [r for r in report.rows if r.vendor_id == vendor_id and r.obligation_id == obligation_id]
+show_table(status_frame(rows))

@@ -1,0 +1,119 @@
+"""Vendor portal: the vendor's contracts with each obligation's status, and evidence upload.
+
+Everything here is read with ``vendor_id=user.vendor_id``: the report, the
+contracts (the vendor's own partition) and the upload's ``vendor_scope``.
+"""
+
+import streamlit as st
+
+from app_pages._common import (
+    english,
+    get_blobs,
+    get_store,
+    require_role,
+    roc,
+    show_error,
+    show_table,
+    status_frame,
+    vendor_contracts,
+)
+from app_pages._evidence import kind_label, show_inspection
+from tracker import clock
+from tracker.catalogue import default_catalogue
+from tracker.domain import Agency, Status, Vendor
+from tracker.errors import TrackerError
+from tracker.labels import STATUS, SUBJECT
+from tracker.services.compliance import compliance_report
+from tracker.services.evidence import upload_evidence
+from tracker.services.exports import obligation_label, percent_text
+
+user = require_role("vendor")
+store = get_store()
+catalogue = default_catalogue()
+vendor = store.require(Vendor, user.vendor_id)
+st.title(f"{vendor.name}　合規狀態")
+english("Vendor portal: obligations, statuses and evidence upload")
+overview = st.container()  # filled last, so an upload made below shows at once
+
+
+def uploadable(rows) -> dict:
+    """Rows that take evidence, keyed by a stable string, the ones needing work first."""
+    rows = [
+        r
+        for r in rows
+        if r.status != Status.NOT_APPLICABLE and catalogue.get(r.obligation_id).evidence
+    ]
+    rows.sort(key=lambda r: (r.ok, r.due or clock.today(), r.obligation_id))
+    return {f"{r.obligation_id}|{r.subject_kind.value}|{r.subject_id}": r for r in rows}
+
+
+def item_label(row) -> str:
+    due = f"，期限 {roc(row.due)}" if row.due else ""
+    return f"[{STATUS[row.status]}] {obligation_label(row.obligation_id)} — {SUBJECT[row.subject_kind]} {row.subject_label}{due}"
+
+
+st.subheader("上傳佐證資料")
+items = uploadable(compliance_report(store, vendor_id=user.vendor_id).rows)
+if not items:
+    st.info("目前沒有需要上傳佐證的項目。")
+else:
+    key = st.selectbox("要上傳佐證的項目", list(items), format_func=lambda k: item_label(items[k]))
+    row = items[key]
+    kinds = catalogue.get(row.obligation_id).evidence
+    kind = st.selectbox("佐證種類", kinds, format_func=kind_label) if len(kinds) > 1 else kinds[0]
+    st.caption(
+        f"佐證種類：{kind_label(kind)}　·　僅接受 PDF，上限 {store.settings.max_upload_bytes // 2**20} MB"
+    )
+    with st.form("upload", clear_on_submit=True):
+        file = st.file_uploader("選擇 PDF 檔", type=["pdf"])
+        effective = st.date_input(
+            "文件日期（簽署或檢測日期）", value=clock.today(), max_value=clock.today()
+        )
+        submitted = st.form_submit_button("上傳並自動檢核", type="primary")
+    if submitted and file is None:
+        st.warning("請先選擇檔案。")
+    elif submitted:
+        with st.status("自動檢核中…", expanded=True) as progress:
+            try:
+                evidence = upload_evidence(
+                    store,
+                    get_blobs(),
+                    user.id,
+                    kind=kind,
+                    data=file.getvalue(),
+                    filename=file.name,
+                    obligation_id=row.obligation_id,
+                    subject_kind=row.subject_kind,
+                    subject_id=row.subject_id,
+                    effective=effective,
+                    vendor_scope=user.vendor_id,
+                    trust_dir=store.settings.trust_dir,
+                    max_bytes=store.settings.max_upload_bytes,
+                )
+            except TrackerError as exc:
+                progress.update(label="檔案無法受理", state="error")
+                show_error(exc)
+            else:
+                progress.update(label="已上傳，待資訊室審查", state="complete")
+                show_inspection(evidence.inspection)
+                st.toast("已上傳，待資訊室審查", icon=":material/task_alt:")
+
+with overview:
+    report = compliance_report(store, vendor_id=user.vendor_id)
+    mine = report.by_vendor.get(user.vendor_id)
+    applicable = [r for r in report.rows if r.status != Status.NOT_APPLICABLE]
+    cols = st.columns(4)
+    cols[0].metric("合規率", percent_text(mine))
+    cols[1].metric("符合項目", sum(r.ok for r in applicable))
+    cols[2].metric("待辦項目", sum(not r.ok for r in applicable))
+    cols[3].metric("逾期項目", sum(r.status == Status.OVERDUE for r in applicable))
+    for contract in vendor_contracts(store, user.vendor_id):
+        agency = store.get(Agency, contract.agency_id)
+        rows = [r for r in report.rows if r.contract_id == contract.id]
+        title = f"{contract.title}（{agency.name if agency else ''}，{roc(contract.start)}–{roc(contract.end)}）"
+        with st.expander(title, expanded=True):
+            show_table(status_frame(rows))
+    other = [r for r in report.rows if r.contract_id is None]
+    if [r for r in other if r.status != Status.NOT_APPLICABLE]:
+        with st.expander("其他項目", expanded=True):
+            show_table(status_frame(other))
