@@ -1,0 +1,48 @@
+"""Fixtures for the evidence tests: one sandbox for the session, the test PKI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.evidence import corpus
+from tracker.inspection import InspectionReport, inspect_pdf
+from tracker.sandbox import Sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """A sandbox of its own, so these tests never share the process-wide one."""
+    box = Sandbox()
+    yield box
+    box.close()
+
+
+@pytest.fixture
+def inspect(sandbox):
+    """``inspect_pdf`` bound to the session's sandbox."""
+
+    def run(data: bytes, **options) -> InspectionReport:
+        return inspect_pdf(data, sandbox=sandbox, **options)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def pki() -> corpus.TestPki:
+    return corpus.test_pki()
+
+
+@pytest.fixture
+def trust_dir(tmp_path: Path, pki) -> Path:
+    """A trust folder holding the test root CA, as the agency would hold GRCA/MOICA roots."""
+    folder = tmp_path / "trust"
+    folder.mkdir()
+    (folder / "test-root.pem").write_bytes(pki.ca_pem)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def signed_pledge(pki) -> bytes:
+    return corpus.signed(corpus.pledge(), pki)

@@ -1,0 +1,81 @@
+"""The sandbox: warm workers, limits, restarts and sharing between threads."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.evidence import corpus
+from tracker.sandbox import Sandbox, sandbox_fixed_cost
+
+
+@pytest.fixture
+def own_sandbox():
+    """A sandbox this test may break."""
+    box = Sandbox()
+    yield box
+    box.close()
+
+
+def test_a_noop_job_returns_an_empty_result(sandbox):
+    outcome = sandbox.run("noop")
+    assert (outcome.result, outcome.failure) == ({}, None)
+
+
+def test_a_probe_job_returns_plain_facts(sandbox):
+    facts = sandbox.run("probe", corpus.pledge()).result
+    assert facts["pages"] == 1 and facts["encrypted"] is False
+    assert corpus.FORM_NUMBER in facts["text"]
+
+
+def test_a_worker_over_its_wall_clock_is_reported_as_a_timeout(sandbox):
+    outcome = sandbox.run("probe", corpus.text_bomb(), timeout_s=0.05)
+    assert (outcome.result, outcome.failure) == (None, "timeout")
+    assert outcome.elapsed_s < 2
+
+
+def test_the_zygote_is_started_again_after_it_was_killed(own_sandbox):
+    own_sandbox.start()
+    first = own_sandbox.zygote_pid
+    os.kill(first, signal.SIGKILL)
+    time.sleep(0.1)
+    assert own_sandbox.run("probe", corpus.pledge()).result["pages"] == 1
+    assert own_sandbox.zygote_pid not in (None, first)
+
+
+def test_close_stops_the_zygote_and_a_later_job_starts_a_new_one(own_sandbox):
+    own_sandbox.start()
+    pid = own_sandbox.zygote_pid
+    own_sandbox.close()
+    assert own_sandbox.zygote_pid is None
+    with pytest.raises(ProcessLookupError):
+        _wait_gone(pid)
+    assert own_sandbox.run("noop").failure is None
+
+
+def test_jobs_from_many_threads_each_get_their_own_answer(sandbox):
+    files = [corpus.pledge(), corpus.png_bytes(), corpus.no_pages(), corpus.with_javascript()] * 6
+
+    def pages(data: bytes):
+        return sandbox.run("probe", data).result.get("pages")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(pages, files))
+    assert answers == [1, None, 0, 1] * 6
+
+
+def test_the_fixed_cost_measurement_reports_startup_and_round_trip():
+    cost = sandbox_fixed_cost(rounds=5)
+    assert 0 < cost["noop_s"] < 1 and 0 < cost["startup_s"] < 30
+
+
+def _wait_gone(pid: int) -> None:
+    """Raise ProcessLookupError once ``pid`` no longer exists (or give up after 5 s)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        os.kill(pid, 0)
+        time.sleep(0.05)
