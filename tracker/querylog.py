@@ -47,16 +47,8 @@ from tracker.idnumbers import mask_id
 
 REQUIRED = ("queried_at", "account", "query_type", "subject_id")
 OPTIONAL = ("purpose", "ip")
-LABELS = {
-    "queried_at": "查詢時間",
-    "account": "使用者帳號",
-    "query_type": "查詢項目",
-    "subject_id": "查詢對象證號",
-    "purpose": "查詢事由",
-    "ip": "來源IP",
-}
-# Header names per field, matched after NFKC, casefold and dropping spaces,
-# "_" and "-" (so "Query Time" = "query_time").  Extend a tuple to accept more.
+# Header names per field, the zh-TW label first, matched after NFKC, casefold and
+# dropping spaces, "_" and "-" ("Query Time" = "query_time").  Extend a tuple to accept more.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "queried_at": (
         "查詢時間",
@@ -73,6 +65,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "purpose": ("查詢事由", "事由", "查詢目的", "reason"),
     "ip": ("來源IP", "IP", "IP位址", "來源IP位址", "source_ip", "client_ip"),
 }
+LABELS = {name: aliases[0] for name, aliases in COLUMN_ALIASES.items()}  # zh-TW, for messages
 SCHEMA = pa.schema(
     [
         ("queried_at", pa.timestamp("s")),
@@ -253,7 +246,7 @@ def _read_csv(buf: pa.Buffer, quoted: bool):
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc):
                 continue
-            return _read_csv_exact(buf, encoding)
+            return _read_csv_exact(buf, "cp950" if _not_utf8(buf) else encoding)
         if quoted and _physical_lines(buf) != table.num_rows + 1:
             return _read_csv_exact(buf, encoding)
         return headers, table.columns, np.arange(2, table.num_rows + 2), encoding
@@ -305,6 +298,14 @@ def _physical_lines(buf: pa.Buffer) -> int:
     return _count(buf, ord("\n")) + (0 if ends_with_newline else 1)
 
 
+def _not_utf8(buf: pa.Buffer) -> bool:
+    try:
+        buf.to_pybytes().decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
 def _read_csv_exact(buf: pa.Buffer, encoding: str):
     """Python's csv module with the physical line where each record starts."""
     try:
@@ -354,18 +355,18 @@ def _read_xlsx(buf: pa.Buffer):
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _not_a_log("XLSX 檔案損毀", f"damaged XLSX: {type(exc).__name__}") from None
     try:
-        found = [_xlsx_header(sheet) for sheet in book.worksheets]
-        usable = [f for f in found if f[0] and set(REQUIRED) <= set(_field_index(f[1]))]
-        sheet, (row_number, headers) = next(
-            ((s, f) for s, f in zip(book.worksheets, found, strict=True) if f in usable),
-            (book.worksheets[0], found[0]),
-        )
+        found = [(sheet, *_xlsx_header(sheet)) for sheet in book.worksheets]
+        usable = [f for f in found if set(REQUIRED) <= set(_field_index(f[2]))]
+        if not found:
+            raise _not_a_log("XLSX 沒有工作表", "an XLSX without worksheets")
+        sheet, row_number, headers = (usable or found)[0]
         return (headers, *_xlsx_cells(sheet, row_number, headers, book.epoch), None)
     finally:
         book.close()
 
 
 def _xlsx_header(sheet) -> tuple[int, list[str]]:
+    """(row number, names) of the header: 0 and [] for an empty sheet."""
     first = (0, [])
     for number, values in enumerate(sheet.iter_rows(min_row=1, max_row=20, values_only=True), 1):
         names = ["" if v is None else str(v).strip() for v in values]
@@ -377,6 +378,8 @@ def _xlsx_header(sheet) -> tuple[int, list[str]]:
 
 
 def _xlsx_cells(sheet, header_row: int, headers: list[str], epoch):
+    from openpyxl.utils.datetime import from_excel
+
     time_column = _field_index(headers).get("queried_at", -1)
     columns: list[list[str]] = [[] for _ in headers]
     lines = []
@@ -384,22 +387,25 @@ def _xlsx_cells(sheet, header_row: int, headers: list[str], epoch):
     for number, values in enumerate(rows, header_row + 1):
         values = (tuple(values) + (None,) * len(headers))[: len(headers)]
         for index, value in enumerate(values):
-            columns[index].append(_cell_text(value, index == time_column, epoch))
+            if index == time_column and type(value) in (int, float):  # a serial day number
+                value = _serial(value, epoch, from_excel)
+            columns[index].append(_cell_text(value))
         lines.append(number)
     return [_strings(c) for c in columns], np.array(lines, dtype=np.int64)
 
 
-def _cell_text(value, is_time: bool, epoch) -> str:
-    from openpyxl.utils.datetime import from_excel
+def _serial(value: float, epoch, from_excel):
+    """An Excel serial number as a datetime, or the number when it is none."""
+    try:
+        return from_excel(value, epoch)
+    except (ValueError, OverflowError):
+        return value
 
+
+def _cell_text(value) -> str:
     if value is None:
         return ""
-    if is_time and isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            value = from_excel(value, epoch)
-        except (ValueError, OverflowError):
-            return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # to the nearest second: Excel stores fractions of a day
         return (value + timedelta(microseconds=500_000)).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -508,7 +514,7 @@ def _chunked(values) -> pa.ChunkedArray:
 
 def _blank(values: pa.ChunkedArray) -> np.ndarray:
     """Empty (null) or whitespace-only cells."""
-    blank = pc.or_kleene(values.is_null(), pc.utf8_is_space(values).fill_null(False))
+    blank = pc.utf8_is_space(values).fill_null(True)
     return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -602,36 +608,43 @@ def parse_times(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     byte position with numpy; the rest through the RE2 pattern, then as Excel
     serial numbers (1900 system).  A year of 2 or 3 digits is ROC (+1911).
     """
-    seconds = np.zeros(len(values), dtype=np.int64)
-    readable = np.zeros(len(values), dtype=bool)
-    done = _fixed_width(values, seconds, readable)
-    rest = np.flatnonzero(~done)
+    seconds, readable, rest = _fixed_width(values)
     if rest.size:
         seconds[rest], readable[rest] = _by_pattern(values.take(pa.array(rest)))
     return seconds, readable
 
 
-def _fixed_width(values: pa.StringArray, seconds: np.ndarray, readable: np.ndarray) -> np.ndarray:
-    """Fill the rows that share the first row's byte shape; return the mask of rows done."""
-    done = np.zeros(len(values), dtype=bool)
-    first = _DATE_RE.match(values[0].as_py() or "") if len(values) else None
+def _fixed_width(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds and readable mask for the rows with the first row's byte shape,
+    and the indices of the other rows (left for the pattern)."""
+    n = len(values)
+    first = _DATE_RE.match(values[0].as_py() or "") if n else None
     if not first or first["ap"] or first["ap2"]:
-        return done
-    template = np.frombuffer(first.string.encode(), dtype=np.uint8)
-    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: len(values) + 1]
-    fits = np.diff(offsets) == template.size
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.arange(n)
+    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: n + 1]
+    fits = np.diff(offsets) == len(first.string.encode())
     rows = values if fits.all() else values.filter(pa.array(fits))
+    parts, same = _grid_parts(rows, first)
+    secs, ok = _compose(parts, len(first["y"]) <= 3)
+    if len(rows) == n and same.all():
+        return secs, ok, np.zeros(0, dtype=np.int64)
+    seconds, readable, done = np.zeros(n, np.int64), np.zeros(n, bool), np.zeros(n, bool)
+    where = np.flatnonzero(fits)[same]
+    seconds[where], readable[where], done[where] = secs[same], ok[same], True
+    return seconds, readable, np.flatnonzero(~done)
+
+
+def _grid_parts(rows: pa.StringArray, first: re.Match) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Date parts of equal-length ``rows`` read by byte position, and which rows
+    have exactly the first row's shape (digits where it has digits, same bytes elsewhere)."""
+    template = np.frombuffer(first.string.encode(), dtype=np.uint8)
     start = np.frombuffer(rows.buffers()[1], np.int32)[rows.offset]
     grid = np.frombuffer(rows.buffers()[2], np.uint8)[start : start + len(rows) * template.size]
     grid = np.ascontiguousarray(grid.reshape(len(rows), template.size).T)  # one row per byte
-    digit = (template >= 48) & (template <= 57)
-    low = np.where(digit, 48, template).astype(np.uint8)[:, None]
-    same = ((grid - low) <= np.where(digit, 9, 0).astype(np.uint8)[:, None]).all(axis=0)
-    parts = {name: _digits(grid, first, name) for name in _PARTS}
-    secs, ok = _compose(parts, roc=len(first["y"]) <= 3)
-    where = np.flatnonzero(fits)[same]
-    done[where], seconds[where], readable[where] = True, secs[same], ok[same]
-    return done
+    same = np.ones(len(rows), dtype=bool)
+    for position, byte in enumerate(template):  # row by row: no grid-sized temporaries
+        same &= (grid[position] - np.uint8(48) <= 9) if 48 <= byte <= 57 else grid[position] == byte
+    return {name: _digits(grid, first, name) for name in _PARTS}, same
 
 
 def _digits(grid: np.ndarray, match: re.Match, name: str) -> np.ndarray:
@@ -640,7 +653,9 @@ def _digits(grid: np.ndarray, match: re.Match, name: str) -> np.ndarray:
     if match[name] is not None:
         a, b = (len(match.string[:i].encode()) for i in match.span(name))
         for position in range(a, b):
-            value = value * 10 + (grid[position] - np.uint8(48))
+            value *= 10
+            value += grid[position]
+            value -= 48
     return value
 
 
@@ -676,14 +691,17 @@ def _ints(values: pa.Array) -> np.ndarray:
 def _compose(parts: dict[str, np.ndarray], roc) -> tuple[np.ndarray, np.ndarray]:
     """Seconds since the epoch from calendar parts, and which parts make a real time."""
     month_start, month_length = _calendar()
-    year = np.where(roc, parts["y"] + 1911, parts["y"]).astype(np.int32)
-    year_month = np.clip(year, 0, 9999) * 100 + np.clip(parts["mo"], 0, 99)
+    year = np.clip(parts["y"] + np.where(roc, 1911, 0), 0, 9999).astype(np.int32)
+    year_month = year * 100 + np.clip(parts["mo"], 0, 99).astype(np.int32)
     day, hour, minute, second = parts["d"], parts["h"], parts["mi"], parts["s"]
     ok = (day >= 1) & (day <= month_length[year_month])
     ok &= (hour < 24) & (minute < 60) & (second < 60)
-    days = (month_start[year_month] + day - 1).astype(np.int64)
-    seconds = days * 86400 + (hour * 3600 + minute * 60 + second)
-    return np.where(ok, seconds, 0), ok
+    seconds = month_start[year_month].astype(np.int64)
+    seconds += day - 1
+    seconds *= 86400
+    seconds += hour * 3600 + minute * 60 + second
+    seconds[~ok] = 0
+    return seconds, ok
 
 
 @functools.cache

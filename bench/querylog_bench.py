@@ -1,0 +1,153 @@
+"""Benchmark: import + 7.2 sample of a large query-log CSV against ``pandas.read_csv``.
+
+    python bench/querylog_bench.py [--rows 1000000] [--dates iso|roc] [--runs 5]
+
+Generates a realistic export (chronological times in ISO or ROC form, Chinese
+query types and purposes, ID-shaped subject numbers, some blank purposes) in
+``bench/out/`` (git-ignored), then times, interleaved in the same process:
+
+* ``pandas.read_csv(path)`` alone, and
+* ``open_export`` + ``filter_period`` + ``sample_size`` + ``draw_sample`` +
+  ``risk_picks`` -- what ``python -m tracker audit sample --risk`` does.
+
+It reports best and median of each, their ratio (target <= 1.5), and the peak
+resident memory of each path measured in a fresh child process
+(``ru_maxrss`` of the child itself, so one path never hides the other).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker.querylog import open_export  # noqa: E402
+from tracker.sampling import draw_sample, filter_period, risk_picks, sample_size  # noqa: E402
+
+QUERY_TYPES = ["入出境資料查詢", "居留資料查詢", "外來人口查詢", "證照資料查詢", "戶籍資料查詢"]
+PURPOSES = ["社會救助訪視", "兒少保護個案", "", "身心障礙資格審查", "長期照顧評估"]
+LETTERS = np.array(list("ABCDEFGHJKLMNPQRSTUVXYWZ"))
+PERIOD = (date(2025, 1, 1), date(2025, 6, 30))
+
+
+def generate_csv(path: Path, rows: int, dates: str = "roc", seed: int = 1) -> Path:
+    """Write a ``rows``-line export with ``dates`` in ``iso`` or ``roc`` form; vectorised, seconds."""
+    rng = np.random.default_rng(seed)
+    seconds = np.sort(rng.integers(0, 181 * 86400, rows))
+    # most queries in office hours: fold 80 % of the times into 08:00-18:00
+    day, second = seconds // 86400, seconds % 86400
+    office = rng.random(rows) < 0.8
+    second = np.where(office, 8 * 3600 + second % (10 * 3600), second)
+    times = pd.Series(np.datetime64("2025-01-01T00:00:00") + (day * 86400 + second).astype("m8[s]"))
+    times = times.sort_values(ignore_index=True)
+    text = times.dt.strftime("%Y-%m-%d %H:%M:%S")
+    if dates == "roc":
+        text = (times.dt.year - 1911).astype(str) + times.dt.strftime("/%m/%d %H:%M:%S")
+    ids = pd.Series(LETTERS[rng.integers(0, 24, rows)]).str.cat(
+        pd.Series(rng.integers(100_000_000, 299_999_999, rows)).astype(str)
+    )
+    frame = pd.DataFrame({
+        "查詢時間": text,
+        "使用者帳號": np.array([f"user{i:03d}" for i in range(200)])[rng.zipf(1.5, rows) % 200],
+        "查詢項目": np.array(QUERY_TYPES)[rng.integers(0, len(QUERY_TYPES), rows)],
+        "查詢對象證號": ids,
+        "查詢事由": np.array(PURPOSES)[rng.integers(0, len(PURPOSES), rows)],
+        "來源IP": np.array([f"10.20.{i // 256}.{i % 256}" for i in range(300)])[rng.integers(0, 300, rows)],
+    })  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def import_and_sample(path: Path, seed: int = 7) -> int:
+    """The measured pipeline; returns the number of rows picked."""
+    log = filter_period(open_export(path), *PERIOD)
+    size = sample_size(log.population)
+    rows = draw_sample(log.population, seed, size)
+    picks = risk_picks(log, seed=seed, exclude=rows, departed_accounts={"user150"})
+    return len(rows) + len(picks)
+
+
+def time_side_by_side(path: Path, runs: int) -> dict[str, list[float]]:
+    """Both paths ``runs`` times, alternating which goes first, after one warm-up each."""
+    paths = {
+        "pandas.read_csv": lambda: pd.read_csv(path),
+        "import+sample": lambda: import_and_sample(path),
+    }
+    for work in paths.values():
+        work()
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for run in range(runs):
+        for name in list(paths)[:: 1 if run % 2 == 0 else -1]:
+            start = time.perf_counter()
+            paths[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+_CHILD = """
+import sys, json
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+import pandas as pd, querylog_bench as b
+base = b.high_water_mb()
+{call}
+print(json.dumps({{"base_mb": base, "peak_mb": b.high_water_mb()}}))
+"""
+
+
+def high_water_mb() -> float:
+    """Peak RSS of this process (Linux ``VmHWM``).  Not ``ru_maxrss``: on exec
+    Linux seeds it with the parent's peak, so a child would report ours."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource  # not Linux: the best that is available
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_memory(path: Path, what: str) -> dict[str, float]:
+    """Peak RSS (MB) of a fresh child running one path, and its RSS after the imports alone."""
+    call = "pd.read_csv(%r)" if what == "pandas" else "b.import_and_sample(b.Path(%r))"
+    code = _CHILD.format(root=str(ROOT), bench=str(ROOT / "bench"), call=call % str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dates", choices=("iso", "roc"), default="roc")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    path = ROOT / "bench" / "out" / f"querylog-{args.rows}-{args.dates}.csv"
+    if not path.exists():
+        generate_csv(path, args.rows, args.dates)
+    times = time_side_by_side(path, args.runs)
+    for name, values in times.items():
+        print(f"{name:16s} best {min(values):.3f}s  median {statistics.median(values):.3f}s")
+    ratio = statistics.median(times["import+sample"]) / statistics.median(times["pandas.read_csv"])
+    best = min(times["import+sample"]) / min(times["pandas.read_csv"])
+    print(f"ratio (median) {ratio:.2f}   ratio (best) {best:.2f}   target <= 1.5")
+    for what in ("pandas", "ours"):
+        memory = peak_memory(path, what)
+        print(
+            f"peak RSS {what:6s} {memory['peak_mb']:.0f} MB (after imports {memory['base_mb']:.0f} MB)"
+        )
+    print(f"file {path.relative_to(ROOT)}: {path.stat().st_size / 1e6:.1f} MB, {args.rows} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
