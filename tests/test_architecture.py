@@ -23,9 +23,17 @@ def test_nothing_under_tracker_imports_streamlit():
 
 
 def test_only_the_store_module_imports_tinydb():
-    users = [p.relative_to(ROOT).as_posix() for p in (ROOT / "tracker").rglob("*.py") if "tinydb" in imported_modules(p)]
+    users = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "tracker").rglob("*.py")
+        if "tinydb" in imported_modules(p)
+    ]
     assert users == ["tracker/store.py"]
 
 
 def test_no_module_uses_pickle():
-    assert not [p for p in ROOT.glob("**/*.py") if "pickle" in imported_modules(p) and ".venv" not in p.parts]
+    assert not [
+        p
+        for p in ROOT.glob("**/*.py")
+        if "pickle" in imported_modules(p) and ".venv" not in p.parts
+    ]

@@ -133,7 +133,12 @@ class ActivityLog:
         :meth:`recover_interrupted_append` moves the head over lines that were
         written but not yet counted.
         """
-        record = orjson.dumps({"count": head.count, "seq": head.seq, "hash": head.hash}).ljust(HEAD_WIDTH) + b"\n"
+        record = (
+            orjson.dumps({"count": head.count, "seq": head.seq, "hash": head.hash}).ljust(
+                HEAD_WIDTH
+            )
+            + b"\n"
+        )
         fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o640)
         try:
             os.pwrite(fd, record, 0)
@@ -152,7 +157,11 @@ class ActivityLog:
         """Check every line's hash, the chain, the sequence and the head."""
         head = self.head()
         if not self.path.exists():
-            return _bad(0, 1, "日誌檔不存在", "log file missing") if head.count else Verification(True, 0)
+            return (
+                _bad(0, 1, "日誌檔不存在", "log file missing")
+                if head.count
+                else Verification(True, 0)
+            )
         with self.path.open("rb") as fh:
             return verify_lines(fh, head)
 
@@ -221,7 +230,9 @@ class ActivityLog:
             first_seq = entry["seq"] if first_seq is None else first_seq
         if last is None:
             return None
-        return PurgePlan(lines, int(first_seq), int(last["seq"]), last["prev_hash"], last["hash"], last.get("at"))
+        return PurgePlan(
+            lines, int(first_seq), int(last["seq"]), last["prev_hash"], last["hash"], last.get("at")
+        )
 
     def purge_before(self, before: datetime, *, actor: str, now: datetime) -> PurgePlan | None:
         """Replace the lines written before ``before`` with one anchor line; the caller holds the store's lock.
@@ -237,16 +248,30 @@ class ActivityLog:
 
         checked = self.verify()
         if not checked.ok:
-            raise StoreError(f"操作日誌驗證失敗（第 {checked.line} 行），不執行清除",
-                             f"the activity log does not verify (line {checked.line}); nothing purged")
+            raise StoreError(
+                f"操作日誌驗證失敗（第 {checked.line} 行），不執行清除",
+                f"the activity log does not verify (line {checked.line}); nothing purged",
+            )
         plan = self.plan_purge(before)
         if plan is None:
             return None
-        self.append({"at": now.isoformat(timespec="seconds"), "actor": actor, "action": PURGE_ACTION,
-                     "collection": None, "record": None, "before": None,
-                     "after": {"anchor_seq": plan.last_seq, "anchor_hash": plan.last_hash,
-                               "purged_lines": plan.lines, "first_seq": plan.first_seq,
-                               "purged_before": before.isoformat()}})
+        self.append(
+            {
+                "at": now.isoformat(timespec="seconds"),
+                "actor": actor,
+                "action": PURGE_ACTION,
+                "collection": None,
+                "record": None,
+                "before": None,
+                "after": {
+                    "anchor_seq": plan.last_seq,
+                    "anchor_hash": plan.last_hash,
+                    "purged_lines": plan.lines,
+                    "first_seq": plan.first_seq,
+                    "purged_before": before.isoformat(),
+                },
+            }
+        )
         anchor = _anchor_line(plan, now)
         kept = self._rewrite_without_prefix(plan, anchor)
         head = self.head()
@@ -264,7 +289,9 @@ class ActivityLog:
         from tracker.fileio import atomic_write, fsync_dir
 
         head = self.head()
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
         kept = 0
         try:
             with os.fdopen(fd, "wb") as out, self.path.open("rb") as src:
@@ -278,8 +305,12 @@ class ActivityLog:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(tmp, 0o640)
-            journal = {"count": kept + 1, "seq": head.seq, "hash": head.hash,
-                       "anchor_digest": anchor["anchor_digest"]}
+            journal = {
+                "count": kept + 1,
+                "seq": head.seq,
+                "hash": head.hash,
+                "anchor_digest": anchor["anchor_digest"],
+            }
             atomic_write(self.journal_path, orjson.dumps(journal))
             os.replace(tmp, self.path)
         except BaseException:
@@ -333,8 +364,15 @@ class PurgePlan:
 
 def _anchor_line(plan: PurgePlan, now: datetime) -> dict:
     """The line that stands in for the purged prefix: the last purged line's chain values, no content."""
-    anchor = {"kind": ANCHOR_KIND, "seq": plan.last_seq, "prev_hash": plan.last_prev_hash, "hash": plan.last_hash,
-              "first_seq": plan.first_seq, "last_at": plan.last_at, "purged_at": now.isoformat(timespec="seconds")}
+    anchor = {
+        "kind": ANCHOR_KIND,
+        "seq": plan.last_seq,
+        "prev_hash": plan.last_prev_hash,
+        "hash": plan.last_hash,
+        "first_seq": plan.first_seq,
+        "last_at": plan.last_at,
+        "purged_at": now.isoformat(timespec="seconds"),
+    }
     anchor["anchor_digest"] = anchor_digest(anchor)
     return anchor
 
@@ -354,15 +392,26 @@ def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
         entry = orjson.loads(raw)
         if number == 1 and is_anchor(entry):
             anchor = (entry["seq"], entry["hash"])
-        elif anchor and entry.get("action") == PURGE_ACTION and isinstance(entry.get("after"), dict):
-            vouched = vouched or (entry["after"].get("anchor_seq"), entry["after"].get("anchor_hash")) == anchor
+        elif (
+            anchor and entry.get("action") == PURGE_ACTION and isinstance(entry.get("after"), dict)
+        ):
+            vouched = (
+                vouched
+                or (entry["after"].get("anchor_seq"), entry["after"].get("anchor_hash")) == anchor
+            )
         prev, expected_seq = entry["hash"], entry["seq"] + 1
     if anchor and not vouched:
-        return _bad(count, 1, "錨點沒有對應的清除紀錄", "the anchor has no purge record vouching for it")
+        return _bad(
+            count, 1, "錨點沒有對應的清除紀錄", "the anchor has no purge record vouching for it"
+        )
     if head is not None and (count != head.count or prev != head.hash):
         line = min(count, head.count) + 1 if count != head.count else count
-        return _bad(count, line, f"日誌結尾與記錄之鏈頭不符（{count} 行，鏈頭記 {head.count} 行）",
-                    f"log end does not match the recorded head ({count} lines, head says {head.count})")
+        return _bad(
+            count,
+            line,
+            f"日誌結尾與記錄之鏈頭不符（{count} 行，鏈頭記 {head.count} 行）",
+            f"log end does not match the recorded head ({count} lines, head says {head.count})",
+        )
     return Verification(True, count)
 
 
@@ -374,12 +423,17 @@ def _check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
     if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
         return "缺少雜湊欄位", "hash fields missing"
     if is_anchor(entry) and number == 1:
-        ok = anchor_digest(entry) == entry.get("anchor_digest") and isinstance(entry.get("seq"), int)
+        ok = anchor_digest(entry) == entry.get("anchor_digest") and isinstance(
+            entry.get("seq"), int
+        )
         return None if ok else ("錨點雜湊不符", "anchor hash mismatch")
     if entry_hash(entry) != entry["hash"]:
         return "內容與雜湊不符（已被修改）", "content does not match its hash (modified)"
     if entry["prev_hash"] != prev:
-        return "前一筆雜湊不符（刪除或調換）", "prev_hash does not match the previous line (removed or reordered)"
+        return (
+            "前一筆雜湊不符（刪除或調換）",
+            "prev_hash does not match the previous line (removed or reordered)",
+        )
     if expected_seq is not None and entry.get("seq") != expected_seq:
         return "序號不連續", "sequence number out of order"
     return None

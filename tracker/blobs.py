@@ -50,7 +50,10 @@ class BlobStore:
         except FileNotFoundError:
             raise NotFound("找不到佐證檔案", f"no stored file {sha256}") from None
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise StoreError("佐證檔案內容與雜湊不符（檔案已損毀或遭竄改）", f"stored file {sha256} does not match its hash")
+            raise StoreError(
+                "佐證檔案內容與雜湊不符（檔案已損毀或遭竄改）",
+                f"stored file {sha256} does not match its hash",
+            )
         return data
 
     def exists(self, sha256: str) -> bool:

@@ -104,7 +104,9 @@ class Catalogue:
     def query_types(self) -> list[dict]:
         """The query types of point 三, each with its channel id."""
         return [
-            dict(qt, channel=ch["id"]) for ch in self.query_channels for qt in ch.get("query_types", [])
+            dict(qt, channel=ch["id"])
+            for ch in self.query_channels
+            for qt in ch.get("query_types", [])
         ]
 
     def legal_basis_ids(self) -> set[str]:
@@ -118,8 +120,12 @@ class Catalogue:
         return Fraction(1, 1000), 10
 
 
-def load_catalogue(folder: Path | None = None, *, predicates: Iterable[str] | None = None,
-                   checks: Iterable[str] | None = None) -> Catalogue:
+def load_catalogue(
+    folder: Path | None = None,
+    *,
+    predicates: Iterable[str] | None = None,
+    checks: Iterable[str] | None = None,
+) -> Catalogue:
     """Load and validate every ``*.yaml`` / ``*.yml`` file in ``folder``.
 
     ``predicates`` and ``checks`` are the names the status engine knows; by
@@ -148,9 +154,13 @@ def _read_file(path: Path) -> tuple[Path, dict]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"無法讀取清單 {path.name}：{exc}", f"cannot read catalogue {path.name}: {exc}") from exc
+        raise CatalogueError(
+            f"無法讀取清單 {path.name}：{exc}", f"cannot read catalogue {path.name}: {exc}"
+        ) from exc
     if not isinstance(data, dict):
-        raise CatalogueError(f"清單 {path.name} 格式錯誤", f"catalogue {path.name} is not a mapping")
+        raise CatalogueError(
+            f"清單 {path.name} 格式錯誤", f"catalogue {path.name} is not a mapping"
+        )
     return path, data
 
 
@@ -196,7 +206,9 @@ def _entry_error(path: Path, entry: str, zh: str, en: str) -> CatalogueError:
 
 def _evidence_kind(path: Path, raw: dict) -> EvidenceKind:
     if not isinstance(raw, dict) or not raw.get("id") or not raw.get("zh"):
-        raise _entry_error(path, str(raw), "證據種類缺少 id 或名稱", "evidence kind needs id and zh")
+        raise _entry_error(
+            path, str(raw), "證據種類缺少 id 或名稱", "evidence kind needs id and zh"
+        )
     validity = raw.get("validity") or {}
     return EvidenceKind(
         id=str(raw["id"]),
@@ -213,12 +225,18 @@ def _enum(path: Path, oid: str, enum, value, what: str):
         return enum(value)
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
-        raise _entry_error(path, oid, f"未知的{what}「{value}」", f"unknown {what} '{value}' (allowed: {allowed})") from None
+        raise _entry_error(
+            path, oid, f"未知的{what}「{value}」", f"unknown {what} '{value}' (allowed: {allowed})"
+        ) from None
 
 
-def _obligation(path: Path, raw: dict, kinds: dict, predicates: set[str], checks: set[str]) -> Obligation:
+def _obligation(
+    path: Path, raw: dict, kinds: dict, predicates: set[str], checks: set[str]
+) -> Obligation:
     if not isinstance(raw, dict) or raw.get("id") in (None, ""):
-        raise CatalogueError(f"{path.name}：應辦事項缺少編號", f"{path.name}: an obligation has no id")
+        raise CatalogueError(
+            f"{path.name}：應辦事項缺少編號", f"{path.name}: an obligation has no id"
+        )
     oid = str(raw["id"])
     text = str(raw.get("text_zh") or "").strip()
     if not text:
@@ -230,23 +248,37 @@ def _obligation(path: Path, raw: dict, kinds: dict, predicates: set[str], checks
     applies = tuple(raw.get("applies_when") or ())
     for name in applies:
         if name not in predicates:
-            raise _entry_error(path, oid, f"未知的適用條件「{name}」", f"unknown applies_when predicate '{name}'")
+            raise _entry_error(
+                path, oid, f"未知的適用條件「{name}」", f"unknown applies_when predicate '{name}'"
+            )
     check = raw.get("check")
     if check is not None and check not in checks:
         raise _entry_error(path, oid, f"未知的檢核「{check}」", f"unknown check '{check}'")
     evidence = tuple(raw.get("evidence") or ())
     for kind in evidence:
         if kind not in kinds:
-            raise _entry_error(path, oid, f"未知的佐證種類「{kind}」", f"unknown evidence kind '{kind}'")
+            raise _entry_error(
+                path, oid, f"未知的佐證種類「{kind}」", f"unknown evidence kind '{kind}'"
+            )
     timing = _timing(path, oid, raw.get("timing") or {})
     assessable = bool(raw.get("assessable", True))
     if assessable and not (evidence or check):
-        raise _entry_error(path, oid, "可評核項目須有佐證或檢核", "an assessable entry needs evidence or a check")
+        raise _entry_error(
+            path, oid, "可評核項目須有佐證或檢核", "an assessable entry needs evidence or a check"
+        )
     sampling = raw.get("sampling") or {}
     return Obligation(
-        id=oid, title_en=str(raw["title_en"]).strip(), text_zh=text, assessable=assessable,
-        role=role, subject=subject, applies_when=applies, check=check, evidence=evidence,
-        timing=timing, reading=str(raw.get("reading") or "").strip(),
+        id=oid,
+        title_en=str(raw["title_en"]).strip(),
+        text_zh=text,
+        assessable=assessable,
+        role=role,
+        subject=subject,
+        applies_when=applies,
+        check=check,
+        evidence=evidence,
+        timing=timing,
+        reading=str(raw.get("reading") or "").strip(),
         retention_years=raw.get("retention_years"),
         sampling_ratio=Fraction(str(sampling["ratio"])) if "ratio" in sampling else None,
         sampling_floor=int(sampling["floor"]) if "floor" in sampling else None,
@@ -263,7 +295,10 @@ def _timing(path: Path, oid: str, raw: dict) -> Timing:
     if rule == "per_year" and int(raw.get("count", 0)) < 1:
         raise _entry_error(path, oid, "每年次數須至少 1", "per_year needs count >= 1")
     return Timing(
-        rule=rule, days=int(raw.get("days", 0)), hours=int(raw.get("hours", 0)),
-        event=str(raw.get("event", "")), count=int(raw.get("count", 0)),
+        rule=rule,
+        days=int(raw.get("days", 0)),
+        hours=int(raw.get("hours", 0)),
+        event=str(raw.get("event", "")),
+        count=int(raw.get("count", 0)),
         deadlines=tuple(raw.get("deadlines") or ()),
     )

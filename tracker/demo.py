@@ -9,6 +9,7 @@ The generator is seeded, so two seeds on the same day give the same data.
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -26,8 +27,32 @@ from tracker.store import Store
 
 ACTOR = "demo"
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周"
-GIVEN = ["志明", "淑芬", "建宏", "雅婷", "俊傑", "怡君", "家豪", "佳蓉", "冠宇", "宜蓁", "承翰", "詩涵",
-         "柏翰", "欣怡", "宗翰", "佩珊", "彥廷", "惠雯", "信宏", "筱涵", "育成", "靜宜", "國華", "美玲"]
+GIVEN = [
+    "志明",
+    "淑芬",
+    "建宏",
+    "雅婷",
+    "俊傑",
+    "怡君",
+    "家豪",
+    "佳蓉",
+    "冠宇",
+    "宜蓁",
+    "承翰",
+    "詩涵",
+    "柏翰",
+    "欣怡",
+    "宗翰",
+    "佩珊",
+    "彥廷",
+    "惠雯",
+    "信宏",
+    "筱涵",
+    "育成",
+    "靜宜",
+    "國華",
+    "美玲",
+]
 
 AGENCIES = (
     ("ag-sw", "臺北市政府社會局", None, "林佳蓉"),
@@ -79,17 +104,38 @@ class DemoSeeder:
 
     def agencies(self):
         for agency_id, name, parent, admin in AGENCIES:
-            v.save_agency(self.store, ACTOR, name=name, agency_id=agency_id, parent_id=parent, account_admin=admin)
+            v.save_agency(
+                self.store,
+                ACTOR,
+                name=name,
+                agency_id=agency_id,
+                parent_id=parent,
+                account_admin=admin,
+            )
 
     def vendors(self):
         for vendor_id, name, contact in VENDORS:
-            self.store.put(v.Vendor(vendor_id, name, self._ubn(), contact), actor=ACTOR, action="vendor_created")
+            self.store.put(
+                v.Vendor(vendor_id, name, self._ubn(), contact),
+                actor=ACTOR,
+                action="vendor_created",
+            )
 
     def contracts(self):
         for cid, vid, aid, title, start, end, custom, level, amount in CONTRACTS:
-            v.save_contract(self.store, ACTOR, vendor_id=vid, agency_id=aid, title=title, start=self.day(start),
-                            end=self.day(end), custom_development=custom, protection_level=level,
-                            amount=amount, contract_id=cid)
+            v.save_contract(
+                self.store,
+                ACTOR,
+                vendor_id=vid,
+                agency_id=aid,
+                title=title,
+                start=self.day(start),
+                end=self.day(end),
+                custom_development=custom,
+                protection_level=level,
+                amount=amount,
+                contract_id=cid,
+            )
 
     def staff(self) -> list[VendorStaff]:
         people = []
@@ -98,45 +144,106 @@ class DemoSeeder:
             for n in range(count):
                 start = contract.start + timedelta(days=self.rng.randint(0, 40))
                 accounts = (f"{cid}-ops{n + 1:02d}",) if n % 2 == 0 else ()
-                people.append(v.add_staff(
-                    self.store, ACTOR, contract_id=cid, name=self.names.pop(), national_id=self._national_id(),
-                    start=min(start, self.today), touches_sensitive_data=n != count - 1, accounts=accounts,
-                    staff_id=f"s-{cid[2:]}-{n + 1:02d}"))
+                people.append(
+                    v.add_staff(
+                        self.store,
+                        ACTOR,
+                        contract_id=cid,
+                        name=self.names.pop(),
+                        national_id=self._national_id(),
+                        start=min(start, self.today),
+                        touches_sensitive_data=n != count - 1,
+                        accounts=accounts,
+                        staff_id=f"s-{cid[2:]}-{n + 1:02d}",
+                    )
+                )
         return people
 
     def contract_evidence(self):
         for cid, *_ in CONTRACTS:
             contract = self.store.get(v.Contract, cid)
             if cid != "c-5":
-                self.document(SubjectKind.CONTRACT, cid, "confidentiality_clause", "保密與責任條款",
-                              [f"委託案：{contract.title}", "廠商應遵守個人資料保護法及資通安全管理法。"],
-                              effective=contract.start, decision="approve")
-            plan = {"c-1": ("approve", -200), "c-2": ("approve", -340), "c-3": ("pending", -20),
-                    "c-5": ("approve", -30)}.get(cid)
+                self.document(
+                    SubjectKind.CONTRACT,
+                    cid,
+                    "confidentiality_clause",
+                    "保密與責任條款",
+                    [f"委託案：{contract.title}", "廠商應遵守個人資料保護法及資通安全管理法。"],
+                    effective=contract.start,
+                    decision="approve",
+                )
+            plan = {
+                "c-1": ("approve", -200),
+                "c-2": ("approve", -340),
+                "c-3": ("pending", -20),
+                "c-5": ("approve", -30),
+            }.get(cid)
             if plan:
-                self.document(SubjectKind.CONTRACT, cid, "security_measures", "資安管理措施說明",
-                              [f"委託案：{contract.title}", "說明專用電腦、存取控制、日誌保存與事件通報程序。"],
-                              effective=self.day(plan[1]), decision=plan[0])
-        self.document(SubjectKind.CONTRACT, "c-2", "security_test_certificate", "安全性檢測證明",
-                      ["系統名稱：身心障礙者補助系統", f"檢測日期：{self.day(-395).isoformat()}", "檢測結果：通過"],
-                      effective=self.day(-395), decision="approve")
-        self.document(SubjectKind.CONTRACT, "c-3", "security_test_certificate", "安全性檢測證明",
-                      ["系統名稱：保護個案管理系統", f"檢測日期：{self.day(-5).isoformat()}", "檢測結果：通過"],
-                      effective=self.day(-5), decision="pending")
+                self.document(
+                    SubjectKind.CONTRACT,
+                    cid,
+                    "security_measures",
+                    "資安管理措施說明",
+                    [
+                        f"委託案：{contract.title}",
+                        "說明專用電腦、存取控制、日誌保存與事件通報程序。",
+                    ],
+                    effective=self.day(plan[1]),
+                    decision=plan[0],
+                )
+        self.document(
+            SubjectKind.CONTRACT,
+            "c-2",
+            "security_test_certificate",
+            "安全性檢測證明",
+            [
+                "系統名稱：身心障礙者補助系統",
+                f"檢測日期：{self.day(-395).isoformat()}",
+                "檢測結果：通過",
+            ],
+            effective=self.day(-395),
+            decision="approve",
+        )
+        self.document(
+            SubjectKind.CONTRACT,
+            "c-3",
+            "security_test_certificate",
+            "安全性檢測證明",
+            [
+                "系統名稱：保護個案管理系統",
+                f"檢測日期：{self.day(-5).isoformat()}",
+                "檢測結果：通過",
+            ],
+            effective=self.day(-5),
+            decision="pending",
+        )
 
     def staff_evidence(self, staff: list[VendorStaff]):
         for index, person in enumerate(staff):
             if person.contract_id == "c-6":
                 continue
             contract = self.store.get(v.Contract, person.contract_id)
-            pledge = ("missing" if index % 11 == 3 else "pending" if index % 9 == 4
-                      else "reject" if index % 13 == 6 else "approve")
+            pledge = (
+                "missing"
+                if index % 11 == 3
+                else "pending"
+                if index % 9 == 4
+                else "reject"
+                if index % 13 == 6
+                else "approve"
+            )
             if pledge != "missing":
                 self.pledge(person, contract, pledge)
             if person.touches_sensitive_data and index % 7 != 2:
-                self.document(SubjectKind.VENDOR_STAFF, person.id, "suitability_check", "適任性查核紀錄",
-                              [f"受查核人：{person.name}", f"委託案：{contract.title}", "查核結果：適任"],
-                              effective=person.start, decision="approve" if index % 5 else "pending")
+                self.document(
+                    SubjectKind.VENDOR_STAFF,
+                    person.id,
+                    "suitability_check",
+                    "適任性查核紀錄",
+                    [f"受查核人：{person.name}", f"委託案：{contract.title}", "查核結果：適任"],
+                    effective=person.start,
+                    decision="approve" if index % 5 else "pending",
+                )
 
     def departures(self, staff: list[VendorStaff]):
         leavers = {"s-1-02": (-5, None), "s-1-05": (-20, -18), "s-3-03": (-40, -39)}
@@ -150,63 +257,151 @@ class DemoSeeder:
 
     def removal(self, person: VendorStaff, offset: int):
         v.record_accounts_removed(self.store, ACTOR, person.id, self.day(offset))
-        self.document(SubjectKind.VENDOR_STAFF, person.id, "account_removal_record", "帳號停用（刪除）紀錄",
-                      [f"人員：{person.name}", f"停用帳號：{'、'.join(person.accounts)}",
-                       f"停用日期：{self.day(offset).isoformat()}"], effective=self.day(offset), decision="approve")
+        self.document(
+            SubjectKind.VENDOR_STAFF,
+            person.id,
+            "account_removal_record",
+            "帳號停用（刪除）紀錄",
+            [
+                f"人員：{person.name}",
+                f"停用帳號：{'、'.join(person.accounts)}",
+                f"停用日期：{self.day(offset).isoformat()}",
+            ],
+            effective=self.day(offset),
+            decision="approve",
+        )
 
     def pcs(self):
         for n, (cid, *_rest) in enumerate(CONTRACTS):
             if cid == "c-6":
                 continue
             for k in range(1 if n % 2 else 2):
-                pc = v.register_pc(self.store, ACTOR, contract_id=cid, asset_tag=f"SW-PC-{n + 1:02d}{k + 1}",
-                                   location=f"社會局資訊室 {n + 1} 號機櫃旁", offline=not (cid == "c-4" and k == 0),
-                                   exclusive=True, licensed_software_only=True, last_inspected=self.day(-60))
-                if not (cid == "c-5"):
-                    self.document(SubjectKind.DEDICATED_PC, pc.id, "dedicated_pc_checklist", "專用電腦檢核表",
-                                  [f"財產編號：{pc.asset_tag}", "未連接網際網路：是", "專案專用：是", "軟體皆合法授權：是"],
-                                  effective=self.day(-60 - 300 * (cid == "c-2")), decision="approve")
+                pc = v.register_pc(
+                    self.store,
+                    ACTOR,
+                    contract_id=cid,
+                    asset_tag=f"SW-PC-{n + 1:02d}{k + 1}",
+                    location=f"社會局資訊室 {n + 1} 號機櫃旁",
+                    offline=not (cid == "c-4" and k == 0),
+                    exclusive=True,
+                    licensed_software_only=True,
+                    last_inspected=self.day(-60),
+                )
+                if cid != "c-5":
+                    self.document(
+                        SubjectKind.DEDICATED_PC,
+                        pc.id,
+                        "dedicated_pc_checklist",
+                        "專用電腦檢核表",
+                        [
+                            f"財產編號：{pc.asset_tag}",
+                            "未連接網際網路：是",
+                            "專案專用：是",
+                            "軟體皆合法授權：是",
+                        ],
+                        effective=self.day(-60 - 300 * (cid == "c-2")),
+                        decision="approve",
+                    )
 
     def incidents(self):
         known = datetime.combine(self.day(-12), time(9, 30), clock.TAIPEI)
-        inc = v.report_incident(self.store, ACTOR, vendor_id="v-a", contract_id="c-1",
-                                summary="維運主機偵測到異常登入嘗試", known_at=known,
-                                reported_at=known + timedelta(minutes=35), measures="封鎖來源 IP、重設管理者密碼")
-        self.document(SubjectKind.INCIDENT, inc.id, "incident_report", "資安事件通報單",
-                      ["事件：維運主機偵測到異常登入嘗試", "因應措施：封鎖來源 IP、重設管理者密碼"],
-                      effective=self.day(-12), decision="approve")
+        inc = v.report_incident(
+            self.store,
+            ACTOR,
+            vendor_id="v-a",
+            contract_id="c-1",
+            summary="維運主機偵測到異常登入嘗試",
+            known_at=known,
+            reported_at=known + timedelta(minutes=35),
+            measures="封鎖來源 IP、重設管理者密碼",
+        )
+        self.document(
+            SubjectKind.INCIDENT,
+            inc.id,
+            "incident_report",
+            "資安事件通報單",
+            ["事件：維運主機偵測到異常登入嘗試", "因應措施：封鎖來源 IP、重設管理者密碼"],
+            effective=self.day(-12),
+            decision="approve",
+        )
         known = datetime.combine(self.day(-3), time(14, 0), clock.TAIPEI)
-        v.report_incident(self.store, ACTOR, vendor_id="v-b", contract_id="c-3", summary="測試環境誤用真實個案資料",
-                          known_at=known, reported_at=known + timedelta(hours=5), measures="刪除測試資料並檢討流程")
+        v.report_incident(
+            self.store,
+            ACTOR,
+            vendor_id="v-b",
+            contract_id="c-3",
+            summary="測試環境誤用真實個案資料",
+            known_at=known,
+            reported_at=known + timedelta(hours=5),
+            measures="刪除測試資料並檢討流程",
+        )
 
     def accounts(self):
-        units = ["社會救助科", "身心障礙者福利科", "老人福利科", "兒童及少年福利科", "婦女及家庭服務科"]
-        bases = ["social_assistance_act", "disability_rights_act", "senior_welfare_act", "children_welfare_act",
-                 "special_family_act"]
+        units = [
+            "社會救助科",
+            "身心障礙者福利科",
+            "老人福利科",
+            "兒童及少年福利科",
+            "婦女及家庭服務科",
+        ]
+        bases = [
+            "social_assistance_act",
+            "disability_rights_act",
+            "senior_welfare_act",
+            "children_welfare_act",
+            "special_family_act",
+        ]
         records = []
         for n in range(10):
             agency = "ag-sw" if n < 7 else "ag-dv"
             left = self.day(-10) if n == 3 else None
-            records.append(NiaAccount(
-                id=f"na-{n + 1:02d}", agency_id=agency, holder=self.names.pop(), unit=units[n % 5],
-                state="active", legal_basis=bases[n % 5] if n != 8 else "",
-                business="辦理社會救助及福利補助資格審核", channels=("online_service",) + (("cloud_service",) if n % 3 == 0 else ()),
-                active_from=self.day(-400 + 20 * n), holder_left_on=left,
-                removal_due=left + timedelta(days=3) if left else None, first_reviewed_by="科長 王大明",
-                second_reviewed_by="林佳蓉", ips=(f"10.20.{n // 4}.{10 + n}",) if n != 5 else (),
-            ))
+            records.append(
+                NiaAccount(
+                    id=f"na-{n + 1:02d}",
+                    agency_id=agency,
+                    holder=self.names.pop(),
+                    unit=units[n % 5],
+                    state="active",
+                    legal_basis=bases[n % 5] if n != 8 else "",
+                    business="辦理社會救助及福利補助資格審核",
+                    channels=("online_service",) + (("cloud_service",) if n % 3 == 0 else ()),
+                    active_from=self.day(-400 + 20 * n),
+                    holder_left_on=left,
+                    removal_due=left + timedelta(days=3) if left else None,
+                    first_reviewed_by="科長 王大明",
+                    second_reviewed_by="林佳蓉",
+                    ips=(f"10.20.{n // 4}.{10 + n}",) if n != 5 else (),
+                )
+            )
         self.store.put_many(records, actor=ACTOR, action="nia_account_registered")
         for record in records[:6]:
-            self.document(SubjectKind.NIA_ACCOUNT, record.id, "account_application", "公務機關應用入出境電子資料申請表",
-                          [f"申請人：{record.holder}", f"單位：{record.unit}", "法令依據：社會救助法"],
-                          effective=record.active_from, decision="approve")
+            self.document(
+                SubjectKind.NIA_ACCOUNT,
+                record.id,
+                "account_application",
+                "公務機關應用入出境電子資料申請表",
+                [f"申請人：{record.holder}", f"單位：{record.unit}", "法令依據：社會救助法"],
+                effective=record.active_from,
+                decision="approve",
+            )
         if self.today.month > 1:
             start = date(self.today.year, 1, 1)
-            self.store.put(SelfAudit(id="au-1", agency_id="ag-sw", period_start=start,
-                                     period_end=min(date(self.today.year, 6, 30), self.today - timedelta(days=1)),
-                                     population=0, sample_size=0, seed=20260101, opened_by="林佳蓉",
-                                     opened_at=clock.now(), closed_on=self.today - timedelta(days=1)),
-                           actor=ACTOR, action="audit_closed")
+            self.store.put(
+                SelfAudit(
+                    id="au-1",
+                    agency_id="ag-sw",
+                    period_start=start,
+                    period_end=min(date(self.today.year, 6, 30), self.today - timedelta(days=1)),
+                    population=0,
+                    sample_size=0,
+                    seed=20260101,
+                    opened_by="林佳蓉",
+                    opened_at=clock.now(),
+                    closed_on=self.today - timedelta(days=1),
+                ),
+                actor=ACTOR,
+                action="audit_closed",
+            )
 
     # --- documents ---------------------------------------------------------------
 
@@ -214,24 +409,59 @@ class DemoSeeder:
         vendor = self.store.get(v.Vendor, person.vendor_id)
         number = new_form_number(self.today)
         ev_service.issue_form(self.store, ACTOR, person.id, number)
-        data = render_pledge_form(form_number=number, staff_name=person.name, vendor_name=vendor.name,
-                                  contract_title=contract.title, issued_on=person.start)
-        self._upload(SubjectKind.VENDOR_STAFF, person.id, "staff_pledge", data, f"切結書-{person.name}.pdf",
-                     person.start, decision)
+        data = render_pledge_form(
+            form_number=number,
+            staff_name=person.name,
+            vendor_name=vendor.name,
+            contract_title=contract.title,
+            issued_on=person.start,
+        )
+        self._upload(
+            SubjectKind.VENDOR_STAFF,
+            person.id,
+            "staff_pledge",
+            data,
+            f"切結書-{person.name}.pdf",
+            person.start,
+            decision,
+        )
 
-    def document(self, kind: SubjectKind, subject_id: str, evidence_kind: str, title: str, lines: list[str],
-                 *, effective: date, decision: str):
+    def document(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        evidence_kind: str,
+        title: str,
+        lines: list[str],
+        *,
+        effective: date,
+        decision: str,
+    ):
         data = simple_document(title, lines, footer=f"文件日期 {effective.isoformat()}")
         self._upload(kind, subject_id, evidence_kind, data, f"{title}.pdf", effective, decision)
 
     def _upload(self, kind, subject_id, evidence_kind, data, filename, effective, decision):
         effective = min(effective, self.today)
-        record = ev_service.upload_evidence(self.store, self.blobs, "vendor.demo", kind=evidence_kind, data=data,
-                                            filename=filename, subject_kind=kind, subject_id=subject_id,
-                                            effective=effective)
+        record = ev_service.upload_evidence(
+            self.store,
+            self.blobs,
+            "vendor.demo",
+            kind=evidence_kind,
+            data=data,
+            filename=filename,
+            subject_kind=kind,
+            subject_id=subject_id,
+            effective=effective,
+        )
         if decision in ("approve", "reject"):
-            ev_service.review_evidence(self.store, "it.office", "it_office", record.id, approve=decision == "approve",
-                                       reason="" if decision == "approve" else "簽名欄空白，請重新簽署後上傳")
+            ev_service.review_evidence(
+                self.store,
+                "it.office",
+                "it_office",
+                record.id,
+                approve=decision == "approve",
+                reason="" if decision == "approve" else "簽名欄空白，請重新簽署後上傳",
+            )
 
     # --- generated identities -------------------------------------------------------
 
@@ -270,13 +500,13 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
     if not is_empty(store):
         if if_empty:
             return {"skipped": True}
-        raise InvalidInput("資料夾已有資料，示範資料只能寫入空的資料夾",
-                           f"{settings.data_dir} already holds data; demo data goes into an empty folder")
+        raise InvalidInput(
+            "資料夾已有資料，示範資料只能寫入空的資料夾",
+            f"{settings.data_dir} already holds data; demo data goes into an empty folder",
+        )
     result = DemoSeeder(store, BlobStore(settings.evidence_dir), today or clock.today()).run()
-    try:
+    if importlib.util.find_spec("tracker.services.users") is not None:
         from tracker.services.users import seed_demo_users
-    except ImportError:
-        pass
-    else:
+
         seed_demo_users(store)
     return result

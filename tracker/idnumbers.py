@@ -22,9 +22,7 @@ import re
 from tracker.errors import InvalidInput
 
 _UBN_WEIGHTS = (1, 2, 1, 2, 1, 2, 4, 1)
-_LETTER_CODES = dict(
-    zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True)
-)
+_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 _NATIONAL_ID = re.compile(r"^[A-Z][1289][0-9]{8}$")
 _MASK_CHAR = "*"
 
@@ -46,7 +44,9 @@ def check_ubn(ubn: str) -> str:
     """Return the stripped ``ubn`` or raise :class:`InvalidInput` naming what is wrong."""
     value = (ubn or "").strip()
     if not re.fullmatch(r"[0-9]{8}", value):
-        raise InvalidInput("統一編號須為 8 位數字", "a business number (統一編號) has exactly 8 digits")
+        raise InvalidInput(
+            "統一編號須為 8 位數字", "a business number (統一編號) has exactly 8 digits"
+        )
     if not is_valid_ubn(value):
         raise InvalidInput(
             f"統一編號 {value} 檢查碼不符",

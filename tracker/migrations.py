@@ -36,8 +36,17 @@ def migrate(store: Store, meta: dict) -> dict:
         version += 1
         meta = dict(meta, schema=version)
         atomic_write(store.root / "meta.json", orjson.dumps(meta))
-        store.log.append({"at": None, "actor": "system", "action": "schema_migrated", "collection": None,
-                          "record": None, "before": {"schema": version - 1}, "after": {"schema": version}})
+        store.log.append(
+            {
+                "at": None,
+                "actor": "system",
+                "action": "schema_migrated",
+                "collection": None,
+                "record": None,
+                "before": {"schema": version - 1},
+                "after": {"schema": version},
+            }
+        )
     return meta
 
 

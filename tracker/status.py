@@ -20,8 +20,14 @@ from tracker.domain import Evidence, Facts, ReviewState, Status, SubjectKind
 from tracker.rules import CHECKS, PREDICATES, Finding, departure_date
 
 SEVERITY = {
-    Status.NOT_APPLICABLE: 0, Status.COMPLIANT: 1, Status.PENDING_REVIEW: 2, Status.DUE_SOON: 3,
-    Status.MISSING: 4, Status.REJECTED: 5, Status.EXPIRED: 6, Status.OVERDUE: 7,
+    Status.NOT_APPLICABLE: 0,
+    Status.COMPLIANT: 1,
+    Status.PENDING_REVIEW: 2,
+    Status.DUE_SOON: 3,
+    Status.MISSING: 4,
+    Status.REJECTED: 5,
+    Status.EXPIRED: 6,
+    Status.OVERDUE: 7,
 }
 
 
@@ -67,7 +73,9 @@ class Context:
     vendor_staff_names: frozenset[str] = field(default_factory=frozenset)
 
 
-def evaluate(catalogue: Catalogue, facts: Facts, today: date, now: datetime | None = None) -> list[ObligationStatus]:
+def evaluate(
+    catalogue: Catalogue, facts: Facts, today: date, now: datetime | None = None
+) -> list[ObligationStatus]:
     """Every obligation status for the facts on ``today`` (``now`` defaults to today's end)."""
     now = now or datetime.combine(today, time(23, 59, 59), TAIPEI)
     evidence = _index_evidence(facts.evidence)
@@ -90,35 +98,83 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
 
     names = frozenset(s.name for s in facts.staff if s.end is None or s.end >= now.date())
     for agency in facts.agencies:
-        yield ctx(agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_names=names)
+        yield ctx(
+            agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_names=names
+        )
     for vendor in facts.vendors:
         yield ctx(vendor, SubjectKind.VENDOR, vendor.name, vendor_id=vendor.id)
     for c in facts.contracts:
-        yield ctx(c, SubjectKind.CONTRACT, c.title, contract=c, vendor_id=c.vendor_id, agency_id=c.agency_id, start=c.start)
+        yield ctx(
+            c,
+            SubjectKind.CONTRACT,
+            c.title,
+            contract=c,
+            vendor_id=c.vendor_id,
+            agency_id=c.agency_id,
+            start=c.start,
+        )
     for s in facts.staff:
         c = contracts.get(s.contract_id)
-        yield ctx(s, SubjectKind.VENDOR_STAFF, s.name, contract=c, vendor_id=s.vendor_id,
-                  agency_id=c.agency_id if c else None, start=s.start)
+        yield ctx(
+            s,
+            SubjectKind.VENDOR_STAFF,
+            s.name,
+            contract=c,
+            vendor_id=s.vendor_id,
+            agency_id=c.agency_id if c else None,
+            start=s.start,
+        )
     for pc in facts.pcs:
         c = contracts.get(pc.contract_id)
-        yield ctx(pc, SubjectKind.DEDICATED_PC, pc.asset_tag, contract=c, vendor_id=pc.vendor_id,
-                  agency_id=c.agency_id if c else None, start=c.start if c else None)
+        yield ctx(
+            pc,
+            SubjectKind.DEDICATED_PC,
+            pc.asset_tag,
+            contract=c,
+            vendor_id=pc.vendor_id,
+            agency_id=c.agency_id if c else None,
+            start=c.start if c else None,
+        )
     for inc in facts.incidents:
         c = contracts.get(inc.contract_id) if inc.contract_id else None
-        yield ctx(inc, SubjectKind.INCIDENT, inc.summary, contract=c, vendor_id=inc.vendor_id,
-                  agency_id=c.agency_id if c else None, start=local_date(inc.known_at))
+        yield ctx(
+            inc,
+            SubjectKind.INCIDENT,
+            inc.summary,
+            contract=c,
+            vendor_id=inc.vendor_id,
+            agency_id=c.agency_id if c else None,
+            start=local_date(inc.known_at),
+        )
     for acc in facts.accounts:
-        yield ctx(acc, SubjectKind.NIA_ACCOUNT, acc.holder, agency_id=acc.agency_id, start=acc.active_from)
+        yield ctx(
+            acc, SubjectKind.NIA_ACCOUNT, acc.holder, agency_id=acc.agency_id, start=acc.active_from
+        )
     for audit in facts.audits:
         label = f"{audit.period_start.isoformat()}–{audit.period_end.isoformat()}"
         yield ctx(audit, SubjectKind.AUDIT, label, agency_id=audit.agency_id, start=audit.closed_on)
 
 
-def _evaluate_one(obligation: Obligation, ctx: Context, evidence: dict, today: date) -> ObligationStatus:
-    def row(status: Status, zh: str, en: str, due=None, ok=False, evidence_id=None) -> ObligationStatus:
+def _evaluate_one(
+    obligation: Obligation, ctx: Context, evidence: dict, today: date
+) -> ObligationStatus:
+    def row(
+        status: Status, zh: str, en: str, due=None, ok=False, evidence_id=None
+    ) -> ObligationStatus:
         return ObligationStatus(
-            obligation.id, ctx.kind, ctx.subject.id, ctx.label, status, zh, en, due, ok,
-            ctx.vendor_id, ctx.contract.id if ctx.contract else None, ctx.agency_id, evidence_id,
+            obligation.id,
+            ctx.kind,
+            ctx.subject.id,
+            ctx.label,
+            status,
+            zh,
+            en,
+            due,
+            ok,
+            ctx.vendor_id,
+            ctx.contract.id if ctx.contract else None,
+            ctx.agency_id,
+            evidence_id,
         )
 
     for name in obligation.applies_when:
@@ -144,23 +200,54 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     if current is None:
         return _missing(due, today, ctx), False, None
     if current.state == ReviewState.SUBMITTED:
-        return Finding(Status.PENDING_REVIEW, "已上傳，待資訊室審查", "uploaded, awaiting review", due), False, current.id
+        return (
+            Finding(
+                Status.PENDING_REVIEW, "已上傳，待資訊室審查", "uploaded, awaiting review", due
+            ),
+            False,
+            current.id,
+        )
     if current.state == ReviewState.REJECTED:
         why = current.review_reason or "—"
         return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due), False, current.id
     until, soon_applies = valid_until(current, ctx)
     if until is not None and until < today:
-        return Finding(Status.EXPIRED, f"已於 {until.isoformat()} 過期", f"expired on {until.isoformat()}", until), False, current.id
+        return (
+            Finding(
+                Status.EXPIRED,
+                f"已於 {until.isoformat()} 過期",
+                f"expired on {until.isoformat()}",
+                until,
+            ),
+            False,
+            current.id,
+        )
     if until is not None and soon_applies and (until - today).days <= ctx.catalogue.due_soon_days:
-        return Finding(Status.DUE_SOON, f"將於 {until.isoformat()} 到期", f"expires on {until.isoformat()}", until), True, current.id
+        return (
+            Finding(
+                Status.DUE_SOON,
+                f"將於 {until.isoformat()} 到期",
+                f"expires on {until.isoformat()}",
+                until,
+            ),
+            True,
+            current.id,
+        )
     return None, True, current.id
 
 
 def _missing(due: date | None, today: date, ctx: Context) -> Finding:
     if due is not None and today > due:
-        return Finding(Status.OVERDUE, f"缺件，期限 {due.isoformat()} 已過", f"missing, due {due.isoformat()}", due)
+        return Finding(
+            Status.OVERDUE,
+            f"缺件，期限 {due.isoformat()} 已過",
+            f"missing, due {due.isoformat()}",
+            due,
+        )
     if due is not None and (due - today).days <= ctx.catalogue.due_soon_days:
-        return Finding(Status.DUE_SOON, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due)
+        return Finding(
+            Status.DUE_SOON, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
+        )
     return Finding(Status.MISSING, "缺件", "no evidence", due)
 
 
@@ -200,7 +287,9 @@ def valid_until(ev: Evidence, ctx: Context) -> tuple[date | None, bool]:
     if ev.valid_until is not None:
         return ev.valid_until, True
     if kind is not None and kind.validity_months:
-        start = ev.effective or (local_date(ev.reviewed_at) if ev.reviewed_at else local_date(ev.uploaded_at))
+        start = ev.effective or (
+            local_date(ev.reviewed_at) if ev.reviewed_at else local_date(ev.uploaded_at)
+        )
         return add_months(start, kind.validity_months), True
     return None, False
 

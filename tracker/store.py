@@ -47,7 +47,16 @@ from tracker.activity import ActivityLog, MemoryActivityLog
 from tracker.codec import from_doc, to_doc
 from tracker.config import Settings
 from tracker.domain import (
-    Agency, Contract, DedicatedPC, Evidence, Facts, Incident, NiaAccount, SelfAudit, Vendor, VendorStaff,
+    Agency,
+    Contract,
+    DedicatedPC,
+    Evidence,
+    Facts,
+    Incident,
+    NiaAccount,
+    SelfAudit,
+    Vendor,
+    VendorStaff,
 )
 from tracker.errors import NotFound, StoreError
 from tracker.fileio import atomic_write
@@ -94,9 +103,14 @@ def register_collection(name: str, cls: type, partition: Callable[[object], str]
 
 
 for _name, _cls, _part in (
-    ("agencies", Agency, _single), ("vendors", Vendor, _single), ("contracts", Contract, _by_vendor),
-    ("staff", VendorStaff, _by_vendor), ("pcs", DedicatedPC, _by_vendor), ("incidents", Incident, _by_vendor),
-    ("evidence", Evidence, _evidence_partition), ("accounts", NiaAccount, _by_agency),
+    ("agencies", Agency, _single),
+    ("vendors", Vendor, _single),
+    ("contracts", Contract, _by_vendor),
+    ("staff", VendorStaff, _by_vendor),
+    ("pcs", DedicatedPC, _by_vendor),
+    ("incidents", Incident, _by_vendor),
+    ("evidence", Evidence, _evidence_partition),
+    ("accounts", NiaAccount, _by_agency),
     ("audits", SelfAudit, _by_agency),
 ):
     register_collection(_name, _cls, _part)
@@ -131,7 +145,9 @@ class CachedJSONStorage(Storage):
             except FileNotFoundError:
                 self._data = {}
             except orjson.JSONDecodeError as exc:
-                raise StoreError(f"資料檔損毀：{self.path.name}", f"corrupt data file {self.path}: {exc}") from exc
+                raise StoreError(
+                    f"資料檔損毀：{self.path.name}", f"corrupt data file {self.path}: {exc}"
+                ) from exc
         return self._data
 
     def write(self, data: dict) -> None:
@@ -248,8 +264,10 @@ class Store:
         except orjson.JSONDecodeError as exc:
             raise StoreError("meta.json 損毀", f"meta.json is corrupt: {exc}") from exc
         if meta.get("schema", 1) > SCHEMA_VERSION:
-            raise StoreError("資料夾由較新版本建立，請升級本系統",
-                             f"data folder has schema {meta['schema']}, this version knows {SCHEMA_VERSION}")
+            raise StoreError(
+                "資料夾由較新版本建立，請升級本系統",
+                f"data folder has schema {meta['schema']}, this version knows {SCHEMA_VERSION}",
+            )
         if meta.get("schema", 1) < SCHEMA_VERSION:
             from tracker.migrations import migrate
 
@@ -303,10 +321,14 @@ class Store:
     def facts(self) -> Facts:
         """A snapshot of everything the status engine needs."""
         return Facts(
-            agencies=tuple(self.all(Agency)), vendors=tuple(self.all(Vendor)),
-            contracts=tuple(self.all(Contract)), staff=tuple(self.all(VendorStaff)),
-            pcs=tuple(self.all(DedicatedPC)), incidents=tuple(self.all(Incident)),
-            accounts=tuple(self.all(NiaAccount)), audits=tuple(self.all(SelfAudit)),
+            agencies=tuple(self.all(Agency)),
+            vendors=tuple(self.all(Vendor)),
+            contracts=tuple(self.all(Contract)),
+            staff=tuple(self.all(VendorStaff)),
+            pcs=tuple(self.all(DedicatedPC)),
+            incidents=tuple(self.all(Incident)),
+            accounts=tuple(self.all(NiaAccount)),
+            audits=tuple(self.all(SelfAudit)),
             evidence=tuple(self.all(Evidence)),
         )
 
@@ -349,8 +371,14 @@ class Store:
                 coll = COLLECTIONS[name]
                 before = self.get(coll.cls, record_id)
                 after = to_doc(record)
-                entries.append(self._entry(actor, action, name, record_id, to_doc(before) if before else None, after))
-                writes.setdefault((name, _safe_part(coll.partition(record))), []).append((record_id, after, record))
+                entries.append(
+                    self._entry(
+                        actor, action, name, record_id, to_doc(before) if before else None, after
+                    )
+                )
+                writes.setdefault((name, _safe_part(coll.partition(record))), []).append(
+                    (record_id, after, record)
+                )
             self.log.append_many(entries)
             for (name, part_name), items in writes.items():
                 self._write(COLLECTIONS[name], part_name, items)
@@ -383,11 +411,18 @@ class Store:
     @staticmethod
     def _entry(actor, action, collection, record_id, before, after) -> dict:
         return {
-            "at": clock.now().isoformat(timespec="seconds"), "actor": actor, "action": action,
-            "collection": collection, "record": record_id, "before": before, "after": after,
+            "at": clock.now().isoformat(timespec="seconds"),
+            "actor": actor,
+            "action": action,
+            "collection": collection,
+            "record": record_id,
+            "before": before,
+            "after": after,
         }
 
-    def _write(self, coll: Collection, part_name: str, items: list[tuple[str, dict, object]]) -> None:
+    def _write(
+        self, coll: Collection, part_name: str, items: list[tuple[str, dict, object]]
+    ) -> None:
         """Put ``(id, doc, record)`` items into one partition with a single file replace."""
         index = self._index[coll.name]
         for record_id, _doc, _record in items:
@@ -514,7 +549,9 @@ class _Locked:
                 self.store._flock.acquire()
             except Timeout as exc:
                 self.store._lock.release()
-                raise StoreError("資料夾忙碌中，請稍後再試", "the data folder is locked by another process") from exc
+                raise StoreError(
+                    "資料夾忙碌中，請稍後再試", "the data folder is locked by another process"
+                ) from exc
             self.store._refresh()
         return self.store
 
@@ -527,7 +564,11 @@ class _Locked:
 
 def _safe_part(name: str) -> str:
     """A partition name safe as a file name (ids are ours, but never trust a path)."""
-    return name if _SAFE.match(name) and name not in (".", "..") else "h-" + sha1(name.encode()).hexdigest()
+    return (
+        name
+        if _SAFE.match(name) and name not in (".", "..")
+        else "h-" + sha1(name.encode()).hexdigest()
+    )
 
 
 def new_id(prefix: str) -> str:

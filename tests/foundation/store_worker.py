@@ -24,7 +24,11 @@ def crash(data: Path) -> None:
     while True:
         n += 1
         record_id = f"{sys.argv[3]}-{n}"
-        store.put(Vendor(record_id, f"廠商{n}", "04595257", "x" * (n % 50)), actor="worker", action="crash_test")
+        store.put(
+            Vendor(record_id, f"廠商{n}", "04595257", "x" * (n % 50)),
+            actor="worker",
+            action="crash_test",
+        )
         sys.stdout.write(f"ack {record_id}\n")
         sys.stdout.flush()
 
@@ -39,7 +43,9 @@ def count(data: Path, times: int, name: str) -> None:
 def bump(store: Store, actor: str) -> None:
     with store.locked():
         counter = store.get(Vendor, "counter")
-        store.put(replace(counter, contact=str(int(counter.contact) + 1)), actor=actor, action="bump")
+        store.put(
+            replace(counter, contact=str(int(counter.contact) + 1)), actor=actor, action="bump"
+        )
 
 
 if __name__ == "__main__":

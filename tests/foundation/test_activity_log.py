@@ -37,8 +37,21 @@ def test_each_line_names_who_when_what_before_and_after(logged):
     import orjson
 
     entry = orjson.loads(lines(logged)[0])
-    assert {"seq", "at", "actor", "action", "collection", "record", "before", "after", "prev_hash", "hash"} <= set(entry)
-    assert entry["actor"] == "tester" and entry["after"]["name"] == "廠商0" and entry["before"] is None
+    assert {
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "collection",
+        "record",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    } <= set(entry)
+    assert (
+        entry["actor"] == "tester" and entry["after"]["name"] == "廠商0" and entry["before"] is None
+    )
 
 
 @pytest.mark.parametrize("line_no", range(6))
@@ -78,8 +91,17 @@ def test_appending_a_forged_but_chained_line_is_caught_by_the_head(logged):
     from tracker.activity import entry_hash
 
     last = orjson.loads(lines(logged)[-1])
-    forged = {"seq": last["seq"] + 1, "at": last["at"], "actor": "intruder", "action": "x", "collection": None,
-              "record": None, "before": None, "after": None, "prev_hash": last["hash"]}
+    forged = {
+        "seq": last["seq"] + 1,
+        "at": last["at"],
+        "actor": "intruder",
+        "action": "x",
+        "collection": None,
+        "record": None,
+        "before": None,
+        "after": None,
+        "prev_hash": last["hash"],
+    }
     forged["hash"] = entry_hash(forged)
     with logged.open("ab") as fh:
         fh.write(orjson.dumps(forged) + b"\n")
@@ -88,7 +110,7 @@ def test_appending_a_forged_but_chained_line_is_caught_by_the_head(logged):
 
 def test_the_chain_stays_whole_when_two_stores_append_in_turn(settings):
     a, b = Store.open(settings), Store.open(settings)
-    for n in range(5):
+    for _ in range(5):
         a.record_event(actor="app", action="sign_in")
         b.record_event(actor="cli", action="import")
     assert a.log.verify().ok and a.log.verify().lines == 10
@@ -99,7 +121,9 @@ def test_the_cli_exits_zero_on_an_intact_log_and_names_the_bad_line_otherwise(lo
     ok = subprocess.run(run, env=cli_env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     data = bytearray(logged.read_bytes())
-    data[data.index(b"\xe5\xbb\xa0") + 2] ^= 1  # one byte inside the third line's 廠 (first occurrence)
+    data[data.index(b"\xe5\xbb\xa0") + 2] ^= (
+        1  # one byte inside the third line's 廠 (first occurrence)
+    )
     logged.write_bytes(bytes(data))
     bad = subprocess.run(run, env=cli_env, capture_output=True, text=True)
     assert bad.returncode == 1
@@ -108,6 +132,11 @@ def test_the_cli_exits_zero_on_an_intact_log_and_names_the_bad_line_otherwise(lo
 
 def test_verify_on_a_missing_data_folder_is_one_line_and_non_zero(cli_env, tmp_path):
     cli_env["TRACKER_DATA_DIR"] = str(tmp_path / "nowhere")
-    result = subprocess.run([sys.executable, "-m", "tracker", "log", "verify"], env=cli_env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", "log", "verify"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

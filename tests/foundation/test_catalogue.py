@@ -130,8 +130,13 @@ def test_an_unknown_role_is_refused_listing_the_allowed_ones(folder):
 
 
 def test_an_unknown_predicate_or_evidence_kind_is_refused(folder):
-    _write(folder, "local.yaml", ENTRY.format(id="L.4", text="x", role="vendor").replace(
-        "evidence: [security_measures]", "evidence: [selfie]"))
+    _write(
+        folder,
+        "local.yaml",
+        ENTRY.format(id="L.4", text="x", role="vendor").replace(
+            "evidence: [security_measures]", "evidence: [selfie]"
+        ),
+    )
     with pytest.raises(CatalogueError, match="unknown evidence kind 'selfie'"):
         load_catalogue(folder)
 

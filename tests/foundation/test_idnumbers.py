@@ -28,8 +28,17 @@ def test_check_ubn_names_the_problem():
         check_ubn("04595258")
 
 
-@pytest.mark.parametrize(("value", "ok"), [("A123456789", True), ("A123456788", False), ("a123456789", True),
-                                           ("A323456789", False), ("AB23456789", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("A123456789", True),
+        ("A123456788", False),
+        ("a123456789", True),
+        ("A323456789", False),
+        ("AB23456789", False),
+        ("", False),
+    ],
+)
 def test_national_id_checksum(value, ok):
     assert is_valid_national_id(value) is ok
 

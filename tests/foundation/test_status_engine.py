@@ -10,8 +10,19 @@ import pytest
 from tracker.catalogue import load_catalogue
 from tracker.clock import TAIPEI, add_months
 from tracker.domain import (
-    Agency, Contract, DedicatedPC, Evidence, Facts, Incident, NiaAccount, ReviewState, SelfAudit, Status,
-    SubjectKind, Vendor, VendorStaff,
+    Agency,
+    Contract,
+    DedicatedPC,
+    Evidence,
+    Facts,
+    Incident,
+    NiaAccount,
+    ReviewState,
+    SelfAudit,
+    Status,
+    SubjectKind,
+    Vendor,
+    VendorStaff,
 )
 from tracker.status import evaluate, rollup
 
@@ -25,7 +36,9 @@ def at(day: date, hour: int = 10) -> datetime:
 
 AGENCY = Agency("ag", "臺北市政府社會局", account_admin="林佳蓉")
 VENDOR = Vendor("v", "北辰資訊股份有限公司", "04595257")
-CONTRACT = Contract("c", "v", "ag", "維運案", date(2025, 1, 1), date(2026, 12, 31), custom_development=False)
+CONTRACT = Contract(
+    "c", "v", "ag", "維運案", date(2025, 1, 1), date(2026, 12, 31), custom_development=False
+)
 STAFF = VendorStaff("s", "v", "c", "王小明", "A12****789", date(2025, 1, 10), accounts=("ops01",))
 
 
@@ -35,17 +48,40 @@ def facts(**kw) -> Facts:
     return Facts(**base)
 
 
-def evidence(kind: str, subject_kind=SubjectKind.VENDOR_STAFF, subject_id="s", state=ReviewState.APPROVED,
-             effective: date | None = date(2025, 1, 5), valid_until=None, uploaded=date(2025, 1, 6), **kw) -> Evidence:
+def evidence(
+    kind: str,
+    subject_kind=SubjectKind.VENDOR_STAFF,
+    subject_id="s",
+    state=ReviewState.APPROVED,
+    effective: date | None = date(2025, 1, 5),
+    valid_until=None,
+    uploaded=date(2025, 1, 6),
+    **kw,
+) -> Evidence:
     return Evidence(
-        id=f"ev-{kind}-{subject_id}-{state.value}-{uploaded}", obligation_id="x", subject_kind=subject_kind,
-        subject_id=subject_id, kind=kind, sha256="0" * 64, filename="f.pdf", uploaded_by="u",
-        uploaded_at=at(uploaded), vendor_id="v", effective=effective, valid_until=valid_until, state=state, **kw,
+        id=f"ev-{kind}-{subject_id}-{state.value}-{uploaded}",
+        obligation_id="x",
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        kind=kind,
+        sha256="0" * 64,
+        filename="f.pdf",
+        uploaded_by="u",
+        uploaded_at=at(uploaded),
+        vendor_id="v",
+        effective=effective,
+        valid_until=valid_until,
+        state=state,
+        **kw,
     )
 
 
 def status_of(f: Facts, obligation: str, subject: str, today: date = TODAY):
-    rows = [r for r in evaluate(CAT, f, today) if r.obligation_id == obligation and r.subject_id == subject]
+    rows = [
+        r
+        for r in evaluate(CAT, f, today)
+        if r.obligation_id == obligation and r.subject_id == subject
+    ]
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -63,7 +99,13 @@ def test_a_staff_member_who_left_five_days_ago_without_a_removal_record_is_overd
 def test_a_security_certificate_approved_thirteen_months_ago_is_expired_with_twelve_months_validity():
     contract = replace(CONTRACT, custom_development=True)
     approved = add_months(TODAY, -13)
-    cert = evidence("security_test_certificate", SubjectKind.CONTRACT, "c", effective=approved, uploaded=approved)
+    cert = evidence(
+        "security_test_certificate",
+        SubjectKind.CONTRACT,
+        "c",
+        effective=approved,
+        uploaded=approved,
+    )
     row = status_of(facts(contracts=(contract,), evidence=(cert,)), "8.2", "c")
     assert row.status == Status.EXPIRED
     assert row.due == add_months(approved, 12)
@@ -78,8 +120,11 @@ def test_a_contract_without_custom_development_has_8_2_not_applicable():
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [(ReviewState.APPROVED, Status.COMPLIANT), (ReviewState.SUBMITTED, Status.PENDING_REVIEW),
-     (ReviewState.REJECTED, Status.REJECTED)],
+    [
+        (ReviewState.APPROVED, Status.COMPLIANT),
+        (ReviewState.SUBMITTED, Status.PENDING_REVIEW),
+        (ReviewState.REJECTED, Status.REJECTED),
+    ],
 )
 def test_a_pledge_takes_its_status_from_the_review(state, expected):
     row = status_of(facts(evidence=(evidence("staff_pledge", state=state),)), "8.6", "s")
@@ -111,10 +156,20 @@ def test_a_pledge_follows_the_contract_end_and_is_never_due_soon_before_it():
 def test_a_certificate_is_due_soon_within_thirty_days_of_its_expiry_and_compliant_before():
     contract = replace(CONTRACT, custom_development=True)
     # expires_in: days from TODAY to the end of the certificate's 12 months
-    for expires_in, expected in ((30, Status.DUE_SOON), (31, Status.COMPLIANT), (0, Status.DUE_SOON),
-                                 (-1, Status.EXPIRED)):
+    for expires_in, expected in (
+        (30, Status.DUE_SOON),
+        (31, Status.COMPLIANT),
+        (0, Status.DUE_SOON),
+        (-1, Status.EXPIRED),
+    ):
         effective = add_months(TODAY + timedelta(days=expires_in), -12)
-        cert = evidence("security_test_certificate", SubjectKind.CONTRACT, "c", effective=effective, uploaded=effective)
+        cert = evidence(
+            "security_test_certificate",
+            SubjectKind.CONTRACT,
+            "c",
+            effective=effective,
+            uploaded=effective,
+        )
         row = status_of(facts(contracts=(contract,), evidence=(cert,)), "8.2", "c")
         assert row.status == expected, (expires_in, row)
         assert row.ok is (expected in (Status.COMPLIANT, Status.DUE_SOON))
@@ -158,7 +213,9 @@ def test_8_10_applies_only_after_departure_and_only_to_account_holders():
     assert status_of(facts(staff=(leaves_tomorrow,)), "8.10", "s").status == Status.NOT_APPLICABLE
 
 
-@pytest.mark.parametrize(("days_ago", "expected"), [(0, Status.DUE_SOON), (3, Status.DUE_SOON), (4, Status.OVERDUE)])
+@pytest.mark.parametrize(
+    ("days_ago", "expected"), [(0, Status.DUE_SOON), (3, Status.DUE_SOON), (4, Status.OVERDUE)]
+)
 def test_8_10_allows_three_days_after_departure(days_ago, expected):
     left = replace(STAFF, end=TODAY - timedelta(days=days_ago))
     assert status_of(facts(staff=(left,)), "8.10", "s").status == expected
@@ -168,8 +225,15 @@ def test_the_contract_end_starts_the_8_10_clock_too():
     ended = replace(CONTRACT, end=TODAY - timedelta(days=10))
     row = status_of(facts(contracts=(ended,)), "8.10", "s")
     assert row.status == Status.OVERDUE and row.due == TODAY - timedelta(days=7)
-    removal = evidence("account_removal_record", effective=TODAY - timedelta(days=9), uploaded=TODAY - timedelta(days=9))
-    assert status_of(facts(contracts=(ended,), evidence=(removal,)), "8.10", "s").status == Status.COMPLIANT
+    removal = evidence(
+        "account_removal_record",
+        effective=TODAY - timedelta(days=9),
+        uploaded=TODAY - timedelta(days=9),
+    )
+    assert (
+        status_of(facts(contracts=(ended,), evidence=(removal,)), "8.10", "s").status
+        == Status.COMPLIANT
+    )
 
 
 def test_after_departure_the_pledge_and_checks_no_longer_apply():
@@ -181,12 +245,29 @@ def test_after_departure_the_pledge_and_checks_no_longer_apply():
 
 
 def test_a_dedicated_pc_needs_all_three_attestations_and_a_checklist():
-    pc = DedicatedPC("pc", "v", "c", "PC-01", "資訊室", offline=True, exclusive=True, licensed_software_only=False)
-    checklist = evidence("dedicated_pc_checklist", SubjectKind.DEDICATED_PC, "pc", effective=TODAY - timedelta(days=10))
+    pc = DedicatedPC(
+        "pc",
+        "v",
+        "c",
+        "PC-01",
+        "資訊室",
+        offline=True,
+        exclusive=True,
+        licensed_software_only=False,
+    )
+    checklist = evidence(
+        "dedicated_pc_checklist",
+        SubjectKind.DEDICATED_PC,
+        "pc",
+        effective=TODAY - timedelta(days=10),
+    )
     row = status_of(facts(pcs=(pc,), evidence=(checklist,)), "8.11", "pc")
     assert row.status == Status.MISSING and "軟體" in row.reason_zh
     ok_pc = replace(pc, licensed_software_only=True)
-    assert status_of(facts(pcs=(ok_pc,), evidence=(checklist,)), "8.11", "pc").status == Status.COMPLIANT
+    assert (
+        status_of(facts(pcs=(ok_pc,), evidence=(checklist,)), "8.11", "pc").status
+        == Status.COMPLIANT
+    )
     assert status_of(facts(pcs=(ok_pc,)), "8.11", "pc").status == Status.OVERDUE
 
 
@@ -195,24 +276,46 @@ def test_an_incident_must_be_reported_within_one_hour(minutes, expected):
     known = at(TODAY - timedelta(days=1))
     incident = Incident("i", "v", "c", "異常登入", known, known + timedelta(minutes=minutes))
     report = evidence("incident_report", SubjectKind.INCIDENT, "i")
-    assert status_of(facts(incidents=(incident,), evidence=(report,)), "8.3", "i").status == expected
+    assert (
+        status_of(facts(incidents=(incident,), evidence=(report,)), "8.3", "i").status == expected
+    )
 
 
 def test_an_unreported_incident_is_due_now_then_overdue():
     known = at(TODAY, 9)
     incident = Incident("i", "v", "c", "異常登入", known)
-    rows = [r for r in evaluate(CAT, facts(incidents=(incident,)), TODAY, now=known + timedelta(minutes=30))
-            if r.obligation_id == "8.3"]
+    rows = [
+        r
+        for r in evaluate(
+            CAT, facts(incidents=(incident,)), TODAY, now=known + timedelta(minutes=30)
+        )
+        if r.obligation_id == "8.3"
+    ]
     assert rows[0].status == Status.DUE_SOON
-    rows = [r for r in evaluate(CAT, facts(incidents=(incident,)), TODAY, now=known + timedelta(minutes=61))
-            if r.obligation_id == "8.3"]
+    rows = [
+        r
+        for r in evaluate(
+            CAT, facts(incidents=(incident,)), TODAY, now=known + timedelta(minutes=61)
+        )
+        if r.obligation_id == "8.3"
+    ]
     assert rows[0].status == Status.OVERDUE
 
 
 def account(**kw) -> NiaAccount:
-    base = dict(id="na", agency_id="ag", holder="李大華", unit="社會救助科", state="active",
-                legal_basis="social_assistance_act", business="社會救助審核", channels=("online_service",),
-                active_from=date(2025, 5, 1), first_reviewed_by="科長", ips=("10.0.0.1",))
+    base = dict(
+        id="na",
+        agency_id="ag",
+        holder="李大華",
+        unit="社會救助科",
+        state="active",
+        legal_basis="social_assistance_act",
+        business="社會救助審核",
+        channels=("online_service",),
+        active_from=date(2025, 5, 1),
+        first_reviewed_by="科長",
+        ips=("10.0.0.1",),
+    )
     base.update(kw)
     return NiaAccount(**base)
 
@@ -223,7 +326,9 @@ def test_an_account_needs_a_listed_legal_basis_a_first_review_and_a_registered_i
     assert status_of(f, "4.2", "na").status == Status.MISSING
     assert status_of(f, "6.4", "na").status == Status.MISSING
     good = facts(accounts=(account(),))
-    assert [status_of(good, o, "na").status for o in ("3", "4.1", "4.2", "6.4")] == [Status.COMPLIANT] * 4
+    assert [status_of(good, o, "na").status for o in ("3", "4.1", "4.2", "6.4")] == [
+        Status.COMPLIANT
+    ] * 4
 
 
 @pytest.mark.parametrize(("days_ago", "expected"), [(3, Status.DUE_SOON), (4, Status.OVERDUE)])
@@ -270,14 +375,28 @@ def test_point_7_2_needs_one_audit_by_june_and_two_by_december(today, closed, ex
 
 
 def test_a_violation_found_by_an_audit_must_be_notified_corrected_and_given_a_recommendation():
-    audit = SelfAudit("au", "ag", date(2026, 1, 1), date(2026, 2, 28), closed_on=date(2026, 2, 20), violations=1,
-                      corrective_due=date(2026, 3, 1))
+    audit = SelfAudit(
+        "au",
+        "ag",
+        date(2026, 1, 1),
+        date(2026, 2, 28),
+        closed_on=date(2026, 2, 20),
+        violations=1,
+        corrective_due=date(2026, 3, 1),
+    )
     f = facts(audits=(audit,))
     assert status_of(f, "7.3", "au").status == Status.OVERDUE
     assert status_of(f, "7.4", "au").status == Status.OVERDUE
     assert status_of(f, "7.5", "au").status == Status.MISSING
-    done = replace(audit, notified_on=date(2026, 2, 21), corrective_done_on=date(2026, 2, 28), recommendation="申誡")
-    assert [status_of(facts(audits=(done,)), o, "au").status for o in ("7.3", "7.4", "7.5")] == [Status.COMPLIANT] * 3
+    done = replace(
+        audit,
+        notified_on=date(2026, 2, 21),
+        corrective_done_on=date(2026, 2, 28),
+        recommendation="申誡",
+    )
+    assert [status_of(facts(audits=(done,)), o, "au").status for o in ("7.3", "7.4", "7.5")] == [
+        Status.COMPLIANT
+    ] * 3
     clean = replace(audit, violations=0)
     assert status_of(facts(audits=(clean,)), "7.3", "au").status == Status.NOT_APPLICABLE
 

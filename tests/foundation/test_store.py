@@ -50,7 +50,10 @@ def test_putting_a_record_again_replaces_it_and_logs_before_and_after(store):
 
 
 def test_records_are_split_into_partitions_and_all_finds_them(store):
-    contracts = [Contract(f"c{n}", f"v{n % 3}", "ag", "案", date(2026, 1, 1), date(2026, 12, 31)) for n in range(9)]
+    contracts = [
+        Contract(f"c{n}", f"v{n % 3}", "ag", "案", date(2026, 1, 1), date(2026, 12, 31))
+        for n in range(9)
+    ]
     store.put_many(contracts, actor="t", action="create")
     assert sorted(c.id for c in store.all(Contract)) == sorted(c.id for c in contracts)
     assert {c.id for c in store.all(Contract, partition="v-v1")} == {"c1", "c4", "c7"}
@@ -64,8 +67,18 @@ def test_deleting_a_record_removes_it_and_logs_it(store):
 
 
 def test_a_record_moving_partition_leaves_no_copy_behind(store):
-    ev = Evidence("e1", "8.6", SubjectKind.VENDOR_STAFF, "s", "staff_pledge", "0" * 64, "f.pdf", "u",
-                  __import__("tracker.clock").clock.now(), vendor_id="va")
+    ev = Evidence(
+        "e1",
+        "8.6",
+        SubjectKind.VENDOR_STAFF,
+        "s",
+        "staff_pledge",
+        "0" * 64,
+        "f.pdf",
+        "u",
+        __import__("tracker.clock").clock.now(),
+        vendor_id="va",
+    )
     store.put(ev, actor="t", action="a")
     store.put(replace(ev, vendor_id="vb", state=ReviewState.APPROVED), actor="t", action="b")
     assert [e.vendor_id for e in store.all(Evidence)] == ["vb"]
@@ -73,7 +86,10 @@ def test_a_record_moving_partition_leaves_no_copy_behind(store):
 
 def test_a_write_rewrites_only_the_partition_it_changes(settings):
     store = Store.open(settings)
-    contracts = [Contract(f"c{n}", f"v{n}", "ag", "案", date(2026, 1, 1), date(2026, 12, 31)) for n in range(3)]
+    contracts = [
+        Contract(f"c{n}", f"v{n}", "ag", "案", date(2026, 1, 1), date(2026, 12, 31))
+        for n in range(3)
+    ]
     store.put_many(contracts, actor="t", action="create")
     folder = settings.data_dir / "tables" / "contracts"
     before = {p.name: p.stat().st_ino for p in folder.glob("*.json")}
@@ -129,8 +145,11 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
     rng = random.Random(7)
     acked: list[str] = []
     for round_no in range(20):
-        proc = subprocess.Popen([sys.executable, str(WORKER), "crash", str(settings.data_dir), f"r{round_no}"],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKER), "crash", str(settings.data_dir), f"r{round_no}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         first = proc.stdout.readline()
         assert first.startswith("ack"), first
         acked.append(first.split()[1])
@@ -141,7 +160,11 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         rest = proc.stdout.read() or ""
-        acked.extend(line.split()[1] for line in rest.splitlines() if line.startswith("ack ") and len(line.split()) == 2)
+        acked.extend(
+            line.split()[1]
+            for line in rest.splitlines()
+            if line.startswith("ack ") and len(line.split()) == 2
+        )
         store = Store.open(settings)
         ids = {v.id for v in store.all(Vendor)}
         missing = [a for a in acked if a not in ids]
@@ -154,13 +177,19 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
 def test_eight_threads_and_two_processes_lose_no_update(settings):
     store = Store.open(settings)
     store.put(Vendor("counter", "計數", "04595257", "0"), actor="t", action="create")
-    procs = [subprocess.Popen([sys.executable, str(WORKER), "count", str(settings.data_dir), "200", f"p{n}"])
-             for n in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), "count", str(settings.data_dir), "200", f"p{n}"]
+        )
+        for n in range(2)
+    ]
 
     def work(name: str) -> None:
         for n in range(200):
             bump(store, name)
-            store.put(Vendor(f"{name}-{n}", name, "04595257"), actor=name, action="concurrency_test")
+            store.put(
+                Vendor(f"{name}-{n}", name, "04595257"), actor=name, action="concurrency_test"
+            )
 
     threads = [threading.Thread(target=work, args=(f"t{n}",)) for n in range(8)]
     for t in threads:

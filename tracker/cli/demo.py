@@ -11,8 +11,11 @@ def register(sub) -> None:
     demo = sub.add_parser("demo", help="示範資料 demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", parser_class=type(demo))
     seed = demo_sub.add_parser("seed", help="寫入示範資料 seed demo data into the data folder")
-    seed.add_argument("--if-empty", action="store_true",
-                      help="資料夾已有資料時略過 skip quietly when the folder already holds data")
+    seed.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="資料夾已有資料時略過 skip quietly when the folder already holds data",
+    )
     seed.add_argument("--json", action="store_true", help="JSON output")
     seed.set_defaults(func=run_seed)
 

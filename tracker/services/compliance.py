@@ -24,8 +24,13 @@ class ComplianceReport:
     by_agency: dict[str, Rollup]
 
 
-def compliance_report(store: Store, today: date | None = None, catalogue: Catalogue | None = None,
-                      *, vendor_id: str | None = None) -> ComplianceReport:
+def compliance_report(
+    store: Store,
+    today: date | None = None,
+    catalogue: Catalogue | None = None,
+    *,
+    vendor_id: str | None = None,
+) -> ComplianceReport:
     """Evaluate every obligation; with ``vendor_id`` keep only that vendor's rows."""
     today = today or clock.today()
     catalogue = catalogue or default_catalogue()
@@ -36,9 +41,13 @@ def compliance_report(store: Store, today: date | None = None, catalogue: Catalo
     if vendor_id is not None:
         rows = [r for r in rows if r.vendor_id == vendor_id]
     return ComplianceReport(
-        today=today, rows=rows, overall=rollup(rows).get(None, Rollup(0, 0, {})),
-        by_vendor=rollup(rows, "vendor_id"), by_contract=rollup(rows, "contract_id"),
-        by_obligation=rollup(rows, "obligation_id"), by_agency=rollup(rows, "agency_id"),
+        today=today,
+        rows=rows,
+        overall=rollup(rows).get(None, Rollup(0, 0, {})),
+        by_vendor=rollup(rows, "vendor_id"),
+        by_contract=rollup(rows, "contract_id"),
+        by_obligation=rollup(rows, "obligation_id"),
+        by_agency=rollup(rows, "agency_id"),
     )
 
 

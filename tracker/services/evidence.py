@@ -15,17 +15,31 @@ from tracker import clock
 from tracker.blobs import BlobStore
 from tracker.catalogue import Catalogue, default_catalogue
 from tracker.domain import (
-    Agency, Contract, DedicatedPC, Evidence, Incident, NiaAccount, ReviewState, SelfAudit, SubjectKind,
-    Vendor, VendorStaff,
+    Agency,
+    Contract,
+    DedicatedPC,
+    Evidence,
+    Incident,
+    NiaAccount,
+    ReviewState,
+    SelfAudit,
+    SubjectKind,
+    Vendor,
+    VendorStaff,
 )
 from tracker.errors import InvalidInput, NotAllowed
 from tracker.services.vendors import clean_text
 from tracker.store import Store, new_id, register_collection
 
 SUBJECT_TYPES = {
-    SubjectKind.AGENCY: Agency, SubjectKind.VENDOR: Vendor, SubjectKind.CONTRACT: Contract,
-    SubjectKind.VENDOR_STAFF: VendorStaff, SubjectKind.DEDICATED_PC: DedicatedPC,
-    SubjectKind.INCIDENT: Incident, SubjectKind.NIA_ACCOUNT: NiaAccount, SubjectKind.AUDIT: SelfAudit,
+    SubjectKind.AGENCY: Agency,
+    SubjectKind.VENDOR: Vendor,
+    SubjectKind.CONTRACT: Contract,
+    SubjectKind.VENDOR_STAFF: VendorStaff,
+    SubjectKind.DEDICATED_PC: DedicatedPC,
+    SubjectKind.INCIDENT: Incident,
+    SubjectKind.NIA_ACCOUNT: NiaAccount,
+    SubjectKind.AUDIT: SelfAudit,
 }
 REVIEWER_ROLES = {"it_office"}
 
@@ -45,7 +59,9 @@ class IssuedForm:
 register_collection("forms", IssuedForm, lambda f: f"v-{f.vendor_id}")
 
 
-def subject_owner(store: Store, kind: SubjectKind, subject_id: str) -> tuple[object, str | None, str | None]:
+def subject_owner(
+    store: Store, kind: SubjectKind, subject_id: str
+) -> tuple[object, str | None, str | None]:
     """The subject record with its vendor id and agency id (``None`` where it has none)."""
     record = store.require(SUBJECT_TYPES[SubjectKind(kind)], subject_id)
     vendor_id = getattr(record, "vendor_id", None)
@@ -73,11 +89,23 @@ def expected_texts(store: Store, kind: str, subject) -> list[str]:
     return texts
 
 
-def upload_evidence(store: Store, blobs: BlobStore, actor: str, *, kind: str, data: bytes, filename: str,
-                    obligation_id: str | None = None, subject_kind: SubjectKind | str | None = None,
-                    subject_id: str | None = None, effective: date | None = None,
-                    vendor_scope: str | None = None, catalogue: Catalogue | None = None,
-                    trust_dir=None, max_bytes: int | None = None) -> Evidence:
+def upload_evidence(
+    store: Store,
+    blobs: BlobStore,
+    actor: str,
+    *,
+    kind: str,
+    data: bytes,
+    filename: str,
+    obligation_id: str | None = None,
+    subject_kind: SubjectKind | str | None = None,
+    subject_id: str | None = None,
+    effective: date | None = None,
+    vendor_scope: str | None = None,
+    catalogue: Catalogue | None = None,
+    trust_dir=None,
+    max_bytes: int | None = None,
+) -> Evidence:
     """Inspect, store and record one uploaded file.
 
     ``vendor_scope`` is the uploading vendor's id for a vendor user: a subject of
@@ -103,7 +131,9 @@ def upload_evidence(store: Store, blobs: BlobStore, actor: str, *, kind: str, da
     report_doc = inspect(subject_owner(store, known, subject_id)[0] if known else None)
     if report_doc["verdict"] == "rejected":
         reasons = "；".join(r["zh"] for r in report_doc.get("reasons", []))
-        raise InvalidInput(f"檔案無法受理：{reasons}", "the file was rejected by the automatic checks")
+        raise InvalidInput(
+            f"檔案無法受理：{reasons}", "the file was rejected by the automatic checks"
+        )
     form = _match_form(store, report_doc.get("form_numbers") or [])
     if subject_id is None and form is not None:
         subject_kind, subject_id = SubjectKind.VENDOR_STAFF, form.staff_id
@@ -118,23 +148,46 @@ def upload_evidence(store: Store, blobs: BlobStore, actor: str, *, kind: str, da
         report_doc = inspect(subject)
     flags = _flags(store, report_doc["sha256"], subject_kind, subject_id, form, subject_id)
     evidence = Evidence(
-        id=new_id("ev"), obligation_id=obligation.id, subject_kind=subject_kind, subject_id=subject_id,
-        kind=kind, sha256=report_doc["sha256"], filename=filename, uploaded_by=actor, uploaded_at=clock.now(),
-        vendor_id=vendor_id, agency_id=agency_id, effective=effective, inspection=report_doc,
-        form_number=form.id if form else None, flags=flags,
+        id=new_id("ev"),
+        obligation_id=obligation.id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        kind=kind,
+        sha256=report_doc["sha256"],
+        filename=filename,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+        vendor_id=vendor_id,
+        agency_id=agency_id,
+        effective=effective,
+        inspection=report_doc,
+        form_number=form.id if form else None,
+        flags=flags,
     )
     blobs.put(data)
     with store.locked():
         previous = current_evidence(store, subject_kind, subject_id, kind)
-        records = [replace(p, state=ReviewState.SUPERSEDED) for p in previous if p.state == ReviewState.SUBMITTED]
+        records = [
+            replace(p, state=ReviewState.SUPERSEDED)
+            for p in previous
+            if p.state == ReviewState.SUBMITTED
+        ]
         if previous:
             evidence = replace(evidence, supersedes=previous[-1].id)
         store.put_many([*records, evidence], actor=actor, action="evidence_uploaded")
     return evidence
 
 
-def review_evidence(store: Store, actor: str, role: str, evidence_id: str, *, approve: bool,
-                    reason: str = "", catalogue: Catalogue | None = None) -> Evidence:
+def review_evidence(
+    store: Store,
+    actor: str,
+    role: str,
+    evidence_id: str,
+    *,
+    approve: bool,
+    reason: str = "",
+    catalogue: Catalogue | None = None,
+) -> Evidence:
     """The IT office approves or rejects submitted evidence; a rejection needs a reason.
 
     Approval sets ``valid_until`` from the evidence kind's validity (months from
@@ -147,34 +200,56 @@ def review_evidence(store: Store, actor: str, role: str, evidence_id: str, *, ap
     with store.locked():
         evidence = store.require(Evidence, evidence_id)
         if evidence.state != ReviewState.SUBMITTED:
-            raise NotAllowed("此佐證已審查或已被取代", f"evidence is {evidence.state.value}, not submitted")
+            raise NotAllowed(
+                "此佐證已審查或已被取代", f"evidence is {evidence.state.value}, not submitted"
+            )
         now = clock.now()
         valid_until = _valid_until(store, catalogue, evidence, now.date()) if approve else None
         decided = replace(
-            evidence, state=ReviewState.APPROVED if approve else ReviewState.REJECTED, reviewed_by=actor,
-            reviewed_at=now, review_reason=reason, valid_until=valid_until,
+            evidence,
+            state=ReviewState.APPROVED if approve else ReviewState.REJECTED,
+            reviewed_by=actor,
+            reviewed_at=now,
+            review_reason=reason,
+            valid_until=valid_until,
         )
-        superseded = [replace(e, state=ReviewState.SUPERSEDED)
-                      for e in current_evidence(store, evidence.subject_kind, evidence.subject_id, evidence.kind)
-                      if approve and e.id != evidence.id and e.state == ReviewState.APPROVED]
-        store.put_many([*superseded, decided], actor=actor,
-                       action="evidence_approved" if approve else "evidence_rejected")
+        superseded = [
+            replace(e, state=ReviewState.SUPERSEDED)
+            for e in current_evidence(
+                store, evidence.subject_kind, evidence.subject_id, evidence.kind
+            )
+            if approve and e.id != evidence.id and e.state == ReviewState.APPROVED
+        ]
+        store.put_many(
+            [*superseded, decided],
+            actor=actor,
+            action="evidence_approved" if approve else "evidence_rejected",
+        )
     return decided
 
 
-def current_evidence(store: Store, subject_kind, subject_id: str, kind: str | None = None) -> list[Evidence]:
+def current_evidence(
+    store: Store, subject_kind, subject_id: str, kind: str | None = None
+) -> list[Evidence]:
     """The subject's evidence that is not superseded, oldest first."""
     _, vendor_id, agency_id = subject_owner(store, SubjectKind(subject_kind), subject_id)
     partition = f"v-{vendor_id}" if vendor_id else f"a-{agency_id}"
-    records = [e for e in store.all(Evidence, partition=partition)
-               if e.subject_id == subject_id and e.state != ReviewState.SUPERSEDED and (kind is None or e.kind == kind)]
+    records = [
+        e
+        for e in store.all(Evidence, partition=partition)
+        if e.subject_id == subject_id
+        and e.state != ReviewState.SUPERSEDED
+        and (kind is None or e.kind == kind)
+    ]
     return sorted(records, key=lambda e: e.uploaded_at)
 
 
 def review_queue(store: Store, vendor_id: str | None = None) -> list[Evidence]:
     """Submitted evidence awaiting the IT office, oldest first."""
     partition = f"v-{vendor_id}" if vendor_id else None
-    pending = [e for e in store.all(Evidence, partition=partition) if e.state == ReviewState.SUBMITTED]
+    pending = [
+        e for e in store.all(Evidence, partition=partition) if e.state == ReviewState.SUBMITTED
+    ]
     return sorted(pending, key=lambda e: e.uploaded_at)
 
 
@@ -183,23 +258,34 @@ def _obligation_for(catalogue: Catalogue, obligation_id, subject_kind: SubjectKi
         try:
             obligation = catalogue.get(obligation_id)
         except KeyError:
-            raise InvalidInput(f"未知的應辦事項 {obligation_id}", f"unknown obligation {obligation_id}") from None
+            raise InvalidInput(
+                f"未知的應辦事項 {obligation_id}", f"unknown obligation {obligation_id}"
+            ) from None
         if obligation.subject != subject_kind or kind not in obligation.evidence:
-            raise InvalidInput(f"第 {obligation_id} 項不接受此類佐證", f"obligation {obligation_id} does not take {kind} for this subject")
+            raise InvalidInput(
+                f"第 {obligation_id} 項不接受此類佐證",
+                f"obligation {obligation_id} does not take {kind} for this subject",
+            )
         return obligation
     for obligation in catalogue.for_subject(subject_kind):
         if kind in obligation.evidence:
             return obligation
-    raise InvalidInput("此對象無需此類佐證", f"no obligation takes {kind} for a {subject_kind.value}")
+    raise InvalidInput(
+        "此對象無需此類佐證", f"no obligation takes {kind} for a {subject_kind.value}"
+    )
 
 
-def _valid_until(store: Store, catalogue: Catalogue, evidence: Evidence, today: date) -> date | None:
+def _valid_until(
+    store: Store, catalogue: Catalogue, evidence: Evidence, today: date
+) -> date | None:
     from tracker.clock import add_months
 
     kind = catalogue.evidence_kinds[evidence.kind]
     if kind.valid_until_contract_end:
         subject, _, _ = subject_owner(store, evidence.subject_kind, evidence.subject_id)
-        contract_id = subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
+        contract_id = (
+            subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
+        )
         contract = store.get(Contract, contract_id) if contract_id else None
         return contract.end if contract else None
     if kind.validity_months:
@@ -215,11 +301,18 @@ def _match_form(store: Store, numbers: list[str]) -> IssuedForm | None:
     return None
 
 
-def _flags(store: Store, sha256: str, subject_kind, subject_id: str, form, target_id: str) -> tuple[str, ...]:
+def _flags(
+    store: Store, sha256: str, subject_kind, subject_id: str, form, target_id: str
+) -> tuple[str, ...]:
     flags = []
     if subject_kind == SubjectKind.VENDOR_STAFF:
-        others = {e.subject_id for e in store.all(Evidence)
-                  if e.sha256 == sha256 and e.subject_kind == SubjectKind.VENDOR_STAFF and e.subject_id != subject_id}
+        others = {
+            e.subject_id
+            for e in store.all(Evidence)
+            if e.sha256 == sha256
+            and e.subject_kind == SubjectKind.VENDOR_STAFF
+            and e.subject_id != subject_id
+        }
         if others:
             flags.append("same_file_other_staff")
     if form is not None and form.staff_id != target_id:
@@ -230,6 +323,12 @@ def _flags(store: Store, sha256: str, subject_kind, subject_id: str, form, targe
 def issue_form(store: Store, actor: str, staff_id: str, form_number: str) -> IssuedForm:
     """Record that the pre-filled pledge form ``form_number`` was issued for ``staff_id``."""
     staff = store.require(VendorStaff, staff_id)
-    form = IssuedForm(id=form_number, staff_id=staff.id, contract_id=staff.contract_id, vendor_id=staff.vendor_id,
-                      issued_by=actor, issued_at=clock.now().isoformat(timespec="seconds"))
+    form = IssuedForm(
+        id=form_number,
+        staff_id=staff.id,
+        contract_id=staff.contract_id,
+        vendor_id=staff.vendor_id,
+        issued_by=actor,
+        issued_at=clock.now().isoformat(timespec="seconds"),
+    )
     return store.put(form, actor=actor, action="form_issued")

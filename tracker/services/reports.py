@@ -22,10 +22,21 @@ def report_as_dict(report: ComplianceReport) -> dict:
         "by_agency": {k: _rollup_dict(v) for k, v in sorted(report.by_agency.items())},
         "by_obligation": {k: _rollup_dict(v) for k, v in sorted(report.by_obligation.items())},
         "rows": [
-            {"obligation": r.obligation_id, "subject_kind": r.subject_kind.value, "subject_id": r.subject_id,
-             "subject": r.subject_label, "status": r.status.value, "due": r.due.isoformat() if r.due else None,
-             "reason": r.reason_en, "reason_zh": r.reason_zh, "ok": r.ok, "vendor_id": r.vendor_id,
-             "contract_id": r.contract_id, "agency_id": r.agency_id, "evidence_id": r.evidence_id}
+            {
+                "obligation": r.obligation_id,
+                "subject_kind": r.subject_kind.value,
+                "subject_id": r.subject_id,
+                "subject": r.subject_label,
+                "status": r.status.value,
+                "due": r.due.isoformat() if r.due else None,
+                "reason": r.reason_en,
+                "reason_zh": r.reason_zh,
+                "ok": r.ok,
+                "vendor_id": r.vendor_id,
+                "contract_id": r.contract_id,
+                "agency_id": r.agency_id,
+                "evidence_id": r.evidence_id,
+            }
             for r in rows
         ],
     }
@@ -33,11 +44,19 @@ def report_as_dict(report: ComplianceReport) -> dict:
 
 def report_as_table(report: ComplianceReport) -> str:
     """A plain-text summary: overall, then per obligation."""
-    lines = [f"合規率 compliance {report.overall.percent if report.overall.percent is not None else '—'}% "
-             f"({report.overall.ok}/{report.overall.applicable})  日期 {report.today.isoformat()}", ""]
+    lines = [
+        f"合規率 compliance {report.overall.percent if report.overall.percent is not None else '—'}% "
+        f"({report.overall.ok}/{report.overall.applicable})  日期 {report.today.isoformat()}",
+        "",
+    ]
     lines.append(f"{'項次':<6}{'適用':>6}{'符合':>6}{'%':>8}  狀態 statuses")
-    for oid, r in sorted(report.by_obligation.items(), key=lambda kv: [int(p) for p in kv[0].split('.') if p.isdigit()]):
-        counts = "、".join(f"{STATUS[s]} {n}" for s, n in sorted(r.counts.items()) for s in [_status(s)])
+    for oid, r in sorted(
+        report.by_obligation.items(),
+        key=lambda kv: [int(p) for p in kv[0].split(".") if p.isdigit()],
+    ):
+        counts = "、".join(
+            f"{STATUS[s]} {n}" for s, n in sorted(r.counts.items()) for s in [_status(s)]
+        )
         pct = f"{r.percent:.1f}" if r.percent is not None else "—"
         lines.append(f"{oid:<8}{r.applicable:>6}{r.ok:>6}{pct:>8}  {counts}")
     return "\n".join(lines)

@@ -11,7 +11,13 @@ from datetime import date, datetime
 
 from tracker import clock
 from tracker.domain import (
-    Agency, Contract, DedicatedPC, Incident, ProtectionLevel, Vendor, VendorStaff,
+    Agency,
+    Contract,
+    DedicatedPC,
+    Incident,
+    ProtectionLevel,
+    Vendor,
+    VendorStaff,
 )
 from tracker.errors import InvalidInput, NotFound
 from tracker.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
@@ -20,24 +26,42 @@ from tracker.store import Store, new_id
 MAX_TEXT = 200
 
 
-def clean_text(value: str | None, zh_field: str, en_field: str, *, required: bool = True,
-               max_len: int = MAX_TEXT) -> str:
+def clean_text(
+    value: str | None,
+    zh_field: str,
+    en_field: str,
+    *,
+    required: bool = True,
+    max_len: int = MAX_TEXT,
+) -> str:
     """Strip ``value``; refuse an empty required field, an over-long one or control characters."""
     text = (value or "").strip()
     if required and not text:
         raise InvalidInput(f"請填寫{zh_field}", f"{en_field} is required")
     if len(text) > max_len:
-        raise InvalidInput(f"{zh_field}過長（上限 {max_len} 字）", f"{en_field} is longer than {max_len} characters")
+        raise InvalidInput(
+            f"{zh_field}過長（上限 {max_len} 字）",
+            f"{en_field} is longer than {max_len} characters",
+        )
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
         raise InvalidInput(f"{zh_field}含有控制字元", f"{en_field} contains control characters")
     return text
 
 
-def save_agency(store: Store, actor: str, *, name: str, agency_id: str | None = None,
-                parent_id: str | None = None, account_admin: str = "") -> Agency:
+def save_agency(
+    store: Store,
+    actor: str,
+    *,
+    name: str,
+    agency_id: str | None = None,
+    parent_id: str | None = None,
+    account_admin: str = "",
+) -> Agency:
     agency = Agency(
-        id=agency_id or new_id("ag"), name=clean_text(name, "機關名稱", "agency name"),
-        parent_id=parent_id, account_admin=clean_text(account_admin, "帳號管理者", "account manager", required=False),
+        id=agency_id or new_id("ag"),
+        name=clean_text(name, "機關名稱", "agency name"),
+        parent_id=parent_id,
+        account_admin=clean_text(account_admin, "帳號管理者", "account manager", required=False),
     )
     before = store.get(Agency, agency.id)
     action = "agency_updated" if before else "agency_created"
@@ -46,25 +70,50 @@ def save_agency(store: Store, actor: str, *, name: str, agency_id: str | None = 
     return store.put(agency, actor=actor, action=action)
 
 
-def save_vendor(store: Store, actor: str, *, name: str, ubn: str, contact: str = "",
-                vendor_id: str | None = None) -> Vendor:
+def save_vendor(
+    store: Store,
+    actor: str,
+    *,
+    name: str,
+    ubn: str,
+    contact: str = "",
+    vendor_id: str | None = None,
+) -> Vendor:
     """Create a vendor, or update it when ``vendor_id`` is given.  统一編號 must pass its checksum."""
     vendor = Vendor(
-        id=vendor_id or new_id("v"), name=clean_text(name, "廠商名稱", "vendor name"),
-        ubn=check_ubn(ubn), contact=clean_text(contact, "聯絡方式", "contact", required=False),
+        id=vendor_id or new_id("v"),
+        name=clean_text(name, "廠商名稱", "vendor name"),
+        ubn=check_ubn(ubn),
+        contact=clean_text(contact, "聯絡方式", "contact", required=False),
     )
     for other in store.all(Vendor):
         if other.ubn == vendor.ubn and other.id != vendor.id:
-            raise InvalidInput(f"統一編號 {vendor.ubn} 已屬於 {other.name}", f"business number already used by {other.name}")
+            raise InvalidInput(
+                f"統一編號 {vendor.ubn} 已屬於 {other.name}",
+                f"business number already used by {other.name}",
+            )
     if vendor_id and store.get(Vendor, vendor_id) is None:
         raise NotFound(f"找不到廠商 {vendor_id}", f"no vendor {vendor_id}")
-    return store.put(vendor, actor=actor, action="vendor_updated" if vendor_id else "vendor_created")
+    return store.put(
+        vendor, actor=actor, action="vendor_updated" if vendor_id else "vendor_created"
+    )
 
 
-def save_contract(store: Store, actor: str, *, vendor_id: str, agency_id: str, title: str, start: date,
-                  end: date, handles_personal_data: bool = True, custom_development: bool = False,
-                  protection_level: str | ProtectionLevel = ProtectionLevel.NORMAL, amount: int = 0,
-                  contract_id: str | None = None) -> Contract:
+def save_contract(
+    store: Store,
+    actor: str,
+    *,
+    vendor_id: str,
+    agency_id: str,
+    title: str,
+    start: date,
+    end: date,
+    handles_personal_data: bool = True,
+    custom_development: bool = False,
+    protection_level: str | ProtectionLevel = ProtectionLevel.NORMAL,
+    amount: int = 0,
+    contract_id: str | None = None,
+) -> Contract:
     store.require(Vendor, vendor_id)
     store.require(Agency, agency_id)
     if end < start:
@@ -74,14 +123,24 @@ def save_contract(store: Store, actor: str, *, vendor_id: str, agency_id: str, t
     try:
         level = ProtectionLevel(protection_level)
     except ValueError:
-        raise InvalidInput("防護需求等級須為 高、中、普", "protection level must be high, medium or normal") from None
+        raise InvalidInput(
+            "防護需求等級須為 高、中、普", "protection level must be high, medium or normal"
+        ) from None
     contract = Contract(
-        id=contract_id or new_id("c"), vendor_id=vendor_id, agency_id=agency_id,
-        title=clean_text(title, "委託案名稱", "contract title"), start=start, end=end,
-        handles_personal_data=bool(handles_personal_data), custom_development=bool(custom_development),
-        protection_level=level, amount=int(amount),
+        id=contract_id or new_id("c"),
+        vendor_id=vendor_id,
+        agency_id=agency_id,
+        title=clean_text(title, "委託案名稱", "contract title"),
+        start=start,
+        end=end,
+        handles_personal_data=bool(handles_personal_data),
+        custom_development=bool(custom_development),
+        protection_level=level,
+        amount=int(amount),
     )
-    return store.put(contract, actor=actor, action="contract_updated" if contract_id else "contract_created")
+    return store.put(
+        contract, actor=actor, action="contract_updated" if contract_id else "contract_created"
+    )
 
 
 def masked_national_id(value: str) -> str:
@@ -101,15 +160,29 @@ def masked_national_id(value: str) -> str:
     return mask_id(text)
 
 
-def add_staff(store: Store, actor: str, *, contract_id: str, name: str, national_id: str, start: date,
-              touches_sensitive_data: bool = True, accounts: tuple[str, ...] = (),
-              staff_id: str | None = None) -> VendorStaff:
+def add_staff(
+    store: Store,
+    actor: str,
+    *,
+    contract_id: str,
+    name: str,
+    national_id: str,
+    start: date,
+    touches_sensitive_data: bool = True,
+    accounts: tuple[str, ...] = (),
+    staff_id: str | None = None,
+) -> VendorStaff:
     contract = store.require(Contract, contract_id)
     accounts = tuple(clean_text(a, "帳號", "account") for a in accounts if a and a.strip())
     staff = VendorStaff(
-        id=staff_id or new_id("s"), vendor_id=contract.vendor_id, contract_id=contract.id,
-        name=clean_text(name, "姓名", "name", max_len=60), id_masked=masked_national_id(national_id),
-        start=start, touches_sensitive_data=bool(touches_sensitive_data), accounts=accounts,
+        id=staff_id or new_id("s"),
+        vendor_id=contract.vendor_id,
+        contract_id=contract.id,
+        name=clean_text(name, "姓名", "name", max_len=60),
+        id_masked=masked_national_id(national_id),
+        start=start,
+        touches_sensitive_data=bool(touches_sensitive_data),
+        accounts=accounts,
     )
     return store.put(staff, actor=actor, action="staff_added")
 
@@ -122,14 +195,28 @@ def record_departure(store: Store, actor: str, staff_id: str, left_on: date) -> 
     return store.put(replace(staff, end=left_on), actor=actor, action="staff_departed")
 
 
-def record_accounts_removed(store: Store, actor: str, staff_id: str, removed_on: date) -> VendorStaff:
+def record_accounts_removed(
+    store: Store, actor: str, staff_id: str, removed_on: date
+) -> VendorStaff:
     staff = store.require(VendorStaff, staff_id)
-    return store.put(replace(staff, accounts_removed_on=removed_on), actor=actor, action="staff_accounts_removed")
+    return store.put(
+        replace(staff, accounts_removed_on=removed_on), actor=actor, action="staff_accounts_removed"
+    )
 
 
-def register_pc(store: Store, actor: str, *, contract_id: str, asset_tag: str, location: str,
-                offline: bool = False, exclusive: bool = False, licensed_software_only: bool = False,
-                last_inspected: date | None = None, pc_id: str | None = None) -> DedicatedPC:
+def register_pc(
+    store: Store,
+    actor: str,
+    *,
+    contract_id: str,
+    asset_tag: str,
+    location: str,
+    offline: bool = False,
+    exclusive: bool = False,
+    licensed_software_only: bool = False,
+    last_inspected: date | None = None,
+    pc_id: str | None = None,
+) -> DedicatedPC:
     """8.11: a dedicated PC with the vendor's three attestations."""
     contract = store.require(Contract, contract_id)
     tag = clean_text(asset_tag, "財產編號", "asset tag", max_len=60)
@@ -137,16 +224,30 @@ def register_pc(store: Store, actor: str, *, contract_id: str, asset_tag: str, l
         if other.asset_tag == tag and other.id != pc_id:
             raise InvalidInput(f"財產編號 {tag} 已登錄", f"asset tag {tag} is already registered")
     pc = DedicatedPC(
-        id=pc_id or new_id("pc"), vendor_id=contract.vendor_id, contract_id=contract.id, asset_tag=tag,
-        location=clean_text(location, "放置地點", "location"), offline=bool(offline), exclusive=bool(exclusive),
-        licensed_software_only=bool(licensed_software_only), last_inspected=last_inspected,
+        id=pc_id or new_id("pc"),
+        vendor_id=contract.vendor_id,
+        contract_id=contract.id,
+        asset_tag=tag,
+        location=clean_text(location, "放置地點", "location"),
+        offline=bool(offline),
+        exclusive=bool(exclusive),
+        licensed_software_only=bool(licensed_software_only),
+        last_inspected=last_inspected,
     )
     return store.put(pc, actor=actor, action="pc_updated" if pc_id else "pc_registered")
 
 
-def report_incident(store: Store, actor: str, *, vendor_id: str, summary: str, known_at: datetime,
-                    contract_id: str | None = None, measures: str = "",
-                    reported_at: datetime | None = None) -> Incident:
+def report_incident(
+    store: Store,
+    actor: str,
+    *,
+    vendor_id: str,
+    summary: str,
+    known_at: datetime,
+    contract_id: str | None = None,
+    measures: str = "",
+    reported_at: datetime | None = None,
+) -> Incident:
     """8.3: a vendor reports an incident; ``reported_at`` defaults to now."""
     store.require(Vendor, vendor_id)
     if contract_id is not None and store.require(Contract, contract_id).vendor_id != vendor_id:
@@ -157,9 +258,13 @@ def report_incident(store: Store, actor: str, *, vendor_id: str, summary: str, k
     if known_at > reported_at:
         raise InvalidInput("知悉時間不得晚於通報時間", "the time of knowledge is after the report")
     incident = Incident(
-        id=new_id("inc"), vendor_id=vendor_id, contract_id=contract_id,
-        summary=clean_text(summary, "事件摘要", "summary", max_len=500), known_at=known_at,
-        reported_at=reported_at, measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
+        id=new_id("inc"),
+        vendor_id=vendor_id,
+        contract_id=contract_id,
+        summary=clean_text(summary, "事件摘要", "summary", max_len=500),
+        known_at=known_at,
+        reported_at=reported_at,
+        measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
     )
     return store.put(incident, actor=actor, action="incident_reported")
 
