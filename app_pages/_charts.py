@@ -15,8 +15,7 @@ from tracker.services.exports import Table
 def percent_bars(table: Table) -> None:
     """A horizontal bar per row of a roll-up table (its 2nd column names it, its last holds the %)."""
     frame = pd.DataFrame(
-        [(r[1], r[4], f"{r[2]}/{r[3]}") for r in table.rows],
-        columns=["名稱", "合規率", "符合/適用"],
+        [(r[1], r[4], f"{r[2]}/{r[3]}") for r in table.rows], columns=["name", "percent", "ratio"]
     )
     if frame.empty:
         st.info("（無資料）")
@@ -25,16 +24,19 @@ def percent_bars(table: Table) -> None:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("合規率:Q", scale=alt.Scale(domain=[0, 100]), title="合規率 (%)"),
-            y=alt.Y("名稱:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title="合規率 (%)"),
+            y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelLimit=280)),
             color=alt.Color(
-                "合規率:Q", scale=alt.Scale(domain=[0, 60, 80, 100], range=_RAMP), legend=None
+                "percent:Q", scale=alt.Scale(domain=[0, 60, 80, 100], range=_RAMP), legend=None
             ),
-            tooltip=["名稱", "合規率", "符合/適用"],
+            tooltip=[
+                alt.Tooltip("name:N", title="名稱"),
+                alt.Tooltip("percent:Q", title="合規率 (%)"),
+                alt.Tooltip("ratio:N", title="符合/適用"),
+            ],
         )
-        .properties(height=max(80, 26 * len(frame)))
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch", height=60 + 28 * len(frame))
 
 
 _RAMP = ["#c0392b", "#e67e22", "#f1c40f", "#27ae60"]
@@ -66,7 +68,8 @@ def heatmap(frame: pd.DataFrame) -> None:
     if frame.empty:
         st.info("（無資料）")
         return
-    styled = frame.style.map(_cell_colour).format(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
+    shown = frame.map(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
+    styled = shown.style.apply(lambda _: frame.map(_cell_colour), axis=None)
     st.dataframe(styled, width="stretch")
 
 

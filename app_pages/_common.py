@@ -26,6 +26,7 @@ from tracker.labels import ROLE, STATUS, SUBJECT
 from tracker.rocdate import roc_date, roc_short
 from tracker.services.exports import iso_to_roc, obligation_label
 from tracker.services.users import AppUser
+from tracker.status import SEVERITY
 from tracker.store import Store
 
 READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
@@ -117,6 +118,7 @@ def status_frame(
     """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows dropped)."""
     names = names or {}
     shown = [r for r in rows if r.status != Status.NOT_APPLICABLE]
+    shown.sort(key=work_first)
     data = {
         "應辦事項": [obligation_label(r.obligation_id) for r in shown],
         "適用對象": [SUBJECT[r.subject_kind] for r in shown],
@@ -132,11 +134,17 @@ def status_frame(
     return pd.DataFrame(data)
 
 
+def work_first(row) -> tuple:
+    """Sort key of status rows: the worst status first, then the earliest due date."""
+    return (-SEVERITY[row.status], row.due or date.max, row.obligation_id, row.subject_label)
+
+
 def show_table(frame: pd.DataFrame, **kwargs) -> None:
     if frame.empty:
         st.info("（無資料）")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    config = {"說明": st.column_config.TextColumn(width="large"), **kwargs.pop("column_config", {})}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def english(text: str) -> None:

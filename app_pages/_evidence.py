@@ -38,7 +38,7 @@ def kind_label(kind: str) -> str:
 def show_inspection(doc: dict) -> None:
     """The inspection report (``InspectionReport.to_dict()``) as a person reads it."""
     verdict = doc.get("verdict", "")
-    text = f"自動檢核結果：{VERDICT.get(verdict, verdict)}"
+    text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
     for reason in doc.get("reasons") or []:
         st.markdown(f"- {reason.get('zh', '')}")

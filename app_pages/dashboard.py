@@ -18,6 +18,8 @@ from tracker.services import exports
 from tracker.services.compliance import compliance_report
 from tracker.services.exports import iso_to_roc
 
+SHORT_LABELS = ("逾期項目", "30 日內到期", "離職未停用帳號", "未結案資安事件")
+
 user = require_role("manager", "it_office", "account_admin")
 store = get_store()
 report = compliance_report(store)
@@ -47,8 +49,8 @@ cols[0].metric(
     exports.percent_text(report.overall),
     help=f"{report.overall.ok}/{report.overall.applicable} 項符合",
 )
-for col, table in zip(cols[1:], board.lists[:4], strict=True):
-    col.metric(table.title, len(table.rows))
+for col, label, table in zip(cols[1:], SHORT_LABELS, board.lists[:4], strict=True):
+    col.metric(label, len(table.rows), help=table.title)
 
 st.subheader("各廠商合規率")
 vendor_names = {v.id: v.name for v in store.all(Vendor)}

@@ -16,6 +16,7 @@ from app_pages._common import (
     show_table,
     status_frame,
     vendor_contracts,
+    work_first,
 )
 from app_pages._evidence import kind_label, show_inspection
 from tracker import clock
@@ -33,7 +34,8 @@ catalogue = default_catalogue()
 vendor = store.require(Vendor, user.vendor_id)
 st.title(f"{vendor.name}　合規狀態")
 english("Vendor portal: obligations, statuses and evidence upload")
-overview = st.container()  # filled last, so an upload made below shows at once
+# The upload tab is filled first, so the status tab already shows an upload made in this run.
+overview, upload = st.tabs(["合規狀態", "上傳佐證資料"])
 
 
 def uploadable(rows) -> dict:
@@ -43,7 +45,7 @@ def uploadable(rows) -> dict:
         for r in rows
         if r.status != Status.NOT_APPLICABLE and catalogue.get(r.obligation_id).evidence
     ]
-    rows.sort(key=lambda r: (r.ok, r.due or clock.today(), r.obligation_id))
+    rows.sort(key=work_first)
     return {f"{r.obligation_id}|{r.subject_kind.value}|{r.subject_id}": r for r in rows}
 
 
@@ -52,18 +54,10 @@ def item_label(row) -> str:
     return f"[{STATUS[row.status]}] {obligation_label(row.obligation_id)} — {SUBJECT[row.subject_kind]} {row.subject_label}{due}"
 
 
-st.subheader("上傳佐證資料")
-items = uploadable(compliance_report(store, vendor_id=user.vendor_id).rows)
-if not items:
-    st.info("目前沒有需要上傳佐證的項目。")
-else:
-    key = st.selectbox("要上傳佐證的項目", list(items), format_func=lambda k: item_label(items[k]))
-    row = items[key]
-    kinds = catalogue.get(row.obligation_id).evidence
-    kind = st.selectbox("佐證種類", kinds, format_func=kind_label) if len(kinds) > 1 else kinds[0]
-    st.caption(
-        f"佐證種類：{kind_label(kind)}　·　僅接受 PDF，上限 {store.settings.max_upload_bytes // 2**20} MB"
-    )
+def upload_form(row, kind: str) -> None:
+    """The file picker for one item; the inspection's result is shown at once."""
+    limit = store.settings.max_upload_bytes // 2**20
+    st.caption(f"佐證種類：{kind_label(kind)}　·　僅接受 PDF，上限 {limit} MB")
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("選擇 PDF 檔", type=["pdf"])
         effective = st.date_input(
@@ -97,6 +91,21 @@ else:
                 progress.update(label="已上傳，待資訊室審查", state="complete")
                 show_inspection(evidence.inspection)
                 st.toast("已上傳，待資訊室審查", icon=":material/task_alt:")
+
+
+with upload:
+    items = uploadable(compliance_report(store, vendor_id=user.vendor_id).rows)
+    if not items:
+        st.info("目前沒有需要上傳佐證的項目。")
+    else:
+        key = st.selectbox(
+            "要上傳佐證的項目", list(items), format_func=lambda k: item_label(items[k])
+        )
+        kinds = catalogue.get(items[key].obligation_id).evidence
+        kind = (
+            st.selectbox("佐證種類", kinds, format_func=kind_label) if len(kinds) > 1 else kinds[0]
+        )
+        upload_form(items[key], kind)
 
 with overview:
     report = compliance_report(store, vendor_id=user.vendor_id)
