@@ -57,6 +57,19 @@ PLEDGE_ARTICLES = (
     "並同意機關依契約罰則及相關法令辦理；涉有刑責者，由機關依職權告發。",
 )
 _NUMERALS = "一二三四五六七八九十"
+APPENDIX_TITLE = "附錄：法令依據（摘錄）"
+APPENDIX_SOURCE = "臺北市政府社會局暨所屬機關應用移民資訊管理要點　第八點"
+REGULATION_EXCERPT = (  # verbatim, 109 年 12 月 31 日修正
+    "（六）委外廠商人員所執行之作業，如有接觸機敏性資訊之必要，須以個人身分簽署專案作業人員保密切結書，"
+    "廠商須監督所有員工遵守相關法令，以避免人員違反法令規定或處理民眾個人資料不當而產生爭議或相關法律訴訟事件。",
+    "（八）委外廠商及其派遣至本局工作之人員應簽訂保密與責任條款及專案作業人員保密切結書。",
+    "（九）委外廠商應依委託案契約之保密規定辦理系統維護及測試作業，其處理之個人資料不得作為其他用途，"
+    "違反將依契約書中相關罰則處置，並依個人資料保護法及相關法令追究民事責任；涉有刑責者，本局將依職權告發。",
+    "（十）委外廠商之專案作業人員若因職務異動、合約終止、離職等狀況時，應停用或刪除帳號，"
+    "以確認各帳號之權限符合職務所需。",
+    "（十一）委外廠商維運管理民眾個人資料等相關機敏資訊時，需透過專用電腦設備且不得與其他專案共用，"
+    "專用電腦禁止連接網際網路以確保資訊安全並不得安裝未合法授權之應用軟體。",
+)
 
 
 def new_form_number(today: date | None = None) -> str:
@@ -84,7 +97,7 @@ def render_pledge_form(
     agency_name: str = DEFAULT_AGENCY,
     issued_on: date,
 ) -> bytes:
-    """Return an A4 PDF pledge with the parties filled in and blanks to sign.
+    """Return a two-page A4 PDF: the pledge with blanks to sign, then the rules it rests on.
 
     Raises TrackerError if no CJK font is installed (see :func:`find_cjk_font`)
     and ValueError for a ``form_number`` that does not match FORM_NUMBER_RE.
@@ -94,6 +107,8 @@ def render_pledge_form(
     pdf = _new_document(form_number, issued_on)
     pdf.add_page()
     _write_body(pdf, staff_name, vendor_name, contract_title, agency_name)
+    pdf.add_page()
+    _write_appendix(pdf)
     return bytes(pdf.output())
 
 
@@ -180,6 +195,16 @@ def _write_body(pdf, staff: str, vendor: str, contract: str, agency: str) -> Non
     pdf.ln(6)
     for label, value in _signature_block(staff, vendor, contract):
         _paragraph(pdf, f"{label}：{value}")
+
+
+def _write_appendix(pdf) -> None:
+    pdf.set_font("cjk", size=14)
+    pdf.cell(0, 10, APPENDIX_TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+    pdf.cell(0, 8, APPENDIX_SOURCE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for item in REGULATION_EXCERPT:
+        _paragraph(pdf, item, gap=2)
 
 
 def _signature_block(staff: str, vendor: str, contract: str) -> tuple[tuple[str, str], ...]:

@@ -11,13 +11,14 @@ by :mod:`tracker.inspection`, not here.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from io import BytesIO
 
 import pypdf
 from pypdf.errors import LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from tracker import signatures
 from tracker.textnorm import garbled_ratio, normalize_text
@@ -53,6 +54,7 @@ ACTION_FEATURES = {
 }
 SIGNATURE_MARKERS = ("/ByteRange", "/SigFlags")
 TEXT_OPERATORS = (b"Tj", b"TJ", b"'", b'"')
+CODESPACE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>(?=[^<>]*endcodespacerange)")
 
 
 class TextLimitReached(Exception):
@@ -80,6 +82,7 @@ def _probe(data: bytes, trust_roots: Sequence[bytes]) -> dict:
     if reader.is_encrypted and not reader.decrypt(""):
         return {"encrypted": True, "pages": _page_count_or_none(reader)}
     pages = len(reader.pages)
+    _declare_two_byte_cmaps(reader)
     raw = _extract_text(reader)
     features, signature_markers = _scan_objects(reader)  # cheap now: objects are cached
     facts = {
@@ -126,6 +129,36 @@ def _extract_text(reader) -> str:
     if len(text) > TEXT_LIMIT_CHARS:
         raise TextLimitReached(f"more than {TEXT_LIMIT_CHARS} characters of text")
     return text
+
+
+def _declare_two_byte_cmaps(reader) -> None:
+    """Tell pypdf that Type0 fonts with an embedded two-byte CMap use two-byte codes.
+
+    pypdf 7 reads an embedded CMap given as a Type0 font's /Encoding as a
+    one-byte encoding: every code 0x00XX then comes out as a NUL plus a
+    character, and codes from 0x0100 on as two wrong characters.  fpdf2 writes
+    exactly such fonts for CFF-based CJK fonts (Noto CJK), so our own forms
+    are affected.  When the CMap's code space is two bytes wide and the font
+    has a ToUnicode map (which is what extraction then uses), /Identity-H
+    states the code width correctly.  Only the in-memory copy is changed.
+    """
+    for page in reader.pages[:MAX_TEXT_PAGES]:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values() if isinstance(fonts, DictionaryObject) else ():
+            font = font.get_object()
+            if isinstance(font, DictionaryObject) and _has_two_byte_cmap(font):
+                font[NameObject("/Encoding")] = NameObject("/Identity-H")
+
+
+def _has_two_byte_cmap(font: DictionaryObject) -> bool:
+    encoding = font.get("/Encoding")
+    encoding = encoding.get_object() if encoding is not None else None
+    if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
+        return False
+    if not isinstance(encoding, StreamObject):
+        return False
+    ranges = CODESPACE.findall(encoding.get_data()[:4096])
+    return bool(ranges) and all(len(low) == len(high) == 4 for low, high in ranges)
 
 
 def _strings_in(operands) -> list:

@@ -10,7 +10,7 @@ import pypdf
 import pytest
 
 from tests.evidence import corpus
-from tracker import forms
+from tracker import forms, pdf_probe
 from tracker.errors import InvalidInput, TrackerError
 from tracker.rocdate import find_dates, parse_roc, roc_date, roc_short
 from tracker.textnorm import contains, garbled_ratio, match_key, normalize_text
@@ -23,7 +23,7 @@ def pledge_text() -> str:
 
 def test_the_pledge_is_a_short_a4_pdf_with_the_title():
     reader = pypdf.PdfReader(io.BytesIO(corpus.pledge()))
-    assert 1 <= len(reader.pages) <= 2
+    assert len(reader.pages) == 2  # the pledge, then the rules it rests on
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842)
     assert forms.PLEDGE_TITLE in pledge_text()
@@ -153,3 +153,11 @@ def test_the_nul_before_each_character_is_not_garbled_but_replacement_characters
 def test_the_form_number_pattern_is_anchored():
     assert re.fullmatch(forms.FORM_NUMBER_RE, "PLG-115-0A1B2C3D")
     assert not forms.FORM_NUMBER_RE.fullmatch("PLG-115-0a1b2c3d")
+
+
+def test_the_second_page_quotes_the_rules_the_pledge_rests_on():
+    # Through the probe: pypdf alone misreads glyph codes above 0xFF in fpdf2's
+    # embedded CMap (see pdf_probe._declare_two_byte_cmaps); page 2 needs them.
+    text = match_key(pdf_probe.probe(corpus.pledge())["text"])
+    assert contains(text, forms.APPENDIX_TITLE)
+    assert all(contains(text, item) for item in forms.REGULATION_EXCERPT)

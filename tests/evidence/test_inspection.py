@@ -23,7 +23,7 @@ def test_a_generated_pledge_with_every_expected_text_is_accepted(inspect):
     assert report.reasons == ()
     assert report.keywords_found == ("保密切結書", *expect)
     assert report.keywords_missing == ()
-    assert (report.pages, report.text_layer, report.encrypted) == (1, True, False)
+    assert (report.pages, report.text_layer, report.encrypted) == (2, True, False)
     assert (report.signature_fields, report.signed, report.signature_intact) == (0, False, None)
     assert report.form_numbers == (corpus.FORM_NUMBER,)
 
