@@ -50,7 +50,9 @@ english(
 )
 if not editable:
     st.caption(READ_ONLY_NOTE)
-agencies = {a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))}
+agencies = {
+    a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))
+}
 if not agencies:
     st.info("尚未建立機關資料。")
     st.stop()
@@ -169,20 +171,21 @@ def audit_label(audit) -> str:
 
 
 def records_frame(records) -> pd.DataFrame:
+    """The sampled records, the finding columns early so they show without scrolling."""
     return pd.DataFrame(
         {
             "序號": range(1, len(records) + 1),
-            "行號": [r.line for r in records],
             "查詢時間": [f"{roc(r.queried_at.date())} {r.queried_at:%H:%M:%S}" for r in records],
             "帳號": [r.account for r in records],
             "查詢項目": [r.query_type for r in records],
             "查詢對象證號": [r.subject_id for r in records],
             "查詢事由": [r.purpose for r in records],
-            "來源IP": [r.ip for r in records],
-            "抽選方式": [PICK_LABELS.get(r.pick, r.pick) for r in records],
             "查核結果": [FINDING_LABELS[r.finding] if r.finding else None for r in records],
-            "說明": [r.note for r in records],
             "個案編號": [r.case_ref for r in records],
+            "說明": [r.note for r in records],
+            "抽選方式": [PICK_LABELS.get(r.pick, r.pick) for r in records],
+            "來源IP": [r.ip for r in records],
+            "行號": [r.line for r in records],
             "查核人": [r.reviewed_by for r in records],
         }
     )
@@ -218,7 +221,7 @@ def findings_editor(audit, records) -> None:
 
 
 def risk_form(audit) -> None:
-    with st.form("risk"):
+    with st.expander("加選風險抽查"), st.form("risk"):
         st.markdown("**加選風險抽查**（於隨機抽樣之外，另行標示原因）")
         reasons = st.multiselect(
             "條件",
@@ -319,9 +322,15 @@ with tab_work:
         else:
             show_table(records_frame(records))
         if audit.violations:
-            st.table(pd.DataFrame(case_lines(audit), columns=["項目", "內容"]).astype(str))
+            involved = sorted({r.account for r in records if r.finding == "not_legitimate"})
+            st.error(
+                f"查核發現 {audit.violations} 筆不合法查詢，涉及帳號：{'、'.join(involved)}；"
+                "應通知政風單位會同資訊單位處理（第七點第三款）。"
+            )
             if editable:
                 case_form(audit)
+            else:
+                st.table(pd.DataFrame(case_lines(audit), columns=["項目", "內容"]).astype(str))
         if editable and is_open:
             close_section(audit)
         if editable and not is_open:

@@ -284,7 +284,7 @@ def record_findings(
     store: Store, actor: str, findings: Iterable[tuple[str, str, str, str]]
 ) -> list[SampledRecord]:
     """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write."""
-    checked = [(rid, *_check_finding(f, n, c)) for rid, f, n, c in findings]
+    checked = [(rid, *_check_numbered(rid, f, n, c)) for rid, f, n, c in findings]
     if not checked:
         return []
     with store.locked():
@@ -505,6 +505,17 @@ def _require_open(store: Store, audit_id: str) -> SelfAudit:
     if audit.closed_on is not None:
         raise NotAllowed("稽核已結案，不能再修改抽查紀錄", "the audit is closed")
     return audit
+
+
+def _check_numbered(record_id: str, finding: str, note: str, case_ref: str) -> tuple[str, str, str]:
+    """:func:`_check_finding`, its message prefixed with the record's number (``au-…-00007`` → 第 7 筆)."""
+    try:
+        return _check_finding(finding, note, case_ref)
+    except InvalidInput as exc:
+        number = record_id.rsplit("-", 1)[-1].lstrip("0") or record_id
+        raise InvalidInput(
+            f"第 {number} 筆：{exc.message_zh}", f"record {number}: {exc.message_en}"
+        ) from None
 
 
 def _check_finding(finding: str, note: str, case_ref: str) -> tuple[str, str, str]:

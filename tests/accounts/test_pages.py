@@ -1,0 +1,156 @@
+"""The two pages in Streamlit's AppTest: the account manager works, a manager only reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tracker import clock
+from tracker.blobs import BlobStore
+from tracker.domain import Agency, Contract, NiaAccount, SelfAudit, Vendor, VendorStaff
+from tracker.idnumbers import mask_id
+from tracker.services import audits, users
+from tracker.store import Store
+
+from .conftest import AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, query_log_csv
+
+streamlit = pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGES = Path(__file__).resolve().parents[2] / "app_pages"
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def app_store(settings, monkeypatch):
+    """A data folder on disk that the pages open through ``Settings.from_env()``."""
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TRACKER_EVIDENCE_DIR", str(settings.evidence_dir))
+    monkeypatch.setenv("TRACKER_TRUST_DIR", str(settings.trust_dir))
+    streamlit.cache_resource.clear()
+    store = Store.open(settings)
+    store.put(
+        Agency(AGENCY_ID, "臺北市政府社會局", account_admin="林佳蓉"), actor="t", action="seed"
+    )
+    store.put(Vendor("v", "北辰資訊股份有限公司", "04595257"), actor="t", action="seed")
+    store.put(
+        Contract("c", "v", AGENCY_ID, "維運案", date(2025, 1, 1), date(2099, 12, 31)),
+        actor="t",
+        action="seed",
+    )
+    store.put(
+        VendorStaff("s", "v", "c", "王小明", mask_id(VENDOR_STAFF_ID), date(2025, 1, 10)),
+        actor="t",
+        action="seed",
+    )
+    for name, role in (("admin1", "account_admin"), ("boss", "manager")):
+        users.create_user(store, "t", username=name, role=role, password=PASSWORD)
+    yield store
+    streamlit.cache_resource.clear()
+
+
+def page(name: str, username: str) -> AppTest:
+    at = AppTest.from_file(str(PAGES / name), default_timeout=60)
+    at.session_state["user_id"] = username
+    at.session_state["last_seen"] = clock.now()
+    return at.run()
+
+
+def by_label(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def audit_ready(store, settings):
+    """An imported export and an opened audit whose every record has a finding."""
+    logs, blobs = audits.log_store(settings), BlobStore(settings.evidence_dir)
+    audits.import_query_log(
+        store, logs, blobs, "t", agency_id=AGENCY_ID, data=query_log_csv(500, date(2025, 1, 1))
+    )
+    audit = audits.open_audit(
+        store,
+        logs,
+        "admin1",
+        agency_id=AGENCY_ID,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 6, 30),
+        seed=7,
+    )
+    rows = [(r.id, "legitimate", "", "SA-1") for r in audits.sampled_records(store, audit.id)]
+    audits.record_findings(store, "admin1", rows)
+    return audit
+
+
+@pytest.mark.parametrize("name", ["nia_accounts.py", "self_audits.py"])
+def test_a_manager_sees_the_tables_but_no_buttons_or_forms(app_store, settings, name):
+    activate(app_store, date(2025, 1, 2))
+    audit_ready(app_store, settings)
+    at = page(name, "boss")
+    assert not at.exception and not at.error
+    assert len(at.button) == 0 and len(at.get("form")) == 0 and len(at.get("download_button")) == 0
+    assert "此頁僅供檢視" in " ".join(c.value for c in at.caption)
+    assert len(at.dataframe) >= 1
+
+
+@pytest.mark.parametrize("name", ["nia_accounts.py", "self_audits.py"])
+def test_a_user_of_another_role_is_refused(app_store, name):
+    users.create_user(app_store, "t", username="it1", role="it_office", password=PASSWORD)
+    at = page(name, "it1")
+    assert [e.value for e in at.error] == ["您沒有權限檢視此頁面"]
+
+
+def test_the_account_manager_drafts_an_application_and_a_vendor_staff_member_is_refused(app_store):
+    at = page("nia_accounts.py", "admin1")
+    by_label(at.text_input, "使用者姓名").input("陳怡君")
+    by_label(at.text_input, "身分證統一編號（僅保存遮蔽後號碼）").input(HOLDER_ID)
+    by_label(at.text_input, "使用單位（科、室、組）").input("社會救助科")
+    by_label(at.text_area, "承辦業務").input("低收入戶資格審核")
+    next(b for b in at.button if b.label == "建立申請").click()
+    at.run()
+    assert not at.exception and not at.error
+    [account] = Store.open(app_store.settings).all(NiaAccount)
+    assert account.holder == "陳怡君" and account.state == "draft" and HOLDER_ID not in str(account)
+
+    by_label(at.text_input, "使用者姓名").input("王小明")
+    by_label(at.text_input, "身分證統一編號（僅保存遮蔽後號碼）").input(VENDOR_STAFF_ID)
+    by_label(at.text_input, "使用單位（科、室、組）").input("資訊室")
+    by_label(at.text_area, "承辦業務").input("系統維運")
+    next(b for b in at.button if b.label == "建立申請").click()
+    at.run()
+    assert any("依第五點第七款" in e.value for e in at.error)
+
+
+def test_an_audit_is_opened_and_closed_from_the_page_and_its_record_offered_for_download(
+    app_store, settings
+):
+    logs, blobs = audits.log_store(settings), BlobStore(settings.evidence_dir)
+    audits.import_query_log(
+        app_store,
+        logs,
+        blobs,
+        "t",
+        agency_id=AGENCY_ID,
+        data=query_log_csv(12_345, date(2025, 1, 1)),
+        filename="q.csv",
+    )
+    at = page("self_audits.py", "admin1")
+    by_label(at.date_input, "稽核期間起日").set_value(date(2025, 1, 1))
+    by_label(at.date_input, "稽核期間迄日").set_value(date(2025, 6, 30))
+    at.run()
+    assert [m.value for m in at.metric][:2] == ["12,345", "13"]
+    by_label(at.text_input, "亂數種子（留空則隨機產生並記錄）").input("42")
+    next(b for b in at.button if b.label == "開啟稽核").click()
+    at.run()
+    assert not at.exception
+    [audit] = Store.open(settings).all(SelfAudit)
+    assert (audit.population, audit.sample_size, audit.seed) == (12_345, 13, 42)
+    assert next(b for b in at.button if b.label == "結案並產生抽查紀錄").disabled
+    rows = [(r.id, "legitimate", "", "SA-1") for r in audits.sampled_records(app_store, audit.id)]
+    audits.record_findings(app_store, "admin1", rows)
+    at.run()
+    next(b for b in at.button if b.label == "結案並產生抽查紀錄").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert Store.open(settings).get(SelfAudit, audit.id).closed_on == clock.today()
+    assert len(at.get("download_button")) == 2
