@@ -513,9 +513,24 @@ def _chunked(values) -> pa.ChunkedArray:
 
 
 def _blank(values: pa.ChunkedArray) -> np.ndarray:
-    """Empty (null) or whitespace-only cells."""
-    blank = pc.utf8_is_space(values).fill_null(True)
-    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    """Empty (null) or whitespace-only cells.
+
+    ``utf8_is_space`` runs only on chunks where some value starts with a byte
+    that can begin a space (ASCII blanks, the lead bytes of NBSP and of the
+    U+2000/U+3000 spaces): a cheap first-byte lookup rules out the rest.
+    """
+    masks = []
+    for chunk in values.chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset :][: len(chunk)]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        spaced = data.size and _SPACE_LEAD.take(data.take(offsets, mode="clip")).any()
+        blank = pc.utf8_is_space(chunk).fill_null(True) if spaced else chunk.is_null()
+        masks.append(np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool))
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
+
+
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
 def _nullable(values, blank, n: int):

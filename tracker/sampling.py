@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -48,12 +48,16 @@ def sample_size(
 ) -> int:
     """Minimum sample under point 7.2: ``min(n, max(floor, ceil(n * ratio)))``.
 
+    「最小抽樣比例為千分之一（少於十筆則全數查核）」 is read as: at least 1/1000
+    of the population, rounded up; everything when the population is under ten;
+    and never fewer than ten otherwise.  That meets both readings of the
+    parenthesis (fewer than ten records, or fewer than ten drawn).
     Exact integer arithmetic (a float ratio is read through its decimal text,
     so ``0.001`` means 1/1000).  N=0 -> 0, 9 -> 9, 10 -> 10, 10000 -> 10,
     10001 -> 11, 1234567 -> 1235.  Raises InvalidInput for n < 0, a ratio
     outside (0, 1] or a negative floor.
     """
-    ratio = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+    ratio = _fraction(ratio)
     if n < 0 or not 0 < ratio <= 1 or floor < 0:
         raise InvalidInput(
             f"抽樣參數不正確（母體 {n}、比例 {ratio}、下限 {floor}）",
@@ -64,27 +68,32 @@ def sample_size(
 
 
 class _Stream:
-    """Uniform integers from SHA-256: block ``i`` is
-    ``sha256(f"tracker-sample-v1:{key}:{i}".encode())``, read as four big-endian
-    64-bit words; ``below(m)`` rejects words >= the largest multiple of ``m``
-    under 2**64 and returns ``word % m``.  Nothing here depends on Python's
-    ``random`` module, whose algorithms may change between versions."""
+    """Uniform integers from SHA-256, for :func:`draw_sample`.
+
+    Block ``i`` (0, 1, ...) is ``sha256(f"tracker-sample-v1:{key}:{i}".encode())``,
+    read as four big-endian 64-bit words in order.  ``below(m)`` takes the next
+    word, skips it when it is at or above the largest multiple of ``m`` not
+    exceeding 2**64 (so every remainder is equally likely), and returns
+    ``word % m``.  Python's ``random`` is not used: only ``random()`` itself is
+    promised to repeat across versions, not ``sample`` or ``randbelow``.
+    """
 
     def __init__(self, key: str):
-        self._key, self._block, self._words = key, 0, []
+        self._key, self._block, self._words = key, 0, iter(())
 
     def below(self, bound: int) -> int:
         limit = (1 << 64) - (1 << 64) % bound
         while True:
-            if not self._words:
-                digest = hashlib.sha256(f"tracker-sample-v1:{self._key}:{self._block}".encode())
-                self._words = [
-                    int.from_bytes(digest.digest()[i : i + 8], "big") for i in (24, 16, 8, 0)
-                ]
-                self._block += 1
-            word = self._words.pop()
-            if word < limit:
+            word = next(self._words, None)
+            if word is None:
+                self._words = self._next_block()
+            elif word < limit:
                 return word % bound
+
+    def _next_block(self):
+        digest = hashlib.sha256(f"tracker-sample-v1:{self._key}:{self._block}".encode()).digest()
+        self._block += 1
+        return iter([int.from_bytes(digest[i : i + 8], "big") for i in range(0, 32, 8)])
 
 
 def draw_sample(population_size: int, seed: int | str, size: int) -> list[int]:
@@ -136,7 +145,7 @@ def risk_picks(
 ) -> list[tuple[int, str]]:
     """Extra rows chosen for a reason, as ``(row_index, reason)`` sorted by index.
 
-    Reasons, in this order of precedence (a row gets the first that fits):
+    Reasons are drawn in this order, and a row drawn for one is not drawn again:
     ``departed_holder`` -- the account is in ``departed_accounts`` (a mapping
     gives each account's departure day: only queries on or after it count);
     ``outside_office_hours`` -- Saturday, Sunday, or outside
@@ -188,7 +197,7 @@ def _account_codes(table: pa.Table) -> tuple[np.ndarray, list[str]]:
 
 
 def _departed_mask(seconds: np.ndarray, codes: np.ndarray, names: list[str], departed):
-    since = np.full(len(names) + 1, np.iinfo(np.int64).max)  # never, for the others
+    since = np.full(len(names), np.iinfo(np.int64).max)  # never, for the others
     for name in departed:
         code = bisect.bisect_left(names, str(name).strip())
         if code < len(names) and names[code] == str(name).strip():
@@ -203,7 +212,8 @@ class Sample:
 
     ``population`` counts the rows in the period; ``sample_size`` is the
     minimum random draw; ``rows`` also holds any risk picks (``pick`` names
-    why), sorted by source line.  Subject ids in ``rows`` are masked.
+    why) in table order: file order for an export, time order for stored
+    rows.  Subject ids in ``rows`` are masked.
     """
 
     population: int
@@ -215,7 +225,6 @@ class Sample:
     date_from: date | None = None
     date_to: date | None = None
     sha256: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict: ``population``, ``sample_size``, ``seed``, ``rows`` and the rule's terms."""
@@ -245,15 +254,17 @@ def draw_audit_sample(
     risk: Mapping[str, Any] | None = None,
 ) -> Sample:
     """Filter to the period, draw the 7.2 minimum at random and, when ``risk``
-    is given (keyword arguments of :func:`risk_picks`), add risk picks."""
+    is given (keyword arguments of :func:`risk_picks` other than ``seed`` and
+    ``exclude``; ``{}`` for the defaults), add risk picks beyond the minimum."""
     log = filter_period(log, date_from, date_to)
     size = sample_size(log.population, ratio, floor)
     picks = [(i, RANDOM) for i in draw_sample(log.population, seed, size)]
     if risk is not None:
         picks += risk_picks(log, seed=seed, exclude=[i for i, _ in picks], **risk)
     rows = _rows(log.table, sorted(picks))
-    ratio = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
-    return Sample(log.population, size, ratio, floor, seed, rows, date_from, date_to, log.sha256)
+    return Sample(
+        log.population, size, _fraction(ratio), floor, seed, rows, date_from, date_to, log.sha256
+    )
 
 
 def _rows(table: pa.Table, picks: list[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -275,6 +286,11 @@ def _row(record: dict[str, Any], pick: str) -> dict[str, Any]:
     if "source_sha256" in record:
         row["source_sha256"] = record["source_sha256"]
     return row
+
+
+def _fraction(ratio: Fraction | int | str | float) -> Fraction:
+    """Exact ratio; a float goes through its decimal text, so 0.001 is 1/1000."""
+    return Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
 
 
 def _seconds(table: pa.Table) -> np.ndarray:

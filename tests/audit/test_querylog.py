@@ -35,6 +35,14 @@ def test_a_csv_is_read_in_each_supported_encoding(encoding):
     assert log.encoding == ("cp950" if encoding in ("cp950", "big5") else "utf-8")
 
 
+def test_a_big5_file_whose_first_lines_are_plain_ascii_is_still_read_as_big5():
+    rows = [[*ROW[:2], "query", *ROW[3:5], ""] for _ in range(3000)] + [
+        [*ROW[:2], "居留資料查詢", *ROW[3:]]
+    ]
+    log = read_export(csv_bytes(rows, header=HEADER_EN, encoding="cp950"))
+    assert log.encoding == "cp950" and log.table["query_type"][-1].as_py() == "居留資料查詢"
+
+
 def test_the_sha256_is_that_of_the_raw_bytes():
     data = csv_bytes([ROW])
     assert read_export(data).sha256 == hashlib.sha256(data).hexdigest()
@@ -182,6 +190,14 @@ def test_a_quoted_value_spanning_lines_moves_later_lines_down():
     assert log.table["purpose"][1].as_py() == "第一行\n第二行"
 
 
+def test_quoted_values_on_one_line_keep_the_simple_line_count():
+    rows = log_rows(3)
+    rows[1][4] = '訪視, "複查"'
+    log = read_export(csv_bytes(rows))
+    assert log.table["line"].to_pylist() == [2, 3, 4]
+    assert log.table["purpose"][1].as_py() == '訪視, "複查"'
+
+
 def test_a_header_without_rows_is_a_valid_export_of_nothing():
     log = read_export(csv_bytes([]))
     assert log.population == 0
@@ -193,10 +209,11 @@ def test_a_large_export_is_read_with_every_line_number():
     assert log.population == 50_000 and lines[0] == 2 and lines[-1] == 50_001
 
 
-def test_whitespace_only_cells_are_blank_and_blank_purposes_become_none():
-    log = read_export(csv_bytes([[*ROW[:4], "   ", " "]]))
+@pytest.mark.parametrize("space", [" ", "   ", "\t", "\u3000", "\u00a0 "])
+def test_whitespace_only_cells_are_blank_and_blank_purposes_become_none(space):
+    log = read_export(csv_bytes([[*ROW[:4], space, space]]))
     assert log.table.to_pylist()[0]["purpose"] is None
-    assert refusal(csv_bytes([[ROW[0], "  ", *ROW[2:]]])).count("使用者帳號空白") == 1
+    assert refusal(csv_bytes([[ROW[0], space, *ROW[2:]]])).count("使用者帳號空白") == 1
 
 
 def test_open_export_reads_a_file_and_names_a_missing_one(write, tmp_path):

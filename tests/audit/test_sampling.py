@@ -204,3 +204,9 @@ def test_a_large_log_gives_a_reproducible_sample():
     first, again = draw_audit_sample(log, 5), draw_audit_sample(log, 5)
     assert first.sample_size == 20 and first.rows == again.rows
     assert draw_audit_sample(log, 6).rows != first.rows
+
+
+def test_values_are_kept_as_exported_and_shown_stripped():
+    log = log_of([row(datetime(2025, 3, 3, 10), account=" u7 ")])
+    assert log.table["account"].to_pylist() == [" u7 "]
+    assert draw_audit_sample(log, 1).rows[0]["account"] == "u7"
