@@ -79,7 +79,7 @@ def probe(data: bytes, trust_roots: Sequence[bytes] = ()) -> dict:
 
 def _probe(data: bytes, trust_roots: Sequence[bytes]) -> dict:
     reader = pypdf.PdfReader(BytesIO(data), strict=False)
-    if reader.is_encrypted and not reader.decrypt(""):
+    if reader.is_encrypted and not _opens_without_password(reader):
         return {"encrypted": True, "pages": _page_count_or_none(reader)}
     pages = len(reader.pages)
     _declare_two_byte_cmaps(reader)
@@ -97,6 +97,14 @@ def _probe(data: bytes, trust_roots: Sequence[bytes]) -> dict:
     if signature_markers:
         facts.update(signatures.inspect_signatures(data, trust_roots))
     return facts
+
+
+def _opens_without_password(reader) -> bool:
+    """True for files encrypted only against editing (an empty user password)."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # an unknown security handler: as locked as a password
+        return False
 
 
 def _page_count_or_none(reader) -> int | None:

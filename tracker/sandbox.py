@@ -10,10 +10,12 @@ parsing never happens in the application process:
   warm-up probe so lazily loaded code is in memory, freezes the GC, and then
   only forks.
 * Each job runs in a **worker**, a fork of the zygote used for exactly one
-  file.  The zygote keeps one spare worker forked and warmed up ahead of time
-  (off the critical path), so a job costs two pipe hops, not a fork.  The
-  worker sets ``RLIMIT_AS`` (``memory_mb``) and ``RLIMIT_CPU`` when the job
-  arrives, runs it and writes a JSON result to a pipe.
+  file, so nothing of one upload is ever in the process that reads the next.
+  The zygote keeps two spare workers forked and warmed up ahead of time (off
+  the critical path: the copy-on-write faults of a fresh fork are paid before
+  the file arrives), so a job costs pipe hops, not a fork.  The worker sets
+  ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` = 0 when
+  the job arrives, runs it and writes a JSON result to a pipe.
 * The zygote enforces the wall clock: a worker still running at the deadline
   is killed with SIGKILL.  The application enforces a backstop on the zygote
   itself and restarts it if it dies or hangs.
@@ -57,7 +59,7 @@ class OversizedFrame(ValueError):
 
 
 class SandboxError(TrackerError):
-    """The sandbox itself failed (could not start, died twice); not the file's fault."""
+    """The sandbox itself failed (could not start, or died during a job); not the file's fault."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,9 @@ class Sandbox:
 
     def _exchange(self, header: dict, data: bytes, backstop_s: float) -> Outcome:
         proc = self._ensure_started()
-        started = time.perf_counter()
-        write_frame(proc.stdin.fileno(), header, data)
-        reply = read_frame(proc.stdout.fileno(), time.monotonic() + backstop_s)
+        started, deadline = time.perf_counter(), time.monotonic() + backstop_s
+        write_frame(proc.stdin.fileno(), header, data, deadline)
+        reply = read_frame(proc.stdout.fileno(), deadline)
         return Outcome(reply.get("result"), reply.get("failure"), time.perf_counter() - started)
 
     def _ensure_started(self) -> subprocess.Popen:
@@ -218,20 +220,16 @@ def widen_pipe(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def write_frame(fd: int, body: dict, payload: bytes = b"") -> None:
+def write_frame(fd: int, body: dict, payload: bytes = b"", deadline: float | None = None) -> None:
+    """Write a length-prefixed JSON frame, then ``payload`` raw (its size is in ``body``)."""
     encoded = orjson.dumps(body)
-    _write_all(fd, _LEN.pack(len(encoded)) + encoded)
+    _write_all(fd, _LEN.pack(len(encoded)) + encoded, deadline)
     if payload:
-        _write_all(fd, payload)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+        _write_all(fd, payload, deadline)
 
 
 def read_frame(fd: int, deadline: float | None, limit: int = MAX_FRAME) -> dict:
+    """Read one frame; OversizedFrame if it announces more than ``limit`` bytes."""
     (length,) = _LEN.unpack(read_exact(fd, _LEN.size, deadline))
     if length > limit:
         raise OversizedFrame(f"frame of {length} bytes exceeds {limit}")
@@ -242,13 +240,31 @@ def read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     """Read exactly ``size`` bytes; EOFError at end of stream, TimeoutError at ``deadline``."""
     chunks, missing = [], size
     while missing:
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError("no answer before the deadline")
+        _wait(fd, select.POLLIN, deadline)
         chunk = os.read(fd, min(missing, 1 << 20))
         if not chunk:
             raise EOFError("stream closed")
         chunks.append(chunk)
         missing -= len(chunk)
     return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
+    view = memoryview(data)
+    while view:
+        _wait(fd, select.POLLOUT, deadline)
+        view = view[os.write(fd, view) :]
+
+
+def _wait(fd: int, event: int, deadline: float | None) -> None:
+    """Block until ``fd`` is ready (or closed); TimeoutError at ``deadline`` (None: no limit).
+
+    poll, not select: an application may hold more than FD_SETSIZE descriptors.
+    """
+    if deadline is None:
+        return
+    poller = select.poll()
+    poller.register(fd, event)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not poller.poll(remaining * 1000):
+        raise TimeoutError("no answer before the deadline")

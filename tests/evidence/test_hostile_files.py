@@ -63,6 +63,11 @@ def test_an_encrypted_file_reports_encrypted(inspect):
     assert (report.verdict, report.encrypted) == ("rejected", True)
 
 
+def test_a_file_locked_only_against_editing_opens_and_is_read(inspect):
+    report = inspect(corpus.encrypted(user_password=""), kind="staff_pledge")
+    assert (report.verdict, report.encrypted, report.pages) == ("accepted", False, 2)
+
+
 def test_a_file_over_the_size_limit_is_rejected_before_anything_else(inspect):
     report = inspect(corpus.with_javascript(), max_bytes=100)
     assert [r.code for r in report.reasons] == ["too_large"]
