@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from tests.evidence import corpus
 from tracker.sandbox import Sandbox, sandbox_fixed_cost
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -79,3 +84,12 @@ def _wait_gone(pid: int) -> None:
     while time.monotonic() < deadline:
         os.kill(pid, 0)
         time.sleep(0.05)
+
+
+def test_the_application_process_never_imports_a_pdf_parser():
+    code = (
+        "import sys, tracker.inspection, tracker.cli.evidence; "
+        "print(sorted(m for m in ('pypdf', 'pyhanko', 'fpdf') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
