@@ -534,19 +534,14 @@ _SPACE_LEAD[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
 def _nullable(values, blank, n: int):
-    """``values`` with blank cells as nulls (a new validity bitmap, no copy of the strings)."""
+    """``values`` with every blank cell null.  Empty cells already are (the
+    parser makes them null), so only whitespace-only cells cost a copy."""
     if values is None:
         return pa.nulls(n, pa.string())
     chunks, start = [], 0
     for chunk in values.chunks:
         mask, start = blank[start : start + len(chunk)], start + len(chunk)
-        if mask.any() and not chunk.null_count:
-            valid = np.concatenate([np.zeros(chunk.offset, dtype=bool), ~mask])
-            bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-            chunk = pa.Array.from_buffers(
-                pa.string(), len(chunk), [bitmap, *chunk.buffers()[1:]], offset=chunk.offset
-            )
-        elif mask.any():
+        if np.count_nonzero(mask) > chunk.null_count:
             chunk = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), chunk)
         chunks.append(chunk)
     return pa.chunked_array(chunks, pa.string())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -168,22 +169,25 @@ def risk_picks(
     return sorted(picks)
 
 
-def _risk_masks(log: QueryLog, office_hours, departed, top_n: int):
-    table = log.table
-    seconds = _seconds(table)
-    codes, names = _account_codes(table) if departed or top_n > 0 else (None, [])
+def _risk_masks(log: QueryLog, office_hours, departed, top_n: int) -> list[tuple[str, np.ndarray]]:
+    """Per reason, the rows that fit it, in the order of ``RISK_REASONS``."""
+    table, masks = log.table, {}
+    with ThreadPoolExecutor(1) as pool:  # accounts are encoded while the times are looked at
+        accounts = pool.submit(_account_codes, table) if departed or top_n > 0 else None
+        weekday = pc.day_of_week(table["queried_at"]).to_numpy()  # Monday = 0
+        hour = pc.hour(table["queried_at"]).to_numpy()
+        start, end = office_hours
+        masks["outside_office_hours"] = (weekday >= 5) | (hour < start) | (hour >= end)
+        if log.has_column("purpose"):
+            masks["no_purpose"] = _numpy(table["purpose"].is_null())
+        codes, names = accounts.result() if accounts else (None, [])
     if departed:
-        yield "departed_holder", _departed_mask(seconds, codes, names, departed)
-    weekday = pc.day_of_week(table["queried_at"]).to_numpy()  # Monday = 0
-    hour = pc.hour(table["queried_at"]).to_numpy()
-    start, end = office_hours
-    yield "outside_office_hours", (weekday >= 5) | (hour < start) | (hour >= end)
-    if log.has_column("purpose"):
-        yield "no_purpose", _numpy(table["purpose"].is_null())
+        masks["departed_holder"] = _departed_mask(_seconds(table), codes, names, departed)
     if top_n > 0:
         counts = np.bincount(codes, minlength=len(names))
         heavy = sorted(range(len(names)), key=lambda code: (-counts[code], names[code]))[:top_n]
-        yield "heavy_user", np.isin(codes, heavy)
+        masks["heavy_user"] = np.isin(codes, heavy)
+    return [(reason, masks[reason]) for reason in RISK_REASONS if reason in masks]
 
 
 def _account_codes(table: pa.Table) -> tuple[np.ndarray, list[str]]:

@@ -116,3 +116,15 @@ def test_bad_arguments_are_a_one_line_usage_error(capsys, big_export, args):
     assert main(["audit", "sample", str(big_export), *args]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("錯誤 error:")
+
+
+def test_another_module_can_add_a_command_to_the_audit_group():
+    from tracker.cli import Parser
+    from tracker.cli.audit import audit_actions, register
+
+    parser = Parser(prog="tracker")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    register(sub)
+    audit_actions(sub).add_parser("record").set_defaults(func="record")
+    assert parser.parse_args(["audit", "record"]).func == "record"
+    assert parser.parse_args(["audit", "sample", "f.csv", "--seed", "1"]).seed == 1
