@@ -364,6 +364,7 @@ class PurgePlan:
 
 def _anchor_line(plan: PurgePlan, now: datetime) -> dict:
     """The line that stands in for the purged prefix: the last purged line's chain values, no content."""
+    when = now.isoformat(timespec="seconds")
     anchor = {
         "kind": ANCHOR_KIND,
         "seq": plan.last_seq,
@@ -371,7 +372,15 @@ def _anchor_line(plan: PurgePlan, now: datetime) -> dict:
         "hash": plan.last_hash,
         "first_seq": plan.first_seq,
         "last_at": plan.last_at,
-        "purged_at": now.isoformat(timespec="seconds"),
+        "purged_at": when,
+        # the usual fields as well, so that code listing the log shows the anchor like any line
+        "at": when,
+        "actor": "system",
+        "action": "activity_log_anchor",
+        "collection": None,
+        "record": None,
+        "before": None,
+        "after": {"purged_seq": [plan.first_seq, plan.last_seq]},
     }
     anchor["anchor_digest"] = anchor_digest(anchor)
     return anchor

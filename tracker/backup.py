@@ -386,9 +386,9 @@ def _name_problem(name: str, *, archive: bool = False) -> tuple[str, str] | None
 def _entry_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
     if info.is_dir():
         return "不應有資料夾項目", "directory entry not expected"
-    mode = info.external_attr >> 16
-    if mode and not stat.S_ISREG(mode):
-        kind = "symlink" if stat.S_ISLNK(mode) else "special file"
+    kind_bits = stat.S_IFMT(info.external_attr >> 16)  # 0 when the tool recorded no Unix type
+    if kind_bits and kind_bits != stat.S_IFREG:
+        kind = "symlink" if kind_bits == stat.S_IFLNK else "special file"
         return f"不是一般檔案（{kind}）", f"not a regular file ({kind})"
     if info.flag_bits & 0x1:
         return "加密項目不接受", "encrypted member refused"
