@@ -224,6 +224,12 @@ def service_forms(account) -> None:
 
 
 def ip_and_application_forms(account) -> None:
+    with st.form("login"):
+        login = st.text_input("移民署系統帳號（查詢紀錄上顯示之帳號）", value=account.login)
+        if st.form_submit_button("儲存帳號名稱"):
+            with attempt():
+                accounts.set_login(store, user.id, account.id, login)
+                done()
     left, right = st.columns(2)
     with left, st.form("ips"):
         st.markdown("**登錄連線 IP 位址（第六點第四款）**")

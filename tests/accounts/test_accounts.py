@@ -194,7 +194,7 @@ def test_a_change_of_account_manager_is_logged_and_kept(store):
 
 def test_the_register_lists_accounts_per_agency(store):
     draft(store)
-    draft(store, holder="李雅婷", national=national_id("D", "22345678"))
+    draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="tpsw0102")
     assert [a.holder for a in accounts.list_accounts(store, AGENCY_ID)] == ["李雅婷", "陳怡君"]
     assert accounts.list_accounts(store, "ag-other") == []
 
@@ -251,3 +251,11 @@ def test_a_proxy_authorisation_keeps_its_form_and_names_the_requester(store, blo
     accounts.revoke_proxy(store, ACTOR, grant.id, revoked_on=clock.today())
     assert store.get(NiaAccount, account.id).proxy_for == ()
     assert status_of(store, "5.6", account.id).status == Status.NOT_APPLICABLE
+
+
+def test_two_open_accounts_of_an_agency_may_not_share_a_login(store):
+    draft(store, login="tpsw0101")
+    with pytest.raises(InvalidInput, match="tpsw0101"):
+        draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="tpsw0101")
+    other = draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="")
+    assert accounts.set_login(store, ACTOR, other.id, "tpsw0109").login == "tpsw0109"

@@ -151,6 +151,7 @@ def register_account(
         applied_by=actor,
     )
     _refuse_vendor_staff(store, account, is_vendor_staff)
+    _refuse_duplicate_login(store, account)
     step = _step(account, "drafted", actor)
     store.put_many([account, step], actor=actor, action="nia_account_drafted")
     return account
@@ -260,6 +261,17 @@ def cancel_account(
         changed = replace(account, state="cancelled", removed_on=removed_on)
         step = _step(changed, "cancelled", actor, on=removed_on, reason=reason)
         store.put_many([changed, step], actor=actor, action="nia_account_cancelled")
+    return changed
+
+
+def set_login(store: Store, actor: str, account_id: str, login: str) -> NiaAccount:
+    """Record the account name the NIA assigned (as its query logs print it), e.g. after activation."""
+    login = clean_text(login, "移民署帳號", "NIA login", max_len=60)
+    with store.locked():
+        account = _require_open(store, account_id)
+        changed = replace(account, login=login)
+        _refuse_duplicate_login(store, changed)
+        store.put(changed, actor=actor, action="nia_account_login_set")
     return changed
 
 
@@ -601,6 +613,18 @@ def _refuse_vendor_staff(store: Store, account: NiaAccount, flagged: bool) -> No
         s.name == account.holder or s.id_masked == account.holder_id_masked for s in current
     ):
         raise NotAllowed(VENDOR_REFUSAL_ZH, VENDOR_REFUSAL_EN)
+
+
+def _refuse_duplicate_login(store: Store, account: NiaAccount) -> None:
+    """A log account must name one register entry: no two open accounts of an agency share a login."""
+    if not account.login:
+        return
+    for other in store.all(NiaAccount, partition=f"a-{account.agency_id}"):
+        if other.id != account.id and other.login == account.login and other.state in OPEN_STATES:
+            raise InvalidInput(
+                f"移民署帳號 {account.login} 已登錄於 {other.holder}",
+                f"NIA login {account.login} already belongs to {other.holder}",
+            )
 
 
 def _ip_list(values: Iterable[str]) -> tuple[str, ...]:

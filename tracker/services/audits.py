@@ -122,11 +122,15 @@ def import_query_log(
         raise InvalidInput(f"查無機關 {agency_id}", f"unknown agency {agency_id!r}")
     filename = clean_text(filename, "檔名", "file name", required=False, max_len=255)
     log = read_export(data, filename=filename or None)
-    done = {r.sha256: r for r in logs.imports(agency_id)}
-    if log.sha256 in done:
-        logs.import_log(
-            log, agency_id, actor, clock.now()
-        )  # raises the store's "already imported" message
+    earlier = next((r for r in logs.imports(agency_id) if r.sha256 == log.sha256), None)
+    if (
+        earlier is not None
+    ):  # checked before keeping the file; import_log checks again under its lock
+        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"此檔案已於 {when} 由 {earlier.imported_by} 匯入（{earlier.rows} 筆），不重複匯入",
+            f"this file was already imported on {when} by {earlier.imported_by} ({earlier.rows} rows)",
+        )
     blobs.put(bytes(data))
     entry = logs.import_log(log, agency_id, actor, clock.now())
     record = QueryLogImport(
