@@ -82,6 +82,7 @@ class Sandbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._owner = os.getpid()
 
     def run(
         self,
@@ -142,7 +143,7 @@ class Sandbox:
         return Outcome(reply.get("result"), reply.get("failure"), time.perf_counter() - started)
 
     def _ensure_started(self) -> subprocess.Popen:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._owner == os.getpid() and self._proc is not None and self._proc.poll() is None:
             return self._proc
         self._stop()
         bootstrap = f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
@@ -166,7 +167,8 @@ class Sandbox:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
+        if proc is None or self._owner != os.getpid():
+            self._owner = os.getpid()  # in a forked child the zygote is the parent's: leave it
             return
         for stream in (proc.stdin, proc.stdout):
             stream.close()
