@@ -22,6 +22,7 @@ columns (accounts, query types), and no rewrite of old data on each import.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -171,9 +172,18 @@ class LogStore:
             )
         return self.root / agency_id
 
-    def _lock(self) -> filelock.FileLock:
+    @contextlib.contextmanager
+    def _lock(self):
+        """The store-wide write lock; StoreError when another writer holds it for a minute."""
         self.root.mkdir(parents=True, exist_ok=True)
-        return filelock.FileLock(self.root / ".lock", timeout=60)
+        try:
+            with filelock.FileLock(self.root / ".lock", timeout=60):
+                yield
+        except filelock.Timeout:
+            raise StoreError(
+                "查詢紀錄庫忙碌中，請稍後再試",
+                f"the query-log store {self.root} is locked by another writer",
+            ) from None
 
     def _manifest(self, folder: Path) -> dict[str, ImportRecord]:
         path = folder / "manifest.json"
