@@ -1,0 +1,105 @@
+"""Fixtures for the web app tests: one demo data folder seeded per session, a private copy per test.
+
+Seeding renders and inspects some seventy PDFs, so it happens once; every test
+gets its own copy of the folder, the environment pointing at it, and empty
+Streamlit caches (``st.cache_resource`` outlives an AppTest in one process).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from google.protobuf import text_format
+from streamlit.testing.v1 import AppTest
+
+from tracker import clock
+from tracker.config import Settings
+from tracker.demo import seed
+from tracker.services.users import DEMO_PASSWORD
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """A folder with demo data (data/, evidence/), seeded once for the whole session."""
+    root = tmp_path_factory.mktemp("demo-seed")
+    seed(Settings.for_folder(root))
+    return root
+
+
+@pytest.fixture
+def app_settings(demo_root: Path, tmp_path: Path, monkeypatch) -> Settings:
+    """A private copy of the demo folder, with TRACKER_* pointing at it and fresh Streamlit caches."""
+    shutil.copytree(demo_root, tmp_path / "app", symlinks=True)
+    settings = Settings.for_folder(tmp_path / "app")
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TRACKER_EVIDENCE_DIR", str(settings.evidence_dir))
+    monkeypatch.setenv("TRACKER_TRUST_DIR", str(settings.trust_dir))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield settings
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def store(app_settings: Settings) -> Store:
+    """A second handle on the test's data folder (the app opens its own; the store is process-safe)."""
+    return Store.open(app_settings)
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def signed_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    """The app after signing in through the login form (and the rerun that builds the navigation)."""
+    at = new_app().run()
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at.run()
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"app_pages/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def session_as(username: str, page: str) -> AppTest:
+    """A page script run on its own with a session already signed in as ``username``."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=60)
+    at.session_state["user_id"] = username
+    at.session_state["last_seen"] = clock.now()
+    return at.run()
+
+
+def rendered_text(at: AppTest) -> str:
+    """Every text the run put on screen: element protos (UTF-8), tables, option lists."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [table.value.to_csv() for table in at.table]
+    parts += ["\n".join(map(str, box.options)) for box in at.selectbox]
+    return "\n".join(parts)
+
+
+def activity_log(settings: Settings) -> str:
+    path = settings.data_dir / "activity-log.jsonl"
+    return path.read_text(encoding="utf-8") if path.exists() else ""

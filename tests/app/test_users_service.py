@@ -1,0 +1,150 @@
+"""The account rules of tracker.services.users, on an in-memory store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from tracker import clock
+from tracker.domain import Vendor
+from tracker.errors import InvalidInput, NotFound
+from tracker.services import users
+from tracker.store import Store
+
+PASSWORD = "長城萬里今猶在不見當年秦始皇"  # 14 characters, 42 bytes in UTF-8
+
+
+@pytest.fixture
+def mem() -> Store:
+    store = Store.in_memory()
+    store.put(Vendor("v-a", "北辰資訊股份有限公司", "04595257"), actor="t", action="seed")
+    users.create_user(store, "t", username="alice", role="it_office", password=PASSWORD)
+    return store
+
+
+@pytest.mark.parametrize("name", ["ab", "Alice", "-alice", "alice smith", "a" * 33, "愛麗絲", ""])
+def test_usernames_outside_the_pattern_are_refused(mem, name):
+    with pytest.raises(InvalidInput):
+        users.create_user(mem, "t", username=name, role="manager", password=PASSWORD)
+
+
+def test_a_vendor_account_needs_a_known_vendor_and_other_roles_refuse_one(mem):
+    with pytest.raises(InvalidInput):
+        users.create_user(mem, "t", username="ven1", role="vendor", password=PASSWORD)
+    with pytest.raises(InvalidInput):
+        users.create_user(
+            mem, "t", username="man1", role="manager", password=PASSWORD, vendor_id="v-a"
+        )
+    with pytest.raises(NotFound):
+        users.create_user(
+            mem, "t", username="ven2", role="vendor", password=PASSWORD, vendor_id="v-zz"
+        )
+    with pytest.raises(InvalidInput):
+        users.create_user(mem, "t", username="xxx1", role="superuser", password=PASSWORD)
+    assert (
+        users.create_user(
+            mem, "t", username="ven3", role="vendor", password=PASSWORD, vendor_id="v-a"
+        ).vendor_id
+        == "v-a"
+    )
+
+
+def test_duplicate_usernames_and_short_passwords_are_refused(mem):
+    with pytest.raises(InvalidInput):
+        users.create_user(mem, "t", username="alice", role="manager", password=PASSWORD)
+    with pytest.raises(InvalidInput):
+        users.create_user(mem, "t", username="bob", role="manager", password="short")
+
+
+def test_the_password_is_stored_only_as_an_argon2id_hash(mem):
+    stored = mem.get(users.AppUser, "alice")
+    assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
+
+
+def test_a_long_chinese_passphrase_counts_in_full(mem):
+    """bcrypt would stop at 72 bytes; Argon2 tells two passphrases apart after that."""
+    long = "我" * 30 + "甲"
+    users.set_password(mem, "t", "alice", long)
+    with pytest.raises(users.SignInFailed):
+        users.sign_in(mem, "alice", "我" * 30 + "乙")
+    assert users.sign_in(mem, "alice", long).id == "alice"
+
+
+def test_the_lock_lasts_fifteen_minutes_then_the_right_password_works(mem):
+    now = clock.now()
+    for _ in range(4):
+        with pytest.raises(users.SignInFailed, match="錯誤"):
+            users.sign_in(mem, "alice", "wrong-one!", now=now)
+    with pytest.raises(users.SignInFailed, match="鎖定"):
+        users.sign_in(mem, "alice", "wrong-one!", now=now)
+    with pytest.raises(users.SignInFailed, match="鎖定"):
+        users.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=14))
+    assert (
+        users.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=16)).failed_attempts == 0
+    )
+
+
+def test_a_success_clears_earlier_failures(mem):
+    for _ in range(3):
+        with pytest.raises(users.SignInFailed):
+            users.sign_in(mem, "alice", "wrong-one!")
+    users.sign_in(mem, "alice", PASSWORD)
+    assert mem.get(users.AppUser, "alice").failed_attempts == 0
+
+
+def test_unlock_lifts_a_lock(mem):
+    for _ in range(5):
+        with pytest.raises(users.SignInFailed):
+            users.sign_in(mem, "alice", "wrong-one!")
+    users.unlock_user(mem, "t", "alice")
+    assert users.sign_in(mem, "alice", PASSWORD).id == "alice"
+
+
+def test_a_disabled_account_cannot_sign_in(mem):
+    users.set_disabled(mem, "t", "alice")
+    with pytest.raises(users.SignInFailed, match="停用"):
+        users.sign_in(mem, "alice", PASSWORD)
+
+
+def test_a_hash_made_with_old_parameters_is_replaced_at_sign_in(mem):
+    from dataclasses import replace
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    mem.put(replace(mem.get(users.AppUser, "alice"), password_hash=weak), actor="t", action="seed")
+    users.sign_in(mem, "alice", PASSWORD)
+    renewed = mem.get(users.AppUser, "alice").password_hash
+    assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
+
+
+def test_idle_means_more_than_fifteen_minutes():
+    now = clock.now()
+    assert not users.is_idle(None, now)
+    assert not users.is_idle(now - timedelta(minutes=15), now)
+    assert users.is_idle(now - timedelta(minutes=15, seconds=1), now)
+
+
+def test_single_sign_on_maps_an_email_to_an_enabled_account(mem):
+    users.create_user(
+        mem, "t", username="carol", role="manager", password=PASSWORD, email="Carol@Example.org"
+    )
+    assert users.user_for_email(mem, "carol@example.org").id == "carol"
+    assert users.user_for_email(mem, "nobody@example.org") is None
+    users.set_disabled(mem, "t", "carol")
+    assert users.user_for_email(mem, "carol@example.org") is None
+
+
+def test_vendors_are_found_by_id_name_or_business_number(mem):
+    for text in ("v-a", "北辰資訊股份有限公司", "04595257"):
+        assert users.find_vendor(mem, text).id == "v-a"
+    with pytest.raises(NotFound):
+        users.find_vendor(mem, "立安")
+
+
+def test_demo_users_are_seeded_once(mem):
+    mem.put(Vendor("v-b", "立安系統整合有限公司", "22099131"), actor="t", action="seed")
+    made = users.seed_demo_users(mem)
+    assert {u.id for u in made} == {"it.office", "manager", "account.admin", "vendor.a", "vendor.b"}
+    assert users.seed_demo_users(mem) == []
+    assert users.sign_in(mem, "vendor.b", users.DEMO_PASSWORD).vendor_id == "v-b"
