@@ -156,7 +156,7 @@ def create_backup(
 
 def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) -> BackupSummary:
     entries: list[dict] = []
-    with store.locked(), _query_log_lock(settings.data_dir):
+    with store.locked(), _QueryLogLock(settings.data_dir):
         head = store.log.head()
         schema = _schema_of(settings.data_dir)
         data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
@@ -260,7 +260,7 @@ def _schema_of(data_dir: Path) -> int:
         return 0
 
 
-class _query_log_lock:
+class _QueryLogLock:
     """Hold the query-log store's own lock (``<data>/query-logs/.lock``) when that store exists.
 
     tracker.logstore writes under this lock, not the store's; taking it too
@@ -547,10 +547,16 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     order = sorted(
         targets, key=lambda k: len(targets[k].parts)
     )  # a folder inside the other goes second
-    with zipfile.ZipFile(path) as zf:
-        for top in order:
-            files = [e for e in manifest["files"] if e["path"].split("/", 1)[0] == top]
-            _restore_tree(zf, files, top, targets[top])
+    placed: list[tuple[Path, bool]] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for top in order:
+                files = [e for e in manifest["files"] if e["path"].split("/", 1)[0] == top]
+                placed.append((targets[top], targets[top].is_dir()))
+                _restore_tree(zf, files, top, targets[top])
+    except BaseException:
+        _undo(placed)  # both folders were missing or empty: put them back that way
+        raise
     store = Store.open(settings)
     store.record_event(
         actor=actor,
@@ -570,6 +576,20 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
         targets[DATA],
         targets[EVIDENCE],
     )
+
+
+def _undo(placed: list[tuple[Path, bool]]) -> None:
+    """Empty (or remove, if it did not exist) each folder a failed restore wrote into."""
+    for target, existed in reversed(placed):
+        if not target.is_dir():
+            continue
+        if existed:
+            for child in target.iterdir():
+                shutil.rmtree(
+                    child
+                ) if child.is_dir() and not child.is_symlink() else child.unlink()
+        else:
+            shutil.rmtree(target, ignore_errors=True)
 
 
 def _require_empty(target: Path) -> None:

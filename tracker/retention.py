@@ -218,20 +218,19 @@ def activity_log_items(store, today: date, before: date | None = None) -> list[I
     A line without a time goes with the one before it; an anchor is not counted.
     """
     limit = min(before or date.max, latest_allowed_before(today))
-    first = last = None
+    first = last = instant = None
     count = 0
     for raw in store.log.raw_lines() if not store.memory else ():
         entry = orjson.loads(raw)
         if is_anchor(entry):
             continue
-        instant = entry_instant(entry)
-        if instant is not None and clock.local_date(instant) >= limit:
+        instant = entry_instant(entry) or instant  # the same reading as ActivityLog.plan_purge
+        if instant is None or clock.local_date(instant) >= limit:
             break
         first = first or entry
-        last, count = entry, count + 1
+        last, count, since = entry, count + 1, clock.local_date(instant)
     if not count:
         return []
-    since = clock.local_date(entry_instant(last) or entry_instant(first))
     return [
         Item(
             ACTIVITY_LOG,

@@ -244,6 +244,27 @@ def test_restore_into_existing_empty_folders_fills_them(world, archive, tmp_path
     assert not [p for p in target.data_dir.iterdir() if p.name.startswith(".restore-")]
 
 
+def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
+    archive, tmp_path, monkeypatch
+):
+    import tracker.backup as backup
+
+    original = backup._extract
+
+    def failing(zf, entry, staging, top):
+        if top == "evidence":
+            raise OSError("disk full")
+        original(zf, entry, staging, top)
+
+    monkeypatch.setattr(backup, "_extract", failing)
+    target = Settings.for_folder(tmp_path / "half")
+    target.evidence_dir.mkdir(parents=True)
+    with pytest.raises(OSError, match="disk full"):
+        backup.restore_backup(archive, target)
+    assert not target.data_dir.exists()
+    assert list(target.evidence_dir.iterdir()) == []
+
+
 def test_backup_create_refuses_to_overwrite_an_existing_file(world, env, tmp_path):
     out = tmp_path / "exists.zip"
     out.write_bytes(b"old")
