@@ -1,0 +1,99 @@
+"""The dashboard and its exports: the screen, the workbook and the PDF agree with one report."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tracker.domain import Status
+from tracker.rocdate import roc_date
+from tracker.services import exports
+from tracker.services.compliance import compliance_report
+from tracker.textnorm import normalize_text
+
+from .conftest import activity_log, signed_in
+
+
+@pytest.fixture
+def board(app_settings, store) -> exports.Dashboard:
+    return exports.dashboard(store, compliance_report(store))
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_screen_shows_the_reports_percentages(app_settings, board):
+    shown = metrics(signed_in("manager"))
+    report = board.report
+    assert shown["整體合規率"] == exports.percent_text(report.overall)
+    for vendor_id, name, *_ in board.by_vendor.rows:
+        assert shown[name] == exports.percent_text(report.by_vendor[vendor_id])
+    assert shown["逾期項目"] == str(len(board.overdue.rows))
+
+
+def test_the_workbook_has_its_sheets_and_the_same_numbers(board):
+    book = load_workbook(io.BytesIO(exports.workbook_bytes(board)))
+    assert book.sheetnames == ["摘要", "依廠商", "依委託案", "依應辦事項", "依機關", "明細"]
+    summary = {row[0]: row[1] for row in book["摘要"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["整體合規率(%)"] == board.report.overall.percent
+    assert summary["適用項數"] == board.report.overall.applicable
+    vendors = {row[0]: row[4] for row in book["依廠商"].iter_rows(min_row=2, values_only=True)}
+    assert vendors == {k: r.percent for k, r in board.report.by_vendor.items() if r.applicable}
+    detail = book["明細"]
+    applicable = [r for r in board.report.rows if r.status != Status.NOT_APPLICABLE]
+    assert detail.max_row - 1 == len(applicable)
+    assert detail.freeze_panes == "A2" and detail.auto_filter.ref
+    due_cells = [row[8] for row in detail.iter_rows(min_row=2) if row[8].value]
+    assert due_cells and all(c.number_format == "yyyy-mm-dd" for c in due_cells)
+
+
+def test_the_pdf_is_in_chinese_dated_in_the_roc_calendar_with_the_same_numbers(board):
+    pages = PdfReader(io.BytesIO(exports.pdf_bytes(board))).pages
+    text = normalize_text("".join(page.extract_text() for page in pages))
+    assert exports.REPORT_TITLE in text
+    assert roc_date(board.report.today).replace(" ", "") in text.replace(" ", "")
+    for _, name, _ok, _applicable, pct in board.by_vendor.rows:
+        assert name in text and f"{pct:.1f}" in text
+
+
+def test_exports_are_offered_for_download_and_logged(app_settings):
+    at = signed_in("manager")
+    next(b for b in at.button if b.label == "產生 Excel 活頁簿").click().run()
+    next(b for b in at.button if b.label == "產生 PDF 報告").click().run()
+    assert {b.label for b in at.get("download_button")} >= {"下載 Excel", "下載 PDF"}
+    log = activity_log(app_settings)
+    assert log.count('"action":"dashboard_exported"') == 2 and '"format":"pdf"' in log
+
+
+def test_the_manager_can_open_the_evidence_behind_a_row(app_settings, board):
+    evidence_id = next(row[10] for row in board.detail.rows if row[10])
+    at = signed_in("manager")
+    next(b for b in at.selectbox if b.label == "選擇項目以檢視佐證").set_value(evidence_id).run()
+    assert any(b.label == "下載檔案" for b in at.get("download_button"))
+    table = at.table[-1].value.to_csv()
+    assert "審查狀態" in table and "SHA-256" in table
+
+
+def test_the_account_manager_sees_no_evidence_files(app_settings):
+    at = signed_in("account.admin")
+    assert not [b for b in at.selectbox if b.label == "選擇項目以檢視佐證"]
+    assert not [b for b in at.get("download_button") if b.label == "下載檔案"]
+
+
+def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board):
+    titles = [t.title for t in board.lists]
+    assert titles[:4] == [
+        "逾期項目",
+        "30 日內到期",
+        "離職人員帳號尚未停用（8.10）",
+        "未結案資安事件",
+    ]
+    assert all(r[7] == "逾期" for r in board.overdue.rows)
+    assert all(r[0] == "8.10" for r in board.departed.rows)
+    audits = {row[0]: row[2:] for row in board.audits.rows}
+    assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
+    assert all(required == exports.AUDITS_PER_YEAR for _, required, _ in audits.values())
