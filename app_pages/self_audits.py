@@ -283,6 +283,9 @@ def close_section(audit) -> None:
 
 
 def downloads(audit) -> None:
+    if not (audit.record_pdf_id and audit.record_xlsx_id):
+        st.info("此稽核未經本系統結案，無系統產生之抽查紀錄。")
+        return
     with attempt():
         files = audits.record_files(store, blobs, audit.id)
         name = f"抽查紀錄-{agency.name}-{audit.period_start.isoformat()}-{audit.period_end.isoformat()}"

@@ -85,10 +85,10 @@ def upload_form(row, kind: str) -> None:
                     max_bytes=store.settings.max_upload_bytes,
                 )
             except TrackerError as exc:
-                progress.update(label="檔案無法受理", state="error")
+                progress.update(label="檔案無法受理", state="error", expanded=True)
                 show_error(exc)
             else:
-                progress.update(label="已上傳，待資訊室審查", state="complete")
+                progress.update(label="已上傳，待資訊室審查", state="complete", expanded=True)
                 show_inspection(evidence.inspection)
                 st.toast("已上傳，待資訊室審查", icon=":material/task_alt:")
 
