@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import date
 
 from tracker import clock
 from tracker.catalogue import Catalogue, default_catalogue
+from tracker.retention import overdue_count
+from tracker.services.audits import flagged_accounts
 from tracker.status import ObligationStatus, Rollup, evaluate, rollup
 from tracker.store import Store
 
@@ -34,9 +37,14 @@ def compliance_report(
     """Evaluate every obligation; with ``vendor_id`` keep only that vendor's rows."""
     today = today or clock.today()
     catalogue = catalogue or default_catalogue()
-    facts = store.facts()
-    chain = store.log.verify().ok if store.memory else _cached_chain_check(store)
-    facts = replace(facts, log_chain_ok=chain)
+    facts = replace(
+        store.facts(),
+        log_chain_ok=_per_log_state(store, "chain", lambda: store.log.verify().ok),
+        retention_overdue=_per_log_state(
+            store, f"retention {today}", lambda: overdue_count(store, today)
+        ),
+        flagged_accounts=flagged_accounts(store),
+    )
     rows = evaluate(catalogue, facts, today)
     if vendor_id is not None:
         rows = [r for r in rows if r.vendor_id == vendor_id]
@@ -51,21 +59,27 @@ def compliance_report(
     )
 
 
-_chain_cache: dict[str, tuple[tuple, bool]] = {}
+_log_state_cache: dict[tuple, object] = {}
 
 
-def _cached_chain_check(store: Store) -> bool:
-    """Verify the activity log, re-using the answer while the log file is unchanged."""
-    import os
+def _per_log_state(store: Store, name: str, compute):
+    """``compute()`` re-used while the activity log is unchanged.
 
+    Every change to the data is appended to the activity log first, so an
+    unchanged log (same file, same size) means unchanged data: the chain check
+    (7.1) and the retention count (6.2) need not be redone on every page view.
+    """
+    if store.memory:
+        return compute()
     try:
         st = os.stat(store.log.path)
-        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        signature = (st.st_ino, st.st_size)
     except FileNotFoundError:
-        key = (0, 0, 0)
-    cached = _chain_cache.get(str(store.log.path))
-    if cached and cached[0] == key:
+        signature = (0, 0)
+    key = (str(store.log.path), name)
+    cached = _log_state_cache.get(key)
+    if cached is not None and cached[0] == signature:
         return cached[1]
-    ok = store.log.verify().ok
-    _chain_cache[str(store.log.path)] = (key, ok)
-    return ok
+    value = compute()
+    _log_state_cache[key] = (signature, value)
+    return value
