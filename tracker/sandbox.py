@@ -4,58 +4,55 @@ A hostile upload (decompression bomb, cyclic page tree, deep nesting, text
 bomb) must end as a verdict, never as a hung or dead application.  So the
 parsing never happens in the application process:
 
-* The **zygote** is a long-lived child (``python -c ... serve()``), started on
-  first use by a :class:`Sandbox`.  It is a fresh interpreter, not a fork of
+* The **zygote** is a long-lived child (``python -c ... serve(fd)``), started
+  on first use by a :class:`Sandbox`.  It is a fresh interpreter, not a fork of
   the (multi-threaded) application.  It imports pypdf and pyHanko, runs one
-  warm-up probe so lazily loaded code is in memory, freezes the GC, and then
-  only forks.
-* Each job runs in a **worker**, a fork of the zygote used for exactly one
-  file, so nothing of one upload is ever in the process that reads the next.
-  The zygote keeps two spare workers forked and warmed up ahead of time (off
-  the critical path: the copy-on-write faults of a fresh fork are paid before
-  the file arrives), so a job costs pipe hops, not a fork.  The worker sets
-  ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` = 0 when
-  the job arrives, runs it and writes a JSON result to a pipe.
-* The zygote enforces the wall clock: a worker still running at the deadline
-  is killed with SIGKILL.  The application enforces a backstop on the zygote
-  itself and restarts it if it dies or hangs.
+  warm-up probe so lazily loaded code is in memory, freezes the GC, and from
+  then on only forks, times and reaps workers: it never sees a file.
+* Each file is read by a **worker**, a fork of the zygote used for exactly one
+  job, so nothing of one upload is ever in the process that reads the next.
+  The zygote keeps two spare workers forked and warmed up ahead of time (the
+  copy-on-write faults of a fresh fork are paid before a file arrives) and
+  hands the application, over a Unix socket (SCM_RIGHTS), the two pipe ends
+  that talk to each spare.  A job is then one write into the worker and one
+  read back: no fork, no relay.
+* The worker tells the zygote (on a status pipe) that it started, sets
+  ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` = 0, runs
+  the job and writes a JSON result.  The zygote kills it with SIGKILL at the
+  wall-clock deadline and, if asked, says why a worker ended without an
+  answer.  The application has a backstop of its own and restarts a zygote
+  that died or hangs.
 
-Frames on every pipe are a 4-byte big-endian length and a JSON body (orjson);
+Frames on the pipes are a 4-byte big-endian length and a JSON body (orjson);
 a job header is followed by the raw file bytes.  Nothing is pickled.
 :class:`Sandbox` is thread-safe (one job at a time, under a lock), so one
 instance can be shared across Streamlit sessions; :func:`default_sandbox`
-is that instance.
+is that instance.  The child side is :mod:`tracker.sandbox_worker`.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import os
-import select
-import struct
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from tracker.errors import TrackerError
+from tracker.sandbox_worker import MAX_RESULT, OversizedFrame, read_frame, write_frame
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BACKSTOP_S = 5.0  # grace on top of a job's timeout before the zygote counts as hung
 STARTUP_TIMEOUT_S = 60.0
-MAX_FRAME = 64 * 1024 * 1024
-PIPE_BYTES = 1024 * 1024  # a typical upload crosses each pipe in one write
-_LEN = struct.Struct(">I")
-
-
-class OversizedFrame(ValueError):
-    """A frame announced more bytes than the reader accepts."""
 
 
 class SandboxError(TrackerError):
@@ -69,19 +66,46 @@ class Outcome:
     ``failure`` is ``None`` on success, else ``"timeout"`` (wall clock or CPU
     limit), ``"memory"`` (address-space limit), ``"crashed"`` (the worker died,
     e.g. on a C stack overflow) or ``"output"`` (result larger than allowed).
+    ``elapsed_s`` is the whole round trip; ``cpu_s`` the CPU time the job itself
+    took in the worker (``None`` on failure).
     """
 
     result: dict | None
     failure: str | None
     elapsed_s: float
+    cpu_s: float | None = None
+
+
+@dataclass
+class _Spare:
+    """A warm worker as the application sees it: an id and its two pipe ends (-1: closed)."""
+
+    id: int
+    pid: int
+    job_w: int
+    result_r: int
+
+    def close_job(self) -> None:
+        """Close the job end (the worker has its file); never closes a number twice."""
+        fd, self.job_w = self.job_w, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def close(self) -> None:
+        self.close_job()
+        fd, self.result_r = self.result_r, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 class Sandbox:
-    """A zygote process and the means to run jobs in its workers."""
+    """A zygote process and the spare workers it has handed over."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._spares: deque[_Spare] = deque()
         self._owner = os.getpid()
 
     def run(
@@ -102,12 +126,10 @@ class Sandbox:
         """
         header = {"job": job, "size": len(data), "options": options or {}}
         header |= {"timeout_s": float(timeout_s), "memory_mb": int(memory_mb)}
+        deadline = time.monotonic() + timeout_s + BACKSTOP_S
         with self._lock:
             try:
-                return self._exchange(header, data, timeout_s + BACKSTOP_S)
-            except BrokenPipeError:  # the zygote died between jobs: one fresh start
-                self._stop()
-                return self._failsafe(header, data, timeout_s + BACKSTOP_S)
+                return self._run(header, data, deadline)
             except (OSError, EOFError, TimeoutError, ValueError) as exc:
                 self._stop()
                 raise SandboxError("自動檢核程序中斷", f"sandbox failed: {exc}") from exc
@@ -124,59 +146,104 @@ class Sandbox:
             self._ensure_started()
 
     def close(self) -> None:
-        """Stop the zygote; a later :meth:`run` starts a new one."""
+        """Stop the zygote and its spare workers; a later :meth:`run` starts anew."""
         with self._lock:
             self._stop()
 
-    def _failsafe(self, header: dict, data: bytes, backstop_s: float) -> Outcome:
+    def _run(self, header: dict, data: bytes, deadline: float) -> Outcome:
+        started = time.perf_counter()
+        for _ in range(3):  # a spare that died before its job is replaced
+            spare = self._take_spare(deadline)
+            try:
+                write_frame(spare.job_w, header, data, deadline)
+            except BrokenPipeError:
+                spare.close()
+                continue
+            spare.close_job()
+            try:
+                reply = self._collect(spare, deadline)
+            finally:
+                spare.close()
+            elapsed = time.perf_counter() - started
+            return Outcome(reply.get("result"), reply.get("failure"), elapsed, reply.get("cpu_s"))
+        raise EOFError("three spare workers in a row were dead")
+
+    def _collect(self, spare: _Spare, deadline: float) -> dict:
         try:
-            return self._exchange(header, data, backstop_s)
+            return read_frame(spare.result_r, deadline, MAX_RESULT)
+        except OversizedFrame:
+            return {"failure": "output"}  # closing our end stops the worker (EPIPE)
+        except (EOFError, ValueError):
+            return {"failure": self._ask(spare.id, deadline)}
+        except TimeoutError:
+            with contextlib.suppress(OSError):  # the zygote failed to: we do, then restart
+                os.kill(spare.pid, signal.SIGKILL)
+            raise
+
+    def _ask(self, worker_id: int, deadline: float) -> str:
+        """Why a worker ended without an answer, according to the zygote."""
+        self._control.send(orjson.dumps({"cause": worker_id}))
+        while True:
+            message = self._receive(deadline)
+            if message.get("cause") == worker_id:
+                return message["failure"]
+
+    def _take_spare(self, deadline: float) -> _Spare:
+        self._ensure_started()
+        while not self._spares:
+            self._receive(deadline)
+        return self._spares.popleft()
+
+    def _receive(self, deadline: float) -> dict:
+        """One message from the zygote; spare workers it offers are queued."""
+        self._control.settimeout(max(deadline - time.monotonic(), 0.001))
+        data, fds, _, _ = socket.recv_fds(self._control, 65536, 2, socket.MSG_CMSG_CLOEXEC)
+        if not data:
+            raise EOFError("the zygote closed its socket")
+        message = orjson.loads(data)
+        if "spare" in message:
+            self._spares.append(_Spare(message["spare"], message["pid"], *fds))
+        return message
+
+    def _ensure_started(self) -> None:
+        if self._owner == os.getpid() and self._proc is not None and self._proc.poll() is None:
+            return
+        self._stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        bootstrap = f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+        bootstrap += f"from tracker.sandbox_worker import serve; serve({theirs.fileno()})"
+        with theirs:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", bootstrap],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # never a stray traceback on the user's terminal
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,  # Ctrl-C on the CLI must not hit the workers
+            )
+        self._control = ours
+        try:
+            self._receive(time.monotonic() + STARTUP_TIMEOUT_S)  # "ready"
         except (OSError, EOFError, TimeoutError, ValueError) as exc:
             self._stop()
-            raise SandboxError("自動檢核程序中斷", f"sandbox failed: {exc}") from exc
-
-    def _exchange(self, header: dict, data: bytes, backstop_s: float) -> Outcome:
-        proc = self._ensure_started()
-        started, deadline = time.perf_counter(), time.monotonic() + backstop_s
-        write_frame(proc.stdin.fileno(), header, data, deadline)
-        reply = read_frame(proc.stdout.fileno(), deadline)
-        return Outcome(reply.get("result"), reply.get("failure"), time.perf_counter() - started)
-
-    def _ensure_started(self) -> subprocess.Popen:
-        if self._owner == os.getpid() and self._proc is not None and self._proc.poll() is None:
-            return self._proc
-        self._stop()
-        bootstrap = f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
-        bootstrap += "from tracker.sandbox_worker import serve; serve()"
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", bootstrap],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # never a stray traceback on the user's terminal
-            bufsize=0,
-            start_new_session=True,  # Ctrl-C on the CLI must not hit the workers
-        )
-        for stream in (self._proc.stdin, self._proc.stdout):
-            widen_pipe(stream.fileno())
-        try:
-            read_frame(self._proc.stdout.fileno(), time.monotonic() + STARTUP_TIMEOUT_S)
-        except (OSError, EOFError, TimeoutError) as exc:
-            self._stop()
             raise SandboxError("自動檢核程序無法啟動", f"sandbox did not start: {exc}") from exc
-        return self._proc
 
     def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or self._owner != os.getpid():
-            self._owner = os.getpid()  # in a forked child the zygote is the parent's: leave it
+        proc, control, self._proc, self._control = self._proc, self._control, None, None
+        if self._owner != os.getpid():  # a forked child: the zygote is the parent's, leave it
+            self._spares.clear()
+            self._owner = os.getpid()
             return
-        for stream in (proc.stdin, proc.stdout):
-            stream.close()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        while self._spares:
+            self._spares.popleft().close()  # a spare whose job pipe closes just exits
+        if control is not None:
+            control.close()
+        if proc is not None:
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 _default: Sandbox | None = None
@@ -193,80 +260,27 @@ def default_sandbox() -> Sandbox:
         return _default
 
 
-def sandbox_fixed_cost(rounds: int = 50, sandbox: Sandbox | None = None) -> dict:
+def sandbox_fixed_cost(
+    rounds: int = 50, sandbox: Sandbox | None = None, pause_s: float = 0.01
+) -> dict:
     """Measure the sandbox's own cost, for benchmarks.
 
     Returns ``startup_s`` (starting the zygote, paid once per process) and
     ``noop_s`` (median round trip of a job that does nothing: the per-file
-    cost the sandbox adds on top of the parsing itself).
+    latency the sandbox adds on top of the parsing).  Jobs are ``pause_s``
+    apart, as uploads are: back to back, a no-op would measure how fast spare
+    workers are forked and warmed instead.
     """
     sandbox = sandbox or Sandbox()
     began = time.perf_counter()
     sandbox.start()
     startup = time.perf_counter() - began
-    times = sorted(_timed_noop(sandbox) for _ in range(rounds))
+    times = []
+    for _ in range(rounds):
+        time.sleep(pause_s)
+        began = time.perf_counter()
+        sandbox.run("noop")
+        times.append(time.perf_counter() - began)
     if sandbox is not _default:
         sandbox.close()
-    return {"startup_s": startup, "noop_s": times[len(times) // 2]}
-
-
-def _timed_noop(sandbox: Sandbox) -> float:
-    began = time.perf_counter()
-    sandbox.run("noop")
-    return time.perf_counter() - began
-
-
-def widen_pipe(fd: int) -> None:
-    """Grow a pipe's kernel buffer to PIPE_BYTES where Linux allows it (fewer wake-ups)."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux, or over pipe-max-size
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-def write_frame(fd: int, body: dict, payload: bytes = b"", deadline: float | None = None) -> None:
-    """Write a length-prefixed JSON frame, then ``payload`` raw (its size is in ``body``)."""
-    encoded = orjson.dumps(body)
-    _write_all(fd, _LEN.pack(len(encoded)) + encoded, deadline)
-    if payload:
-        _write_all(fd, payload, deadline)
-
-
-def read_frame(fd: int, deadline: float | None, limit: int = MAX_FRAME) -> dict:
-    """Read one frame; OversizedFrame if it announces more than ``limit`` bytes."""
-    (length,) = _LEN.unpack(read_exact(fd, _LEN.size, deadline))
-    if length > limit:
-        raise OversizedFrame(f"frame of {length} bytes exceeds {limit}")
-    return orjson.loads(read_exact(fd, length, deadline))
-
-
-def read_exact(fd: int, size: int, deadline: float | None) -> bytes:
-    """Read exactly ``size`` bytes; EOFError at end of stream, TimeoutError at ``deadline``."""
-    chunks, missing = [], size
-    while missing:
-        _wait(fd, select.POLLIN, deadline)
-        chunk = os.read(fd, min(missing, 1 << 20))
-        if not chunk:
-            raise EOFError("stream closed")
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
-    view = memoryview(data)
-    while view:
-        _wait(fd, select.POLLOUT, deadline)
-        view = view[os.write(fd, view) :]
-
-
-def _wait(fd: int, event: int, deadline: float | None) -> None:
-    """Block until ``fd`` is ready (or closed); TimeoutError at ``deadline`` (None: no limit).
-
-    poll, not select: an application may hold more than FD_SETSIZE descriptors.
-    """
-    if deadline is None:
-        return
-    poller = select.poll()
-    poller.register(fd, event)
-    remaining = deadline - time.monotonic()
-    if remaining <= 0 or not poller.poll(remaining * 1000):
-        raise TimeoutError("no answer before the deadline")
+    return {"startup_s": startup, "noop_s": sorted(times)[len(times) // 2]}

@@ -1,147 +1,197 @@
-"""The sandbox's child side: the zygote loop and the one-job workers.
+"""The sandbox's child side: the zygote's event loop and the one-job workers.
 
-Everything here runs in the interpreter started by
-:class:`tracker.sandbox.Sandbox` (see that module for the design), never in
-the application process.  The zygote is single-threaded, which is what makes
-``os.fork`` safe here.
+Everything but the frame helpers at the end runs in the interpreter started
+by :class:`tracker.sandbox.Sandbox` (see that module for the design), never
+in the application process.  The zygote is single-threaded, which is what
+makes ``os.fork`` safe here.  It never reads a file itself: it forks workers,
+hands their pipe ends to the application, times them and reaps them.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import gc
 import logging
 import os
 import resource
+import select
 import signal
-import sys
+import socket
+import struct
 import time
 import warnings
-from collections import deque
 
-from tracker.sandbox import OversizedFrame, read_exact, read_frame, widen_pipe, write_frame
+import orjson
 
-MAX_RESULT = 16 * 1024 * 1024
 SPARES = 2  # forked and warmed ahead, so back-to-back jobs never wait for a fork
 MAX_FD = 65536
 EXIT_MEMORY = 3  # a worker that could not even report its MemoryError
+KEPT_CAUSES = 64  # why recent workers ended, for the application to ask
+MAX_RESULT = 16 * 1024 * 1024  # largest answer a worker may give
+PIPE_BYTES = 1024 * 1024  # a typical upload crosses the job pipe in one write
+_LEN = struct.Struct(">I")
 
 
-def serve() -> None:
-    """Zygote main loop: answer job frames from stdin on stdout until stdin closes."""
+class OversizedFrame(ValueError):
+    """A frame announced more bytes than the reader accepts."""
+
+
+def serve(control_fd: int) -> None:
+    """Zygote main: warm up, then serve the application on ``control_fd`` until it closes."""
     from tracker import pdf_probe
 
     _quiet()
     pdf_probe.warm_up()  # lazily loaded code, loaded once for every future worker
     gc.collect()
     gc.freeze()  # workers never scan or copy the zygote's objects for GC
-    stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
-    write_frame(stdout, {"ready": os.getpid()})
-    spares, finished = deque(_Worker.fork() for _ in range(SPARES)), []
-    while True:
+    control = socket.socket(fileno=control_fd)
+    control.send(orjson.dumps({"ready": os.getpid()}))
+    _Zygote(control).loop()
+
+
+class _Zygote:
+    """Offers spare workers, starts their clocks, kills the late ones, tells why they ended."""
+
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.poller = select.poll()
+        self.poller.register(control, select.POLLIN)
+        self.workers: dict[int, _Worker] = {}  # by status fd: offered or running
+        self.causes: dict[int, str | None] = {}  # by worker id, once ended
+        self.next_id = 1
+        self.gone = False  # the application closed the socket
+
+    def loop(self) -> None:
         try:
-            header = read_frame(stdin, None)
-            data = read_exact(stdin, header["size"], None)
-        except EOFError:
-            break
-        worker = _hand_over(spares, header, data)
-        write_frame(stdout, worker.collect(header["timeout_s"]))
-        finished = [w for w in [*finished, worker] if not w.reap(block=False)]
-        spares.extend(_Worker.fork() for _ in range(SPARES - len(spares)))
-    for worker in [*spares, *finished]:
-        worker.kill()
+            for _ in range(SPARES):
+                self.offer()
+            while self.step() and not self.gone:
+                pass
+        finally:
+            for worker in list(self.workers.values()):
+                worker.kill()
 
+    def step(self) -> bool:
+        """Handle what is ready; False once the application has gone."""
+        for fd, _ in self.poller.poll(self.wait_ms()):
+            if fd == self.control.fileno():
+                if not self.answer():
+                    return False
+            elif fd in self.workers:
+                self.on_status(self.workers[fd])
+        now = time.monotonic()
+        for worker in self.workers.values():
+            if worker.deadline is not None and now >= worker.deadline:
+                worker.kill_for_time()
+        return True
 
-def _hand_over(spares: deque[_Worker], header: dict, data: bytes) -> _Worker:
-    """Give the job to the oldest spare (warm by now), skipping any that died."""
-    while spares:
-        worker = spares.popleft()
+    def wait_ms(self) -> int | None:
+        deadlines = [w.deadline for w in self.workers.values() if w.deadline and not w.killed]
+        return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1) if deadlines else None
+
+    def offer(self) -> None:
+        """Fork a spare and hand its job and result pipe ends to the application."""
+        worker = _Worker.fork(self.next_id)
+        self.next_id += 1
+        self.workers[worker.status_r] = worker
+        self.poller.register(worker.status_r, select.POLLIN)
+        message = orjson.dumps({"spare": worker.id, "pid": worker.pid})
         try:
-            worker.send(header, data)
-            return worker
-        except OSError:
-            worker.kill()
-    worker = _Worker.fork()
-    worker.send(header, data)
-    return worker
+            socket.send_fds(self.control, [message], [worker.job_w, worker.result_r])
+        except OSError:  # the application has gone; the loop ends
+            self.gone = True
+        worker.forget_pipes()
 
+    def on_status(self, worker: _Worker) -> None:
+        """A worker started its job (start the clock) or ended (reap it, fork its successor).
 
-class _Worker:
-    """One forked child that waits for a single job (zygote side handle)."""
-
-    def __init__(self, pid: int, job_w: int, result_r: int) -> None:
-        self.pid, self.job_w, self.result_r = pid, job_w, result_r
-
-    @classmethod
-    def fork(cls) -> _Worker:
-        job_r, job_w = os.pipe()
-        result_r, result_w = os.pipe()
-        for fd in (job_w, result_r):
-            widen_pipe(fd)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _isolate(keep=(job_r, result_w))
-                _worker_main(job_r, result_w)
-            finally:
-                os._exit(0)
-        os.close(job_r)
-        os.close(result_w)
-        return cls(pid, job_w, result_r)
-
-    def send(self, header: dict, data: bytes) -> None:
-        write_frame(self.job_w, header, data)
-        os.close(self.job_w)
-        self.job_w = -1
-
-    def collect(self, timeout_s: float) -> dict:
-        """The worker's answer, or a failure after killing it at the deadline."""
-        try:
-            return read_frame(self.result_r, time.monotonic() + timeout_s, MAX_RESULT)
-        except TimeoutError:
-            self.kill()
-            return {"failure": "timeout"}
-        except OversizedFrame:
-            self.kill()
-            return {"failure": "output"}
-        except (EOFError, ValueError):
-            return {"failure": self._cause_of_death()}
-
-    def _cause_of_death(self) -> str:
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
-            return "timeout"
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_MEMORY:
-            return "memory"
-        return "crashed"
-
-    def kill(self) -> None:
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):  # already gone
-                os.kill(self.pid, signal.SIGKILL)
-        self.reap()
-
-    def reap(self, *, block: bool = True) -> bool:
-        """Collect the exited worker and close its pipes; False if it is still exiting.
-
-        A worker exits right after answering, and tearing down its address space
-        takes a millisecond or so: the zygote does not wait for that between jobs.
+        The successor is forked when a worker *ends*, not when it starts: its
+        warm-up would otherwise compete for the CPU with the job in progress.
         """
-        if self.pid:
-            pid, _ = os.waitpid(self.pid, 0 if block else os.WNOHANG)
-            if pid == 0:
-                return False
-            self.pid = 0
-        for fd in (self.job_w, self.result_r):
-            if fd >= 0:
-                os.close(fd)
-        self.job_w = self.result_r = -1
+        try:
+            started = read_frame(worker.status_r, None)
+        except (EOFError, OSError, ValueError):
+            self.finish(worker)
+            self.offer()
+            return
+        worker.start_clock(started["timeout_s"])
+
+    def finish(self, worker: _Worker) -> None:
+        self.poller.unregister(worker.status_r)
+        del self.workers[worker.status_r]
+        self.causes[worker.id] = worker.reap()
+        while len(self.causes) > KEPT_CAUSES:
+            del self.causes[next(iter(self.causes))]
+
+    def answer(self) -> bool:
+        """Answer "why did worker N end?"; False when the socket is closed."""
+        data = self.control.recv(65536)
+        if not data:
+            return False
+        worker_id = orjson.loads(data)["cause"]
+        running = [w for w in self.workers.values() if w.id == worker_id]
+        for worker in running:  # its answer pipe is closed: it is exiting
+            self.finish(worker)
+        cause = self.causes.pop(worker_id, None) or "crashed"
+        self.control.send(orjson.dumps({"cause": worker_id, "failure": cause}))
         return True
 
 
-def _worker_main(job_r: int, result_w: int) -> None:
+class _Worker:
+    """One forked child that waits for a single job (the zygote's handle on it)."""
+
+    def __init__(self, worker_id: int, pid: int, pipes: tuple[int, int, int]) -> None:
+        self.id, self.pid = worker_id, pid
+        self.job_w, self.result_r, self.status_r = pipes
+        self.deadline: float | None = None
+        self.started = self.killed = False
+
+    @classmethod
+    def fork(cls, worker_id: int) -> _Worker:
+        (job_r, job_w), (result_r, result_w), (status_r, status_w) = (os.pipe() for _ in range(3))
+        widen_pipe(job_w)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _isolate(keep=(job_r, result_w, status_w))
+                _worker_main(job_r, result_w, status_w)
+            finally:
+                os._exit(0)
+        for fd in (job_r, result_w, status_w):
+            os.close(fd)
+        return cls(worker_id, pid, (job_w, result_r, status_r))
+
+    def forget_pipes(self) -> None:
+        """Close the job and result ends once the application holds them."""
+        os.close(self.job_w)
+        os.close(self.result_r)
+
+    def start_clock(self, timeout_s: float) -> None:
+        self.started, self.deadline = True, time.monotonic() + timeout_s
+
+    def kill_for_time(self) -> None:
+        if not self.killed:
+            self.killed = True
+            self.kill()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.kill(self.pid, signal.SIGKILL)
+
+    def reap(self) -> str | None:
+        """Wait for the exit and say what it means (None: a normal end)."""
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.status_r)
+        if self.killed or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU):
+            return "timeout"
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_MEMORY:
+            return "memory"
+        return None if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "crashed"
+
+
+def _worker_main(job_r: int, result_w: int, status_w: int) -> None:
     from tracker import pdf_probe
 
     pdf_probe.warm_up()  # copy-on-write the pages a probe touches, before the job
@@ -149,10 +199,13 @@ def _worker_main(job_r: int, result_w: int) -> None:
         header = read_frame(job_r, None)
         data = read_exact(job_r, header["size"], None)
     except (EOFError, OSError, ValueError):
-        return  # the zygote went away: nothing to do
+        return  # the application went away or closed us unused
+    write_frame(status_w, {"timeout_s": header["timeout_s"]})  # the zygote starts the clock
     _limit(header["timeout_s"], header["memory_mb"])
+    cpu = time.process_time()
     try:
         body = {"result": _JOBS[header["job"]](data, header["options"])}
+        body["cpu_s"] = time.process_time() - cpu
     except MemoryError:
         body = {"failure": "memory"}
     except BaseException:  # noqa: BLE001 - whatever happens is reported, not raised
@@ -192,10 +245,10 @@ def _set_limit(kind: int, soft: int, hard: int | None = None) -> None:
 
 
 def _isolate(keep: tuple[int, ...]) -> None:
-    """Detach a new worker from the zygote's pipes: only its own two fds stay open."""
+    """Detach a new worker from everything but its own three pipe ends."""
     null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
     lowest = 3
     for fd in sorted(keep):
         os.closerange(lowest, fd)
@@ -207,3 +260,62 @@ def _quiet() -> None:
     """pypdf logs and warns about every oddity; nobody reads a worker's stderr."""
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
+
+
+# --- frames: the wire format of every pipe, used by both sides -------------------
+
+
+def widen_pipe(fd: int) -> None:
+    """Grow a pipe's kernel buffer to PIPE_BYTES where Linux allows it (fewer wake-ups)."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or over pipe-max-size
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def write_frame(fd: int, body: dict, payload: bytes = b"", deadline: float | None = None) -> None:
+    """Write a length-prefixed JSON frame, then ``payload`` raw (its size is in ``body``)."""
+    encoded = orjson.dumps(body)
+    _write_all(fd, _LEN.pack(len(encoded)) + encoded, deadline)
+    if payload:
+        _write_all(fd, payload, deadline)
+
+
+def read_frame(fd: int, deadline: float | None, limit: int = MAX_RESULT) -> dict:
+    """Read one frame; OversizedFrame if it announces more than ``limit`` bytes."""
+    (length,) = _LEN.unpack(read_exact(fd, _LEN.size, deadline))
+    if length > limit:
+        raise OversizedFrame(f"frame of {length} bytes exceeds {limit}")
+    return orjson.loads(read_exact(fd, length, deadline))
+
+
+def read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    """Read exactly ``size`` bytes; EOFError at end of stream, TimeoutError at ``deadline``."""
+    chunks, missing = [], size
+    while missing:
+        _wait(fd, select.POLLIN, deadline)
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            raise EOFError("stream closed")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
+    view = memoryview(data)
+    while view:
+        _wait(fd, select.POLLOUT, deadline)
+        view = view[os.write(fd, view) :]
+
+
+def _wait(fd: int, event: int, deadline: float | None) -> None:
+    """Block until ``fd`` is ready (or closed); TimeoutError at ``deadline`` (None: no limit).
+
+    poll, not select: an application may hold more than FD_SETSIZE descriptors.
+    """
+    if deadline is None:
+        return
+    poller = select.poll()
+    poller.register(fd, event)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not poller.poll(remaining * 1000):
+        raise TimeoutError("no answer before the deadline")

@@ -4,19 +4,22 @@ Run from the repository root::
 
     python -m tests.evidence.bench_inspection [--rounds 200] [--pause-ms 0]
 
-Medians in milliseconds, measured interleaved (one of each per round) so that
-machine noise hits all of them alike:
+Medians, measured interleaved (one of each per round) so that machine noise
+hits all of them alike:
 
 * ``pypdf``: ``PdfReader(BytesIO(data))`` and ``extract_text()`` of every page,
-  in this process, warm (the baseline);
+  in this process, warm (the baseline), wall time and CPU time;
 * ``inspect``: ``inspect_pdf(data, kind="staff_pledge")`` with a warm sandbox:
-  hashing, sniffing, two pipe hops each way, the worker's probe (pypdf
-  parse and extraction, object scan, normalisation) and the verdict;
+  hashing, sniffing, one pipe write into a warm worker, the worker's probe
+  (pypdf parse and extraction, object scan, normalisation), the answer read
+  back and the verdict; wall time;
+* ``worker cpu``: the CPU time the probe took inside the worker;
 * ``noop``: a sandbox job that does nothing, the sandbox's fixed cost per file;
 * ``startup``: starting the zygote, paid once per process.
 
-``--pause-ms`` sleeps between rounds, as uploads arrive in real use (the
-spare workers are then always warm); 0 runs back to back.
+``--pause-ms`` sleeps before each measurement, as uploads arrive in real use;
+0 runs back to back.  Wall times depend on the machine's load; the CPU ratio
+much less.
 """
 
 from __future__ import annotations
@@ -38,31 +41,34 @@ def pypdf_open_and_extract(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def timed(action) -> float:
-    began = time.perf_counter()
-    action()
-    return (time.perf_counter() - began) * 1000
-
-
 def measure(rounds: int, pause_s: float) -> dict[str, float]:
     data = corpus.pledge()
     sandbox = Sandbox()
-    startup = timed(sandbox.start)
-    actions = {
-        "pypdf": lambda: pypdf_open_and_extract(data),
-        "inspect": lambda: inspect_pdf(data, kind="staff_pledge", sandbox=sandbox),
-        "noop": lambda: sandbox.run("noop"),
-    }
-    for action in actions.values():  # warm every path once
-        action()
-    samples: dict[str, list[float]] = {name: [] for name in actions}
-    for _ in range(rounds):
-        for name, action in actions.items():
-            time.sleep(pause_s)
-            samples[name].append(timed(action))
+    began = time.perf_counter()
+    sandbox.start()
+    samples: dict[str, list[float]] = {"startup": [time.perf_counter() - began]}
+
+    def record(name: str, action) -> None:
+        time.sleep(pause_s)
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = action()
+        samples.setdefault(name, []).append(time.perf_counter() - wall)
+        if name == "pypdf":
+            samples.setdefault("pypdf cpu", []).append(time.process_time() - cpu)
+        if name == "noop":
+            pass
+        elif getattr(outcome, "cpu_s", None) is not None:
+            samples.setdefault("worker cpu", []).append(outcome.cpu_s)
+
+    for round_ in range(rounds + 5):  # the first five warm every path up
+        record("pypdf", lambda: pypdf_open_and_extract(data))
+        record("inspect", lambda: inspect_pdf(data, kind="staff_pledge", sandbox=sandbox))
+        record("probe", lambda: sandbox.run("probe", data))
+        record("noop", lambda: sandbox.run("noop"))
+        if round_ == 4:
+            samples = {"startup": samples["startup"]}
     sandbox.close()
-    result = {name: statistics.median(values) for name, values in samples.items()}
-    return result | {"startup": startup}
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
 def main() -> None:
@@ -72,10 +78,11 @@ def main() -> None:
     args = parser.parse_args()
     ms = measure(args.rounds, args.pause_ms / 1000)
     print(f"2-page pledge, {args.rounds} rounds, pause {args.pause_ms:g} ms (medians, ms)")
-    for name in ("pypdf", "inspect", "noop", "startup"):
-        print(f"  {name:8} {ms[name]:8.2f}")
-    print(f"  inspect / pypdf            {ms['inspect'] / ms['pypdf']:.2f}x")
-    print(f"  (inspect - noop) / pypdf   {(ms['inspect'] - ms['noop']) / ms['pypdf']:.2f}x")
+    for name in ("pypdf", "pypdf cpu", "inspect", "worker cpu", "noop", "startup"):
+        print(f"  {name:11} {ms[name]:8.2f}")
+    print(f"  inspect / pypdf                  {ms['inspect'] / ms['pypdf']:.2f}x")
+    print(f"  (inspect - noop) / pypdf         {(ms['inspect'] - ms['noop']) / ms['pypdf']:.2f}x")
+    print(f"  worker cpu / pypdf cpu           {ms['worker cpu'] / ms['pypdf cpu']:.2f}x")
 
 
 if __name__ == "__main__":
