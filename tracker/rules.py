@@ -188,12 +188,17 @@ def no_open_violation(ctx: Context, today: date) -> Finding | None:
 
 
 def no_vendor_accounts(ctx: Context, today: date) -> Finding | None:
-    """5.7: no vendor staff member holds an NIA account of this agency."""
-    names = ctx.vendor_staff_names
+    """5.7: no vendor staff member holds an NIA account of this agency.
+
+    A holder is taken for a current vendor staff member when the names match
+    and, where both masked ID numbers are known, the masks match too (two
+    people may share a name).
+    """
+    staff = ctx.vendor_staff_ids
     holders = [
         a.holder
         for a in ctx.facts.accounts
-        if a.agency_id == ctx.subject.id and a.removed_on is None and a.holder in names
+        if a.agency_id == ctx.subject.id and a.removed_on is None and _is_vendor_staff(a, staff)
     ]
     if holders:
         return Finding(
@@ -202,6 +207,14 @@ def no_vendor_accounts(ctx: Context, today: date) -> Finding | None:
             f"vendor staff hold accounts: {', '.join(holders)}",
         )
     return None
+
+
+def _is_vendor_staff(account, staff: dict[str, frozenset[str]]) -> bool:
+    masks = staff.get(account.holder)
+    if masks is None:
+        return False
+    mine = getattr(account, "holder_id_masked", "")
+    return not mine or mine in masks or not any(masks)
 
 
 def retention_current(ctx: Context, today: date) -> Finding | None:

@@ -70,7 +70,7 @@ class Context:
     agency_id: str | None = None
     start: date | None = None
     obligation: Obligation | None = None
-    vendor_staff_names: frozenset[str] = field(default_factory=frozenset)
+    vendor_staff_ids: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def evaluate(
@@ -96,10 +96,14 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
     def ctx(subject, kind, label, **kw) -> Context:
         return Context(subject, kind, label, catalogue, facts, now, **kw)
 
-    names = frozenset(s.name for s in facts.staff if s.end is None or s.end >= now.date())
+    staff_ids: dict[str, set[str]] = defaultdict(set)
+    for s in facts.staff:
+        if s.end is None or s.end >= now.date():
+            staff_ids[s.name].add(s.id_masked)
+    names = {name: frozenset(ids) for name, ids in staff_ids.items()}
     for agency in facts.agencies:
         yield ctx(
-            agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_names=names
+            agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_ids=names
         )
     for vendor in facts.vendors:
         yield ctx(vendor, SubjectKind.VENDOR, vendor.name, vendor_id=vendor.id)

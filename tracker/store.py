@@ -94,10 +94,19 @@ def _evidence_partition(ev: Evidence) -> str:
 COLLECTIONS: dict[str, Collection] = {}
 
 
+def _identity(cls: type) -> tuple[str, str]:
+    """A class's name by module and qualified name: stable when a module is re-imported."""
+    return cls.__module__, cls.__qualname__
+
+
 def register_collection(name: str, cls: type, partition: Callable[[object], str] = _single) -> None:
-    """Make ``cls`` storable as ``name``; modules with their own records call this once."""
+    """Make ``cls`` storable as ``name``; modules with their own records call this once.
+
+    Registering the same class again (a module re-imported, as Streamlit does
+    when a file changes) replaces the entry; another class under the name is refused.
+    """
     existing = COLLECTIONS.get(name)
-    if existing and existing.cls is not cls:
+    if existing and _identity(existing.cls) != _identity(cls):
         raise ValueError(f"collection {name} already holds {existing.cls.__name__}")
     COLLECTIONS[name] = Collection(name, cls, partition)
 
@@ -117,9 +126,11 @@ for _name, _cls, _part in (
 
 
 def collection_of(obj_or_cls) -> Collection:
+    """The collection a record (or record class) is stored in; ``KeyError`` if none."""
     cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    identity = _identity(cls)
     for c in COLLECTIONS.values():
-        if c.cls is cls:
+        if c.cls is cls or _identity(c.cls) == identity:
             return c
     raise KeyError(f"{cls.__name__} is not a stored record")
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from tracker import clock
 from tracker.blobs import BlobStore
 from tracker.catalogue import default_catalogue
-from tracker.domain import Evidence, SelfAudit, Status
+from tracker.domain import Evidence, ReviewState, SelfAudit, Status
 from tracker.errors import InvalidInput, NotAllowed
 from tracker.services import accounts, audits
 from tracker.status import evaluate
@@ -191,7 +191,9 @@ def test_the_closed_audit_keeps_its_record_as_evidence_of_7_2(store, logs, blobs
         ("audit_record", AGENCY_ID, "7.2")
     }
     assert default_catalogue().evidence_kinds["audit_record"].retention_years == 5
-    assert statuses(store, AGENCY_ID)["7.2"] in (Status.PENDING_REVIEW, Status.DUE_SOON)
+    assert {e.state for e in kept} == {ReviewState.APPROVED}
+    assert {e.reviewed_by for e in kept} == {ACTOR}
+    assert statuses(store, AGENCY_ID)["7.2"] in (Status.COMPLIANT, Status.DUE_SOON)
 
 
 def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_size(

@@ -432,3 +432,10 @@ def test_every_applicable_pair_gets_exactly_one_row():
     assert len(keys) == len(set(keys))
     staff_obligations = {o.id for o in CAT.for_subject(SubjectKind.VENDOR_STAFF)}
     assert {k[0] for k in keys if k[1] == "s"} == staff_obligations
+
+
+def test_a_namesake_of_a_vendor_staff_member_with_another_id_does_not_break_5_7():
+    namesake = account(holder=STAFF.name, holder_id_masked="B23****456")
+    assert status_of(facts(accounts=(namesake,)), "5.7", "ag").status == Status.COMPLIANT
+    same_person = account(holder=STAFF.name, holder_id_masked=STAFF.id_masked)
+    assert status_of(facts(accounts=(same_person,)), "5.7", "ag").status == Status.REJECTED

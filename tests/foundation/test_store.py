@@ -204,3 +204,32 @@ def test_eight_threads_and_two_processes_lose_no_update(settings):
     assert store.get(Vendor, "counter").contact == "2000"
     verification = fresh.log.verify()
     assert verification.ok and verification.lines == 1 + 10 * 200 * 2
+
+
+def _note_class():
+    """A fresh class object each call, as a re-imported module would define it."""
+    from dataclasses import make_dataclass
+
+    cls = make_dataclass("Note", [("id", str), ("text", str)], frozen=True)
+    cls.__module__ = "tests.foundation.notes"
+    return cls
+
+
+def test_a_record_class_re_imported_under_the_same_name_still_finds_its_collection(store):
+    from tracker.store import register_collection
+
+    first = _note_class()
+    register_collection("notes", first)
+    store.put(first("n1", "舊"), actor="t", action="create")
+    second = _note_class()
+    register_collection("notes", second)
+    store.put(second("n2", "新"), actor="t", action="create")
+    assert store.get(second, "n2").text == "新"
+    assert store.get(first, "n1").text == "舊"
+
+
+def test_another_class_under_a_taken_collection_name_is_refused():
+    from tracker.store import register_collection
+
+    with pytest.raises(ValueError, match="already holds"):
+        register_collection("vendors", _note_class())
