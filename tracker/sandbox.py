@@ -229,21 +229,24 @@ class Sandbox:
             raise SandboxError("自動檢核程序無法啟動", f"sandbox did not start: {exc}") from exc
 
     def _stop(self) -> None:
+        """Close our ends of everything; stop and reap the zygote if it is ours.
+
+        After ``os.fork`` the zygote belongs to the parent process: the child
+        only closes its copies of the descriptors and leaves the process alone.
+        """
         proc, control, self._proc, self._control = self._proc, self._control, None, None
-        if self._owner != os.getpid():  # a forked child: the zygote is the parent's, leave it
-            self._spares.clear()
-            self._owner = os.getpid()
-            return
+        forked, self._owner = self._owner != os.getpid(), os.getpid()
+        if control is not None:
+            control.close()  # the zygote sees the end of its socket and exits
         while self._spares:
             self._spares.popleft().close()  # a spare whose job pipe closes just exits
-        if control is not None:
-            control.close()
-        if proc is not None:
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is None or forked:
+            return
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 _default: Sandbox | None = None

@@ -75,12 +75,13 @@ class _Zygote:
 
     def step(self) -> bool:
         """Handle what is ready; False once the application has gone."""
-        for fd, _ in self.poller.poll(self.wait_ms()):
+        ready = [(fd, self.workers.get(fd)) for fd, _ in self.poller.poll(self.wait_ms())]
+        for fd, worker in ready:
             if fd == self.control.fileno():
                 if not self.answer():
                     return False
-            elif fd in self.workers:
-                self.on_status(self.workers[fd])
+            elif worker is not None and self.workers.get(fd) is worker:  # fds get reused
+                self.on_status(worker)
         now = time.monotonic()
         for worker in self.workers.values():
             if worker.deadline is not None and now >= worker.deadline:

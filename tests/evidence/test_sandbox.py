@@ -93,3 +93,38 @@ def test_the_application_process_never_imports_a_pdf_parser():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_worker_that_dies_mid_job_is_reported_as_crashed_and_spares_are_replaced(own_sandbox):
+    own_sandbox.start()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(own_sandbox.run, "probe", corpus.text_bomb(), timeout_s=10)
+        time.sleep(0.5)  # the bomb keeps its worker busy for about a second
+        for pid in _children(own_sandbox.zygote_pid):
+            os.kill(pid, signal.SIGSEGV)  # the busy worker and both spares
+        outcome = pending.result(timeout=15)
+    assert outcome.failure == "crashed"
+    assert own_sandbox.run("probe", corpus.pledge()).result["pages"] == 2
+
+
+def test_a_forked_application_process_gets_its_own_zygote(own_sandbox):
+    own_sandbox.start()
+    parent_zygote = own_sandbox.zygote_pid
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports the zygote it used, then leaves without cleanup
+        outcome = own_sandbox.run("noop")
+        os.write(write_end, f"{outcome.failure} {own_sandbox.zygote_pid}".encode())
+        own_sandbox.close()
+        os._exit(0)
+    os.close(write_end)
+    failure, child_zygote = os.read(read_end, 100).decode().split()
+    os.waitpid(pid, 0)
+    os.close(read_end)
+    assert failure == "None" and int(child_zygote) != parent_zygote
+    assert own_sandbox.run("noop").failure is None and own_sandbox.zygote_pid == parent_zygote
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
