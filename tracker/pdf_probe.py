@@ -23,7 +23,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from tracker import signatures
 from tracker.textnorm import garbled_ratio, normalize_text
 
-TEXT_LIMIT_CHARS = 2_000_000  # raw characters extracted before we call it a text bomb
+TEXT_LIMIT_CHARS = 2_000_000  # characters (and string bytes shown) that make a text bomb
 MAX_TEXT_PAGES = 200  # text of later pages is not read: evidence is short
 MAX_OBJECTS = 200_000  # objects looked at for risky features
 MAX_WALK_DEPTH = 32  # nesting of direct objects looked into
@@ -127,7 +127,7 @@ def _extract_text(reader) -> str:
         nonlocal shown
         if operator in TEXT_OPERATORS:
             shown += sum(map(len, _strings_in(operands)))
-            if shown > 2 * TEXT_LIMIT_CHARS:  # at most two bytes per character
+            if shown > TEXT_LIMIT_CHARS:  # bytes shown: 2 MB of text, 1M two-byte characters
                 raise TextLimitReached(f"more than {TEXT_LIMIT_CHARS} characters of text")
 
     parts = []

@@ -210,7 +210,7 @@ def flate_bomb(mib: int = 2048) -> bytes:
     return text_page_pdf(content=stream(payload, b" /Filter /FlateDecode", compress=False))
 
 
-def text_bomb(characters: int = 3_000_000) -> bytes:
+def text_bomb(characters: int = 2_200_000) -> bytes:
     """A small file whose text layer is ``characters`` long (repeated Tj operators)."""
     run = b"(" + b"A" * 1000 + b") Tj\n"
     content = b"BT /F1 12 Tf 72 720 Td\n" + run * (characters // 1000) + b"ET"

@@ -97,6 +97,7 @@ def test_active_content_sends_the_file_to_a_person(inspect, name):
 
 
 def test_the_sandbox_still_accepts_a_good_file_after_the_hostile_ones(inspect):
-    for build, _ in REJECTED.values():
+    for build in (corpus.flate_bomb, corpus.deep_nesting, corpus.cyclic_page_tree):
         inspect(build())
+    inspect(corpus.pledge(), timeout_s=0.001)
     assert inspect(corpus.pledge(), kind="staff_pledge").verdict == "accepted"

@@ -98,8 +98,9 @@ def test_the_application_process_never_imports_a_pdf_parser():
 def test_a_worker_that_dies_mid_job_is_reported_as_crashed_and_spares_are_replaced(own_sandbox):
     own_sandbox.start()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(own_sandbox.run, "probe", corpus.text_bomb(), timeout_s=10)
-        time.sleep(0.5)  # the bomb keeps its worker busy for about a second
+        bomb = corpus.text_bomb(characters=10_000_000)  # seconds of parsing before any limit
+        pending = pool.submit(own_sandbox.run, "probe", bomb, timeout_s=10)
+        time.sleep(0.5)
         for pid in _children(own_sandbox.zygote_pid):
             os.kill(pid, signal.SIGSEGV)  # the busy worker and both spares
         outcome = pending.result(timeout=15)
