@@ -22,7 +22,7 @@ from tracker.errors import TrackerError
 from tracker.labels import REVIEW, VERDICT
 
 PREVIEW_PAGES = 2
-PREVIEW_DPI = 70
+PREVIEW_DPI = 100
 _LIMITS = 'ulimit -v 1048576; ulimit -t 20; exec "$@"'  # 1 GiB address space, 20 s CPU
 FLAG_ZH = {
     "same_file_other_staff": "同一檔案亦上傳給其他人員",

@@ -308,6 +308,7 @@ def _summary_sheet(sheet, board: Dashboard) -> None:
     sheet.title = "摘要"
     sheet.append([REPORT_TITLE])
     sheet.append(["報表日期", board.report.today])
+    sheet["B2"].number_format = "yyyy-mm-dd"
     sheet.append([])
     for label, value in summary_lines(board):
         sheet.append([label, value])
