@@ -35,7 +35,7 @@ from tracker.textnorm import contains, match_key, visible_length
 
 MAX_BYTES = 20 * 1024 * 1024
 MAGIC_WINDOW = 1024  # %PDF- may follow some junk; readers accept it within 1 KiB
-MIN_TEXT_CHARS = 10  # fewer visible characters than this: no usable text layer
+MIN_TEXT_CHARS = 1  # any visible character is a text layer; a scan has none
 GARBLED_RATIO = 0.2  # more unreadable characters than this share: garbled
 EXCERPT_CHARS = 500
 

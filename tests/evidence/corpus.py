@@ -247,6 +247,31 @@ def with_submit_form() -> bytes:
     )
 
 
+def javascript_in_object_stream() -> bytes:
+    """An /OpenAction JavaScript dictionary stored compressed in an object stream."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter(stream_xrefs=True)
+    action = generic.DictionaryObject(
+        {
+            generic.NameObject("/S"): generic.NameObject("/JavaScript"),
+            generic.NameObject("/JS"): generic.TextStringObject("app.alert(1)"),
+        }
+    )
+    ref = writer.add_object(action, obj_stream=writer.prepare_object_stream())
+    writer.root[generic.NameObject("/OpenAction")] = ref
+    box = generic.ArrayObject(generic.NumberObject(n) for n in (0, 0, 595, 842))
+    page = {
+        generic.NameObject("/Type"): generic.NameObject("/Page"),
+        generic.NameObject("/MediaBox"): box,
+    }
+    writer.insert_page(generic.DictionaryObject(page))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def with_link() -> bytes:
     """A plain web link: reported, but not active content."""
     link = b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S /URI /URI (https://example.org) >> >>"

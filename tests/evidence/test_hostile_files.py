@@ -96,6 +96,14 @@ def test_active_content_sends_the_file_to_a_person(inspect, name):
     assert [r.code for r in report.reasons] == ["risky_features"]
 
 
+def test_javascript_hidden_in_a_compressed_object_stream_is_found(inspect):
+    data = corpus.javascript_in_object_stream()
+    assert b"/ObjStm" in data and b"JavaScript" not in data
+    report = inspect(data)
+    assert "javascript" in report.risky_features
+    assert report.verdict == "needs_review"
+
+
 def test_the_sandbox_still_accepts_a_good_file_after_the_hostile_ones(inspect):
     for build in (corpus.flate_bomb, corpus.deep_nesting, corpus.cyclic_page_tree):
         inspect(build())
