@@ -2,7 +2,7 @@
 
 Layout under ``root`` (normally ``<data dir>/query-logs``)::
 
-    .lock                          filelock around every write
+    .lock                          filelock around every write (:meth:`LogStore.locked`)
     <agency_id>/manifest.json      the imports of that agency (the commit point)
     <agency_id>/<sha256>.parquet   the rows of one import, zstd-compressed
 
@@ -10,6 +10,11 @@ An import is written to a temporary file, fsynced and renamed into place, and
 only then listed in the manifest (itself replaced atomically), so a crash leaves
 either the old state or the new one; a Parquet file the manifest does not list
 is ignored and overwritten by the next import of the same bytes.
+
+Times in the manifest are aware Asia/Taipei instants: ``imported_at`` and the
+first and last ``queried_at`` of an import (row times are naive Taipei time in
+the Parquet files, as exported).  Manifests written before this rule stored
+naive row times; they are read as Taipei time.
 
 Subject ids are stored as exported: the agency must be able to answer the NIA
 about a record.  Everything this module hands out for display goes through
@@ -35,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tracker.clock import TAIPEI
 from tracker.errors import InvalidInput, NotFound, StoreError
 from tracker.querylog import SCHEMA, QueryLog
 
@@ -45,7 +51,11 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class ImportRecord:
-    """One stored import.  ``first_queried_at``/``last_queried_at`` are ``None`` for an empty export."""
+    """One stored import.  ``first_queried_at``/``last_queried_at`` are ``None`` for an empty export.
+
+    All three times are aware Taipei instants: a naive one given here (a row
+    time, a naive ``now``, an older manifest) is taken as Taipei time.
+    """
 
     agency_id: str
     sha256: str
@@ -57,6 +67,10 @@ class ImportRecord:
     format: str
     filename: str | None = None
     has_purpose: bool = True
+
+    def __post_init__(self):
+        for key in ("first_queried_at", "last_queried_at", "imported_at"):
+            object.__setattr__(self, key, _taipei(getattr(self, key)))
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -73,8 +87,15 @@ class ImportRecord:
 
 
 def retention_cutoff(now: datetime) -> datetime:
-    """The moment five years before ``now``: rows at or before it may be deleted."""
+    """The moment five years before ``now`` (naive stays naive): rows at or before it may be deleted."""
     return _shift_years(now, -RETENTION_YEARS)
+
+
+def _taipei(moment: datetime | None) -> datetime | None:
+    """``moment`` as an aware Taipei time; a naive one is read as Taipei time."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=TAIPEI) if moment.tzinfo is None else moment.astimezone(TAIPEI)
 
 
 def _shift_years(moment: datetime, years: int) -> datetime:
@@ -103,7 +124,7 @@ class LogStore:
             raise InvalidInput(
                 "只能匯入從檔案讀入的查詢紀錄", "only an export read from a file can be imported"
             )
-        with self._lock():
+        with self.locked():
             imports = self._manifest(folder)
             if log.sha256 in imports:
                 raise _already_imported(imports[log.sha256])
@@ -142,7 +163,7 @@ class LogStore:
         younger than five years.  Returns the removed record (for the activity log).
         """
         folder = self._folder(agency_id)
-        with self._lock():
+        with self.locked():
             imports = self._manifest(folder)
             record = imports.get(sha256 if _SHA256.fullmatch(sha256 or "") else "")
             if record is None:
@@ -157,24 +178,23 @@ class LogStore:
         return record
 
     def expired_imports(self, now: datetime) -> list[ImportRecord]:
-        """Imports of every agency whose rows are all older than five years (a retention report)."""
+        """Imports of every agency whose rows are all older than five years (a retention report).
+
+        ``now`` may be naive (read as Taipei time) or aware.
+        """
         found = []
         for manifest in sorted(self.root.glob("*/manifest.json")):
             found += [r for r in self._manifest(manifest.parent).values() if _expired(r, now)]
         return found
 
-    # --- files ---------------------------------------------------------------
-
-    def _folder(self, agency_id: str) -> Path:
-        if not isinstance(agency_id, str) or not _AGENCY_ID.fullmatch(agency_id):
-            raise InvalidInput(
-                f"機關代碼不正確：{agency_id!r}", f"malformed agency id {agency_id!r}"
-            )
-        return self.root / agency_id
-
     @contextlib.contextmanager
-    def _lock(self):
-        """The store-wide write lock; StoreError when another writer holds it for a minute."""
+    def locked(self):
+        """Hold the store-wide write lock (``<root>/.lock``) for the ``with`` block.
+
+        Every write of this store takes it, so a reader holding it (a backup)
+        sees no half-written import.  Not re-entrant: do not call a writing
+        method inside.  Raises StoreError when another process holds it for a minute.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             with filelock.FileLock(self.root / ".lock", timeout=60):
@@ -184,6 +204,15 @@ class LogStore:
                 "查詢紀錄庫忙碌中，請稍後再試",
                 f"the query-log store {self.root} is locked by another writer",
             ) from None
+
+    # --- files ---------------------------------------------------------------
+
+    def _folder(self, agency_id: str) -> Path:
+        if not isinstance(agency_id, str) or not _AGENCY_ID.fullmatch(agency_id):
+            raise InvalidInput(
+                f"機關代碼不正確：{agency_id!r}", f"malformed agency id {agency_id!r}"
+            )
+        return self.root / agency_id
 
     def _manifest(self, folder: Path) -> dict[str, ImportRecord]:
         path = folder / "manifest.json"
@@ -257,8 +286,10 @@ def _empty_with_source() -> pa.Table:
 
 
 def _expired(record: ImportRecord, now: datetime) -> bool:
+    """Both sides aware Taipei times: an empty import (no row times) is judged by
+    ``imported_at``, which would not compare with a naive cutoff."""
     newest = record.last_queried_at or record.imported_at
-    return newest <= retention_cutoff(now)
+    return newest <= retention_cutoff(_taipei(now))
 
 
 def _already_imported(record: ImportRecord) -> InvalidInput:

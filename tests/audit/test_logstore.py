@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime
 
+import filelock
 import pyarrow.parquet as pq
 import pytest
 
 from tests.audit.exports import csv_bytes, log_rows
+from tracker.clock import TAIPEI
 from tracker.errors import InvalidInput, NotFound
 from tracker.logstore import LogStore, retention_cutoff
 from tracker.querylog import read_export
@@ -31,7 +34,7 @@ def test_an_import_is_one_zstd_parquet_file_listed_in_the_manifest(store):
     log = export()
     record = store.import_log(log, "sw01", "admin", NOW)
     path = store.root / "sw01" / f"{log.sha256}.parquet"
-    assert record.rows == 10 and record.first_queried_at == MARCH
+    assert record.rows == 10 and record.first_queried_at == MARCH.replace(tzinfo=TAIPEI)
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert store.imports("sw01") == [record]
     assert LogStore(store.root).imports("sw01") == [record]  # survives a new instance
@@ -96,6 +99,42 @@ def test_an_import_older_than_five_years_is_listed_as_expired_and_can_be_deleted
     assert removed.sha256 == old.sha256
     assert [r.sha256 for r in store.imports("sw01")] == [recent.sha256]
     assert not (store.root / "sw01" / f"{old.sha256}.parquet").exists()
+
+
+def test_an_empty_export_beside_normal_ones_is_judged_by_its_import_time(store):
+    """An empty export has no row times, so its import time (aware) decides; the
+    others' last row time (naive in the export) must compare with the same cutoff."""
+    empty = read_export(csv_bytes([]), filename="empty.csv")
+    store.import_log(empty, "sw01", "admin", datetime(2019, 2, 1, tzinfo=TAIPEI))
+    store.import_log(export(3, start=datetime(2019, 1, 2)), "sw02", "admin", datetime(2019, 2, 1))
+    store.import_log(export(3), "sw02", "admin", NOW)
+    for now in (datetime(2025, 7, 1), datetime(2025, 7, 1, tzinfo=TAIPEI)):
+        expired = store.expired_imports(now)
+        assert sorted(r.agency_id for r in expired) == ["sw01", "sw02"]
+        assert all(r.imported_at.tzinfo is not None for r in expired)
+
+
+def test_a_manifest_with_naive_times_is_read_as_taipei_time(store):
+    old = export(3, start=datetime(2019, 1, 2))
+    store.import_log(old, "sw01", "admin", datetime(2019, 2, 1))
+    path = store.root / "sw01" / "manifest.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    for entry in entries:  # as written before times were stored aware
+        for key in ("first_queried_at", "last_queried_at", "imported_at"):
+            entry[key] = entry[key][:19]
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    (record,) = store.imports("sw01")
+    assert record.last_queried_at == datetime(2019, 1, 2, 0, 14, tzinfo=TAIPEI)
+    assert [r.sha256 for r in store.expired_imports(NOW)] == [old.sha256]
+    store.import_log(export(3), "sw01", "admin", NOW)  # a new entry beside the old one
+    assert len(store.imports("sw01")) == 2
+
+
+def test_locked_holds_the_lock_every_write_takes(store):
+    with store.locked(), pytest.raises(filelock.Timeout):
+        filelock.FileLock(store.root / ".lock", timeout=0).acquire()
+    with filelock.FileLock(store.root / ".lock", timeout=0):
+        pass  # released on leaving the block
 
 
 def test_deleting_an_unknown_import_is_not_found(store):
