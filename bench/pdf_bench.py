@@ -7,8 +7,9 @@ Contenders, interleaved in one process:
   timing: its start-up is reported on its own);
 * ``pypdf``: ``PdfReader(BytesIO(data))`` and ``extract_text()`` of every page,
   in this process, with no limits;
-* ``noop``: the sandbox round trip of a job that does nothing
-  (``tracker.sandbox.sandbox_fixed_cost``), the fixed cost per file.
+* ``noop``: the sandbox round trip of a job that does nothing, as timed by
+  ``tracker.sandbox.sandbox_fixed_cost`` (which leaves a short pause before
+  each job, as uploads come): the fixed cost per file.
 
 The ratio is given as measured and with the fixed cost taken off the inspection.
 """
@@ -57,13 +58,16 @@ def run(reps: int) -> list[Figure]:
     sandbox = default_sandbox()
     startup = sandbox_fixed_cost(rounds=3, sandbox=sandbox)["startup_s"]
     verdict = inspect_pdf(data, kind="staff_pledge", expect=[STAFF, VENDOR]).verdict
+    noops: list[
+        float
+    ] = []  # the hook's own timing: it sleeps a little before each job, as uploads come
     contenders = {
         "inspect": lambda i: inspect_pdf(data, kind="staff_pledge", expect=[STAFF, VENDOR]),
         "pypdf": lambda i: pypdf_text(data),
-        "noop": lambda i: sandbox_fixed_cost(rounds=1, sandbox=sandbox),
+        "noop": lambda i: noops.append(sandbox_fixed_cost(rounds=1, sandbox=sandbox)["noop_s"]),
     }
     times = interleave(contenders, reps, warmup=2)
-    inspect, pypdf, noop = (median(times[k]) for k in ("inspect", "pypdf", "noop"))
+    inspect, pypdf, noop = median(times["inspect"]), median(times["pypdf"]), median(noops[2:])
     note = (
         f"{len(data) // 1024} KiB, {len(PdfReader(BytesIO(data)).pages)} pages, verdict {verdict}"
     )
