@@ -14,7 +14,8 @@ from tracker.errors import InvalidInput
 
 ROC_OFFSET = 1911
 
-_LONG = re.compile(r"(?:中華民國|民國)?\s*(?<!\d)(\d{1,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ERA = re.compile(r"^(?:中華民國|民國)\s*")
+_LONG = re.compile(r"(?<!\d)(\d{1,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _SHORT = re.compile(r"(?<!\d)(\d{2,3})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?!\d)")
 _ISO = re.compile(r"(?<!\d)(\d{4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?!\d)")
 _WESTERN_LONG = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -45,7 +46,7 @@ def parse_roc(text: str) -> date:
     digits are accepted.  Raises InvalidInput for anything else, including an
     impossible day such as ``115/02/30``.
     """
-    cleaned = _to_ascii_digits(text.strip())
+    cleaned = _ERA.sub("", _to_ascii_digits(text.strip()))
     match = _LONG.fullmatch(cleaned) or _SHORT.fullmatch(cleaned)
     if not match:
         raise InvalidInput(f"無法辨識的民國日期：{text!r}", f"not an ROC date: {text!r}")
@@ -87,5 +88,8 @@ def _make(year: int, month: int, day: int, original: str) -> date:
         ) from None
 
 
+_FULL_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF0F: 0x2F}
+
+
 def _to_ascii_digits(text: str) -> str:
-    return text.translate({0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF0F: 0x2F})
+    return text.translate(_FULL_WIDTH)

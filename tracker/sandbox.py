@@ -219,7 +219,11 @@ class Sandbox:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # never a stray traceback on the user's terminal
                 pass_fds=(theirs.fileno(),),
-                start_new_session=True,  # Ctrl-C on the CLI must not hit the workers
+                # Own process group, so Ctrl-C on the CLI does not hit the workers; same
+                # session, so with autogroup scheduling the workers share the app's CPU
+                # share instead of queuing as a separate group (measured: 1.4x -> 1.0x
+                # wall time against in-process pypdf on a busy two-core machine).
+                process_group=0,
             )
         self._control = ours
         try:
