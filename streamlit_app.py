@@ -34,7 +34,7 @@ PAGES_BY_ROLE = {
         ("review_queue.py", "佐證審查", ":material/rule:"),
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
-        ("matrix.py", "廠商×應辦事項", ":material/grid_on:"),
+        ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES),
     "account_admin": (DASHBOARD, *ACCOUNT_PAGES),

@@ -49,7 +49,8 @@ def issued_when(form: IssuedForm) -> str:
 if not staff:
     st.info("此廠商目前沒有在職的專案作業人員。")
     st.stop()
-staff_id = st.selectbox("專案作業人員", list(staff), format_func=staff_label)
+needing_first = sorted(staff, key=lambda s: pledge.get(s) in (Status.COMPLIANT, Status.DUE_SOON))
+staff_id = st.selectbox("專案作業人員", needing_first, format_func=staff_label)
 if st.button("產生切結書", type="primary", icon=":material/description:"):
     person = staff[staff_id]
     contract = store.require(Contract, person.contract_id)
