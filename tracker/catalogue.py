@@ -70,6 +70,7 @@ class Obligation:
     sampling_ratio: Fraction | None = None
     sampling_floor: int | None = None
     source: str = ""
+    title_zh: str = ""
 
     @property
     def point(self) -> str:
@@ -283,6 +284,7 @@ def _obligation(
         sampling_ratio=Fraction(str(sampling["ratio"])) if "ratio" in sampling else None,
         sampling_floor=int(sampling["floor"]) if "floor" in sampling else None,
         source=path.name,
+        title_zh=str(raw.get("title_zh") or "").strip(),
     )
 
 

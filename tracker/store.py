@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha1
+from hashlib import sha1, sha256
 from pathlib import Path
 
 import orjson
@@ -73,6 +73,7 @@ class Collection:
     name: str
     cls: type
     partition: Callable[[object], str]
+    redact: frozenset[str] = frozenset()
 
 
 def _single(_obj) -> str:
@@ -99,16 +100,36 @@ def _identity(cls: type) -> tuple[str, str]:
     return cls.__module__, cls.__qualname__
 
 
-def register_collection(name: str, cls: type, partition: Callable[[object], str] = _single) -> None:
+def register_collection(
+    name: str,
+    cls: type,
+    partition: Callable[[object], str] = _single,
+    *,
+    redact: Iterable[str] = (),
+) -> None:
     """Make ``cls`` storable as ``name``; modules with their own records call this once.
 
-    Registering the same class again (a module re-imported, as Streamlit does
-    when a file changes) replaces the entry; another class under the name is refused.
+    Fields named in ``redact`` (a password hash) are stored but never written to
+    the activity log: the log shows a short digest instead, so a change is
+    visible without the value.  Registering the same class again (a module
+    re-imported, as Streamlit does when a file changes) replaces the entry;
+    another class under the name is refused.
     """
     existing = COLLECTIONS.get(name)
     if existing and _identity(existing.cls) != _identity(cls):
         raise ValueError(f"collection {name} already holds {existing.cls.__name__}")
-    COLLECTIONS[name] = Collection(name, cls, partition)
+    COLLECTIONS[name] = Collection(name, cls, partition, frozenset(redact))
+
+
+def _redacted(coll: Collection, doc: dict | None) -> dict | None:
+    """``doc`` with the collection's secret fields replaced by a digest, for the activity log."""
+    if doc is None or not coll.redact:
+        return doc
+    out = dict(doc)
+    for name in coll.redact & out.keys():
+        if out[name]:
+            out[name] = "redacted:" + sha256(str(out[name]).encode()).hexdigest()[:12]
+    return out
 
 
 for _name, _cls, _part in (
@@ -382,10 +403,9 @@ class Store:
                 coll = COLLECTIONS[name]
                 before = self.get(coll.cls, record_id)
                 after = to_doc(record)
+                before_doc = _redacted(coll, to_doc(before)) if before else None
                 entries.append(
-                    self._entry(
-                        actor, action, name, record_id, to_doc(before) if before else None, after
-                    )
+                    self._entry(actor, action, name, record_id, before_doc, _redacted(coll, after))
                 )
                 writes.setdefault((name, _safe_part(coll.partition(record))), []).append(
                     (record_id, after, record)
@@ -402,7 +422,7 @@ class Store:
             before = self.get(cls, record_id)
             if before is None:
                 raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-            self._log(actor, action, coll.name, record_id, to_doc(before), None)
+            self._log(actor, action, coll.name, record_id, _redacted(coll, to_doc(before)), None)
             part = self._partition(coll.name, self._index[coll.name][record_id])
             part.table.drop(record_id)
             part.objects.pop(record_id, None)

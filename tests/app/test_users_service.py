@@ -63,6 +63,14 @@ def test_the_password_is_stored_only_as_an_argon2id_hash(mem):
     assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
 
 
+def test_neither_the_password_nor_its_hash_reaches_the_activity_log(mem):
+    users.set_password(mem, "t", "alice", PASSWORD + "新")
+    logged = str(list(mem.log.entries()))
+    assert "$argon2" not in logged and PASSWORD not in logged
+    changes = [e for e in mem.log.entries() if e["collection"] == "users"]
+    assert changes[-1]["before"]["password_hash"] != changes[-1]["after"]["password_hash"]
+
+
 def test_a_long_chinese_passphrase_counts_in_full(mem):
     """bcrypt would stop at 72 bytes; Argon2 tells two passphrases apart after that."""
     long = "我" * 30 + "甲"

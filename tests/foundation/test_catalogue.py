@@ -145,3 +145,7 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_name(folder):
     _write(folder, "broken.yaml", "obligations: [\n  - id: 1\n")
     with pytest.raises(CatalogueError, match="broken.yaml"):
         load_catalogue(folder)
+
+
+def test_every_entry_has_a_short_zh_tw_title_for_screens(catalogue):
+    assert all(o.title_zh for o in catalogue.obligations)

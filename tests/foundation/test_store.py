@@ -233,3 +233,20 @@ def test_another_class_under_a_taken_collection_name_is_refused():
 
     with pytest.raises(ValueError, match="already holds"):
         register_collection("vendors", _note_class())
+
+
+def test_a_redacted_field_is_stored_but_only_its_digest_reaches_the_activity_log(store):
+    from dataclasses import make_dataclass
+
+    from tracker.store import register_collection
+
+    secret_cls = make_dataclass("Secret", [("id", str), ("password_hash", str)], frozen=True)
+    secret_cls.__module__ = "tests.foundation.secrets"
+    register_collection("secrets", secret_cls, redact=("password_hash",))
+    store.put(secret_cls("u1", "$argon2id$v=19$AAAA"), actor="t", action="create")
+    store.put(secret_cls("u1", "$argon2id$v=19$BBBB"), actor="t", action="change")
+    assert store.get(secret_cls, "u1").password_hash == "$argon2id$v=19$BBBB"
+    entries = [e for e in store.log.entries() if e["collection"] == "secrets"]
+    text = str(entries)
+    assert "argon2" not in text
+    assert entries[-1]["before"]["password_hash"] != entries[-1]["after"]["password_hash"]

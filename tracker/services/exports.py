@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker import clock
+from tracker.catalogue import default_catalogue
 from tracker.domain import Agency, Contract, Incident, SelfAudit, Status, Vendor
 from tracker.labels import STATUS, SUBJECT
 from tracker.pdfdoc import FONT, new_pdf
@@ -24,42 +25,14 @@ from tracker.store import Store
 
 AUDITS_PER_YEAR = 2  # point 7.2: 每年至少辦理二次以上之自主稽核
 EXPIRY_WINDOW_DAYS = 30
-OBLIGATION_ZH = {
-    "3": "法令依據及查詢管道",
-    "4.1": "使用者具法令依據及主管同意",
-    "4.2": "使用單位主管審核申請",
-    "4.3": "指派機關帳號管理者",
-    "5.1": "線上查詢帳號申請及二級審核",
-    "5.2": "雲端查詢帳號依規定申請",
-    "5.3": "異動人員帳號註銷",
-    "5.4": "帳號管理者異動變更",
-    "5.5": "帳號限本人業務使用",
-    "5.6": "代查須填具授權單",
-    "5.7": "委外廠商不得申請帳號",
-    "6.1": "限業務相關查詢並保密",
-    "6.2": "資料目的消失後依規定處理",
-    "6.3": "帳號通行碼保密、離開即登出",
-    "6.4": "連線 IP 不得任意變更",
-    "6.5": "違法利用個資之法律責任",
-    "6.6": "依行政程序法及個資法利用",
-    "7.1": "日誌保存至少五年",
-    "7.2": "每年至少二次自主稽核",
-    "7.3": "違規通知政風及資訊單位",
-    "7.4": "缺失立即改善",
-    "7.5": "提出獎懲建議",
-    "8.1": "專案作業人員適任性查核",
-    "8.2": "客製系統安全性檢測證明",
-    "8.3": "資安事件立即通報",
-    "8.4": "提供資安管理措施說明",
-    "8.5": "遵循政府資安規範",
-    "8.6": "接觸機敏資訊人員簽署切結書",
-    "8.7": "違法致損之追償",
-    "8.8": "簽訂保密條款及切結書",
-    "8.9": "依契約保密規定維護測試",
-    "8.10": "人員異動停用刪除帳號",
-    "8.11": "專用電腦不連網不共用",
-    "8.12": "遵循其他資安個資法規",
-}
+
+
+def obligation_title(obligation_id: str) -> str:
+    """The short zh-TW title the catalogue gives an obligation ("" when it has none)."""
+    try:
+        return default_catalogue().get(obligation_id).title_zh
+    except KeyError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +72,7 @@ class Dashboard:
 
 def obligation_label(obligation_id: str) -> str:
     """``"8.6 接觸機敏資訊人員簽署切結書"``: the point and a short zh-TW title."""
-    return f"{obligation_id} {OBLIGATION_ZH.get(obligation_id, '')}".strip()
+    return f"{obligation_id} {obligation_title(obligation_id)}".strip()
 
 
 def percent_text(rollup: Rollup | None) -> str:
@@ -184,7 +157,7 @@ def _detail(title: str, rows, names: dict[str, str]) -> Table:
         [
             (
                 r.obligation_id,
-                OBLIGATION_ZH.get(r.obligation_id, ""),
+                obligation_title(r.obligation_id),
                 SUBJECT[r.subject_kind],
                 r.subject_label,
                 names.get(r.vendor_id, ""),

@@ -72,7 +72,7 @@ class AppUser:
         return self.locked_until is not None and now < self.locked_until
 
 
-register_collection("users", AppUser)
+register_collection("users", AppUser, redact=("password_hash",))
 
 
 class SignInFailed(NotAllowed):
