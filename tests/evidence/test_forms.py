@@ -82,11 +82,16 @@ def test_the_font_environment_variable_wins_and_must_exist(monkeypatch, tmp_path
         forms.find_cjk_font()
 
 
-def test_the_traditional_chinese_face_is_picked_from_a_noto_collection():
-    path, index = forms.find_cjk_font()
-    if path.suffix.lower() != ".ttc" or "Noto" not in path.name:
-        pytest.skip("no Noto CJK collection on this machine")
-    assert index == 3  # JP, KR, SC, TC, HK
+@pytest.mark.parametrize(
+    ("collection", "index"),
+    [
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 3),  # JP, KR, SC, TC, HK…
+        ("/usr/share/fonts/truetype/arphic/uming.ttc", 2),  # CN, HK, TW, TW MBE
+    ],
+)
+def test_the_traditional_chinese_face_is_picked_from_a_collection(collection, index):
+    # scripts/test.sh installs both Debian packages (fonts-noto-cjk, fonts-arphic-uming)
+    assert forms._collection_index(collection) == index
 
 
 def test_roc_dates_are_written_long_and_short():
