@@ -15,6 +15,7 @@ rest of this module is used by inspection and must stay light to import.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -156,6 +157,10 @@ def _collection_index(path: str) -> int:
 
 def _new_document(form_number: str, issued_on: date):
     from fpdf import FPDF  # lazy: 0.3 s to import, needed only here
+
+    # fontTools warns on stderr that it drops uming.ttc's bitmap (BDF) table when
+    # subsetting; that is expected and must not clutter the CLI's output.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
     class PledgePdf(FPDF):
         def header(self):

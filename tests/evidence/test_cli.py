@@ -193,6 +193,7 @@ def test_a_printed_form_is_accepted_when_checked_for_its_own_number(cli_env_with
     )
     number = made.stdout.strip()
     assert made.code == 0 and number.startswith("PLG-")
+    assert made.stderr == ""  # not even font-subsetting chatter
     checked = run_cli(
         "evidence",
         "check",
