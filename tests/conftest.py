@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,3 +31,32 @@ def cli_env(settings: Settings) -> dict[str, str]:
     env["TRACKER_TRUST_DIR"] = str(settings.trust_dir)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """A folder with demo data (``data/``, ``evidence/``), seeded once per test session.
+
+    Seeded through the command line, ``python -m tracker demo seed``, as the
+    README does; it renders and inspects some seventy PDFs, so the app, browser
+    and operations tests share it and copy it instead of seeding their own.
+    """
+    root = tmp_path_factory.mktemp("demo-seed")
+    settings = Settings.for_folder(root)
+    env = dict(os.environ)
+    env.update(
+        TRACKER_DATA_DIR=str(settings.data_dir),
+        TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
+        TRACKER_TRUST_DIR=str(settings.trust_dir),
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return root

@@ -17,25 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from tracker import clock
 from tracker.config import Settings
-from tracker.demo import seed
 from tracker.services.users import DEMO_PASSWORD
 from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
-
-
-_SEEDED: list[Path] = []  # the e2e tests re-export demo_root; both share this one folder
-
-
-@pytest.fixture(scope="session")
-def demo_root(tmp_path_factory) -> Path:
-    """A folder with demo data (data/, evidence/), seeded once for the whole session."""
-    if not _SEEDED:
-        root = tmp_path_factory.mktemp("demo-seed")
-        seed(Settings.for_folder(root))
-        _SEEDED.append(root)
-    return _SEEDED[0]
 
 
 @pytest.fixture

@@ -1,3 +1,1 @@
-"""The browser test shares the app tests' seeded demo folder (seeding once per session)."""
-
-from tests.app.conftest import demo_root  # noqa: F401  (a session fixture, re-exported)
+"""The browser test uses the session demo folder seeded in tests/conftest.py (``demo_root``)."""

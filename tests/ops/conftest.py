@@ -200,13 +200,9 @@ def env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def demo_master(tmp_path_factory) -> Path:
-    """Demo data seeded once per test session (it takes a minute); tests copy it."""
-    root = tmp_path_factory.mktemp("demo-master")
-    settings = Settings.for_folder(root)
-    result = run_cli(env_for(settings), "demo", "seed", timeout=900)
-    assert result.returncode == 0, result.stderr
-    return root
+def demo_master(demo_root: Path) -> Path:
+    """The session's demo data, seeded once through the CLI (tests/conftest.py); tests copy it."""
+    return demo_root
 
 
 @pytest.fixture
