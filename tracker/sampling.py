@@ -185,8 +185,10 @@ def _risk_masks(log: QueryLog, office_hours, departed, top_n: int) -> list[tuple
         masks["departed_holder"] = _departed_mask(_seconds(table), codes, names, departed)
     if top_n > 0:
         counts = np.bincount(codes, minlength=len(names))
-        heavy = sorted(range(len(names)), key=lambda code: (-counts[code], names[code]))[:top_n]
-        masks["heavy_user"] = np.isin(codes, heavy)
+        ranked = sorted(range(len(names)), key=lambda code: (-counts[code], names[code]))
+        heavy = np.zeros(len(names), dtype=bool)  # a lookup by code: np.isin sorts 1M codes
+        heavy[ranked[:top_n]] = True
+        masks["heavy_user"] = heavy[codes]
     return [(reason, masks[reason]) for reason in RISK_REASONS if reason in masks]
 
 

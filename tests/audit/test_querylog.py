@@ -298,3 +298,71 @@ def test_a_row_with_the_wrong_number_of_fields_is_refused_with_its_line():
 def test_a_text_file_that_is_not_a_csv_export_names_what_it_found():
     message = refusal("這是一封信\n不是查詢紀錄\n".encode())
     assert "缺少必要欄位" in message and "這是一封信" in message
+
+
+# --- large files, read in slices on several threads ---------------------------------
+
+
+@pytest.fixture
+def small_slices(monkeypatch):
+    """Slices of about 300 bytes, so a few hundred rows make many slices."""
+    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 300)
+
+
+def test_a_file_read_in_many_slices_equals_one_read_whole(monkeypatch):
+    data = csv_bytes(log_rows(400))
+    whole = read_export(data)
+    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 300)
+    sliced = read_export(data)
+    assert sliced.table["queried_at"].num_chunks > 10
+    assert sliced.table.equals(whole.table) and sliced.sha256 == whole.sha256
+    assert sliced.table["line"].to_pylist() == list(range(2, 402))
+
+
+def test_each_slice_may_have_its_own_date_shape(small_slices):
+    rows = log_rows(200)
+    for row in rows[100:]:
+        row[0] = row[0].replace("2025-", "114/").replace("-", "/")
+    times = read_export(csv_bytes(rows)).table["queried_at"].to_pylist()
+    assert times == [datetime.strptime(r[0], "%Y-%m-%d %H:%M:%S") for r in log_rows(200)]
+
+
+def test_bad_cells_in_later_slices_are_refused_with_their_lines(small_slices):
+    rows = log_rows(300)
+    rows[150][0] = "2025-02-30 10:00:00"
+    rows[250][3] = "  "
+    message = refusal(csv_bytes(rows))
+    assert "第 152 行查詢時間無法辨識" in message and "第 252 行查詢對象證號空白" in message
+
+
+def test_blank_lines_in_later_slices_keep_their_place(small_slices):
+    data = csv_bytes(log_rows(100)) + b"\n,,,,,\n" + csv_bytes(log_rows(100)).split(b"\n", 1)[1]
+    lines = read_export(data).table["line"].to_pylist()
+    assert lines == list(range(2, 102)) + list(range(104, 204))
+
+
+def test_big5_text_first_met_in_a_later_slice_is_read_as_big5(monkeypatch):
+    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 1 << 12)
+    rows = [[*r[:2], "query", *r[3:4], "", r[5]] for r in log_rows(3000)]  # past the 64 KiB head
+    rows[2900][2] = "居留資料查詢"
+    log = read_export(csv_bytes(rows, header=HEADER_EN, encoding="cp950"))
+    assert log.encoding == "cp950" and log.table["query_type"][2900].as_py() == "居留資料查詢"
+
+
+def test_undecodable_bytes_in_a_later_slice_are_refused_with_their_line(small_slices):
+    data = csv_bytes(log_rows(200)) + b"2025-03-02 10:00,u1,\xff\xfe,A123456789,,\n"
+    assert "第 202 行有無法辨識的字元" in refusal(data)
+
+
+def test_a_ragged_row_in_a_later_slice_is_refused_with_its_line(small_slices):
+    data = csv_bytes(log_rows(200)) + b"2025-03-02 10:00,u1,q\n"
+    assert "第 202 行欄位數" in refusal(data)
+
+
+def test_quoted_files_are_checked_batch_by_batch_with_the_same_lines(monkeypatch):
+    rows = log_rows(300)
+    rows[10][4] = '訪視, "複查"'
+    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 1 << 10)
+    log = read_export(csv_bytes(rows))
+    assert log.table["purpose"][10].as_py() == '訪視, "複查"'
+    assert log.table["line"].to_pylist() == list(range(2, 302))
