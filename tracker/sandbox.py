@@ -8,7 +8,7 @@ parsing never happens in the application process:
   on first use by a :class:`Sandbox`.  It is a fresh interpreter, not a fork of
   the (multi-threaded) application.  It imports pypdf and pyHanko, runs one
   warm-up probe so lazily loaded code is in memory, freezes the GC, and from
-  then on only forks, times and reaps workers: it never sees a file.
+  then on only forks and reaps workers: it never sees a file.
 * Each file is read by a **worker**, a fork of the zygote used for exactly one
   job, so nothing of one upload is ever in the process that reads the next.
   The zygote keeps two spare workers forked and warmed up ahead of time (the
@@ -16,12 +16,12 @@ parsing never happens in the application process:
   hands the application, over a Unix socket (SCM_RIGHTS), the two pipe ends
   that talk to each spare.  A job is then one write into the worker and one
   read back: no fork, no relay.
-* The worker tells the zygote (on a status pipe) that it started, sets
-  ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` = 0, runs
-  the job and writes a JSON result.  The zygote kills it with SIGKILL at the
-  wall-clock deadline and, if asked, says why a worker ended without an
-  answer.  The application has a backstop of its own and restarts a zygote
-  that died or hangs.
+* The worker sets a wall-clock timer (SIGALRM at its default action ends the
+  process wherever it is), ``RLIMIT_CPU``, ``RLIMIT_AS`` (``memory_mb``) and
+  ``RLIMIT_FSIZE`` = 0, runs the job and writes a JSON result.  The zygote
+  reaps it when it ends and, if asked, says why a worker ended without an
+  answer.  The application has a backstop of its own (it kills a worker
+  still silent 5 s after its deadline) and restarts a zygote that died.
 
 Frames on the pipes are a 4-byte big-endian length and a JSON body (orjson);
 a job header is followed by the raw file bytes.  Nothing is pickled.

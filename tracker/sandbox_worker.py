@@ -4,7 +4,8 @@ Everything but the frame helpers at the end runs in the interpreter started
 by :class:`tracker.sandbox.Sandbox` (see that module for the design), never
 in the application process.  The zygote is single-threaded, which is what
 makes ``os.fork`` safe here.  It never reads a file itself: it forks workers,
-hands their pipe ends to the application, times them and reaps them.
+hands their pipe ends to the application and reaps them; each worker keeps its
+own time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import orjson
 SPARES = 2  # forked and warmed ahead, so back-to-back jobs never wait for a fork
 MAX_FD = 65536
 EXIT_MEMORY = 3  # a worker that could not even report its MemoryError
+# Wall-clock timer, CPU soft limit, CPU hard limit (or the application's backstop).
+TIME_SIGNALS = (signal.SIGALRM, signal.SIGXCPU, signal.SIGKILL)
 KEPT_CAUSES = 64  # why recent workers ended, for the application to ask
 MAX_RESULT = 16 * 1024 * 1024  # largest answer a worker may give
 PIPE_BYTES = 1024 * 1024  # a typical upload crosses the job pipe in one write
@@ -52,7 +55,7 @@ def serve(control_fd: int) -> None:
 
 
 class _Zygote:
-    """Offers spare workers, starts their clocks, kills the late ones, tells why they ended."""
+    """Offers spare workers to the application, reaps them and tells why they ended."""
 
     def __init__(self, control: socket.socket) -> None:
         self.control = control
@@ -75,22 +78,14 @@ class _Zygote:
 
     def step(self) -> bool:
         """Handle what is ready; False once the application has gone."""
-        ready = [(fd, self.workers.get(fd)) for fd, _ in self.poller.poll(self.wait_ms())]
+        ready = [(fd, self.workers.get(fd)) for fd, _ in self.poller.poll()]
         for fd, worker in ready:
             if fd == self.control.fileno():
                 if not self.answer():
                     return False
             elif worker is not None and self.workers.get(fd) is worker:  # fds get reused
-                self.on_status(worker)
-        now = time.monotonic()
-        for worker in self.workers.values():
-            if worker.deadline is not None and now >= worker.deadline:
-                worker.kill_for_time()
+                self.on_ended(worker)
         return True
-
-    def wait_ms(self) -> int | None:
-        deadlines = [w.deadline for w in self.workers.values() if w.deadline and not w.killed]
-        return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1) if deadlines else None
 
     def offer(self) -> None:
         """Fork a spare and hand its job and result pipe ends to the application."""
@@ -105,19 +100,14 @@ class _Zygote:
             self.gone = True
         worker.forget_pipes()
 
-    def on_status(self, worker: _Worker) -> None:
-        """A worker started its job (start the clock) or ended (reap it, fork its successor).
+    def on_ended(self, worker: _Worker) -> None:
+        """A worker's status pipe closed: reap it and fork its successor.
 
-        The successor is forked when a worker *ends*, not when it starts: its
-        warm-up would otherwise compete for the CPU with the job in progress.
+        The successor is forked when a worker *ends*, not when its job starts:
+        its warm-up would otherwise compete for the CPU with the job.
         """
-        try:
-            started = read_frame(worker.status_r, None)
-        except (EOFError, OSError, ValueError):
-            self.finish(worker)
-            self.offer()
-            return
-        worker.start_clock(started["timeout_s"])
+        self.finish(worker)
+        self.offer()
 
     def finish(self, worker: _Worker) -> None:
         self.poller.unregister(worker.status_r)
@@ -146,8 +136,6 @@ class _Worker:
     def __init__(self, worker_id: int, pid: int, pipes: tuple[int, int, int]) -> None:
         self.id, self.pid = worker_id, pid
         self.job_w, self.result_r, self.status_r = pipes
-        self.deadline: float | None = None
-        self.started = self.killed = False
 
     @classmethod
     def fork(cls, worker_id: int) -> _Worker:
@@ -169,14 +157,6 @@ class _Worker:
         os.close(self.job_w)
         os.close(self.result_r)
 
-    def start_clock(self, timeout_s: float) -> None:
-        self.started, self.deadline = True, time.monotonic() + timeout_s
-
-    def kill_for_time(self) -> None:
-        if not self.killed:
-            self.killed = True
-            self.kill()
-
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):  # already gone
             os.kill(self.pid, signal.SIGKILL)
@@ -185,7 +165,7 @@ class _Worker:
         """Wait for the exit and say what it means (None: a normal end)."""
         _, status = os.waitpid(self.pid, 0)
         os.close(self.status_r)
-        if self.killed or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU):
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in TIME_SIGNALS:
             return "timeout"
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_MEMORY:
             return "memory"
@@ -193,6 +173,8 @@ class _Worker:
 
 
 def _worker_main(job_r: int, result_w: int, status_w: int) -> None:
+    """Warm up, wait for one job, run it under limits, answer.  ``status_w`` is
+    never written: the zygote learns that the worker ended when it closes."""
     from tracker import pdf_probe
 
     pdf_probe.warm_up()  # copy-on-write the pages a probe touches, before the job
@@ -201,7 +183,6 @@ def _worker_main(job_r: int, result_w: int, status_w: int) -> None:
         data = read_exact(job_r, header["size"], None)
     except (EOFError, OSError, ValueError):
         return  # the application went away or closed us unused
-    write_frame(status_w, {"timeout_s": header["timeout_s"]})  # the zygote starts the clock
     _limit(header["timeout_s"], header["memory_mb"])
     cpu = time.process_time()
     try:
@@ -228,7 +209,14 @@ _JOBS = {"noop": lambda data, options: {}, "probe": _probe_job}
 
 
 def _limit(timeout_s: float, memory_mb: int) -> None:
-    """Cap this worker's CPU seconds, address space and file writes."""
+    """Cap this worker's wall clock, CPU seconds, address space and file writes.
+
+    The wall clock is a kernel timer whose SIGALRM, left at its default
+    action, terminates the process wherever it is (even inside C code); no
+    other process has to watch the time, or be woken up to start watching.
+    """
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int(usage.ru_utime + usage.ru_stime + timeout_s) + 1
     _set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)

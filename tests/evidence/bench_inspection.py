@@ -13,6 +13,8 @@ hits all of them alike:
   hashing, sniffing, one pipe write into a warm worker, the worker's probe
   (pypdf parse and extraction, object scan, normalisation), the answer read
   back and the verdict; wall time;
+* ``probe``: the sandbox round trip alone (``Sandbox.run("probe", data)``),
+  that is ``inspect`` without hashing, sniffing and the verdict;
 * ``worker cpu``: the CPU time the probe took inside the worker;
 * ``noop``: a sandbox job that does nothing, the sandbox's fixed cost per file;
 * ``startup``: starting the zygote, paid once per process.
@@ -78,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     ms = measure(args.rounds, args.pause_ms / 1000)
     print(f"2-page pledge, {args.rounds} rounds, pause {args.pause_ms:g} ms (medians, ms)")
-    for name in ("pypdf", "pypdf cpu", "inspect", "worker cpu", "noop", "startup"):
+    for name in ("pypdf", "pypdf cpu", "inspect", "probe", "worker cpu", "noop", "startup"):
         print(f"  {name:11} {ms[name]:8.2f}")
     print(f"  inspect / pypdf                  {ms['inspect'] / ms['pypdf']:.2f}x")
     print(f"  (inspect - noop) / pypdf         {(ms['inspect'] - ms['noop']) / ms['pypdf']:.2f}x")
