@@ -18,6 +18,7 @@ st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂"
 HERE = Path(__file__).parent
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
+PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
 ACCOUNT_PAGES = (
     ("nia_accounts.py", "移民署系統帳號", ":material/badge:"),
     ("self_audits.py", "自主稽核", ":material/fact_check:"),
@@ -35,8 +36,9 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
+        PACKAGE,
     ),
-    "manager": (DASHBOARD, *ACCOUNT_PAGES),
+    "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
     "account_admin": (DASHBOARD, *ACCOUNT_PAGES),
 }
 

@@ -18,11 +18,19 @@ ALL_PAGES = (
     "matrix",
     "nia_accounts",
     "self_audits",
+    "audit_package",
 )
 ALLOWED = {
     "vendor.a": {"vendor_status", "vendor_staff", "vendor_pcs", "vendor_incidents"},
-    "it.office": {"dashboard", "review_queue", "vendors_admin", "pledge_forms", "matrix"},
-    "manager": {"dashboard", "nia_accounts", "self_audits"},
+    "it.office": {
+        "dashboard",
+        "review_queue",
+        "vendors_admin",
+        "pledge_forms",
+        "matrix",
+        "audit_package",
+    },
+    "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},
     "account.admin": {"dashboard", "nia_accounts", "self_audits"},
 }
 
@@ -50,6 +58,8 @@ def test_every_page_of_the_role_renders_and_no_other_page_is_registered(app_sett
         ("account.admin", "vendors_admin"),
         ("it.office", "vendor_staff"),
         ("vendor.b", "pledge_forms"),
+        ("vendor.a", "audit_package"),
+        ("account.admin", "audit_package"),
     ],
 )
 def test_a_page_refuses_a_role_it_is_not_for_even_when_run_directly(app_settings, username, page):
