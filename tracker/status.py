@@ -4,7 +4,7 @@
 and the date.  For each assessable obligation and each subject of its kind it
 yields an :class:`ObligationStatus`: ``not_applicable`` when a condition of the
 catalogue fails, otherwise the worse of what the fact check and the evidence say.
-:func:`rollup` turns the rows into compliance percentages.
+:func:`tracker.rollups.rollup` turns the rows into compliance percentages.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta
 from tracker.catalogue import Catalogue, Obligation
 from tracker.clock import TAIPEI, add_months, local_date
 from tracker.domain import Evidence, Facts, ReviewState, Status, SubjectKind
+from tracker.rollups import Rollup as Rollup  # re-exported: callers read roll-ups with the rows
+from tracker.rollups import rollup as rollup
 from tracker.rules import CHECKS, PREDICATES, Finding, departure_date
 
 SEVERITY = {
@@ -314,38 +316,3 @@ def _current(records, kinds: tuple[str, ...]) -> Evidence | None:
     approved = [e for e in matching if e.state == ReviewState.APPROVED]
     pool = approved or matching
     return max(pool, key=lambda e: (e.effective or date.min, e.uploaded_at))
-
-
-# --- roll-ups -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rollup:
-    """``ok`` of ``applicable`` rows; ``percent`` is ``None`` when nothing applies."""
-
-    ok: int
-    applicable: int
-    counts: dict
-
-    @property
-    def percent(self) -> float | None:
-        return round(100.0 * self.ok / self.applicable, 1) if self.applicable else None
-
-
-def rollup(rows: Iterable[ObligationStatus], key: str | None = None) -> dict:
-    """Compliance per value of ``key`` (``vendor_id``, ``contract_id``,
-    ``obligation_id``, ``agency_id``) or, with ``key=None``, overall under ``None``.
-    Rows whose key is empty are left out of a keyed roll-up.
-    """
-    ok: dict = defaultdict(int)
-    applicable: dict = defaultdict(int)
-    counts: dict = defaultdict(lambda: defaultdict(int))
-    for r in rows:
-        k = getattr(r, key) if key else None
-        if key and k is None:
-            continue
-        counts[k][r.status.value] += 1
-        if r.status != Status.NOT_APPLICABLE:
-            applicable[k] += 1
-            ok[k] += r.ok
-    return {k: Rollup(ok[k], applicable[k], dict(counts[k])) for k in counts}

@@ -28,12 +28,9 @@ records, never TinyDB documents.
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from hashlib import sha1, sha256
 from pathlib import Path
 
 import orjson
@@ -60,100 +57,18 @@ from tracker.domain import (
 )
 from tracker.errors import NotFound, StoreError
 from tracker.fileio import atomic_write
+from tracker.records import (
+    COLLECTIONS,
+    Collection,
+    collection_of,
+    redacted,
+    safe_part,
+)
+from tracker.records import new_id as new_id  # re-exported for the services
+from tracker.records import register_collection as register_collection  # re-exported
 
 SCHEMA_VERSION = 1
 SYSTEM = "system"
-_SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A kind of record, its class and how its records are split into partitions."""
-
-    name: str
-    cls: type
-    partition: Callable[[object], str]
-    redact: frozenset[str] = frozenset()
-
-
-def _single(_obj) -> str:
-    return "all"
-
-
-def _by_vendor(obj) -> str:
-    return f"v-{obj.vendor_id}"
-
-
-def _by_agency(obj) -> str:
-    return f"a-{obj.agency_id}"
-
-
-def _evidence_partition(ev: Evidence) -> str:
-    return f"v-{ev.vendor_id}" if ev.vendor_id else f"a-{ev.agency_id}"
-
-
-COLLECTIONS: dict[str, Collection] = {}
-
-
-def _identity(cls: type) -> tuple[str, str]:
-    """A class's name by module and qualified name: stable when a module is re-imported."""
-    return cls.__module__, cls.__qualname__
-
-
-def register_collection(
-    name: str,
-    cls: type,
-    partition: Callable[[object], str] = _single,
-    *,
-    redact: Iterable[str] = (),
-) -> None:
-    """Make ``cls`` storable as ``name``; modules with their own records call this once.
-
-    Fields named in ``redact`` (a password hash) are stored but never written to
-    the activity log: the log shows a short digest instead, so a change is
-    visible without the value.  Registering the same class again (a module
-    re-imported, as Streamlit does when a file changes) replaces the entry;
-    another class under the name is refused.
-    """
-    existing = COLLECTIONS.get(name)
-    if existing and _identity(existing.cls) != _identity(cls):
-        raise ValueError(f"collection {name} already holds {existing.cls.__name__}")
-    COLLECTIONS[name] = Collection(name, cls, partition, frozenset(redact))
-
-
-def _redacted(coll: Collection, doc: dict | None) -> dict | None:
-    """``doc`` with the collection's secret fields replaced by a digest, for the activity log."""
-    if doc is None or not coll.redact:
-        return doc
-    out = dict(doc)
-    for name in coll.redact & out.keys():
-        if out[name]:
-            out[name] = "redacted:" + sha256(str(out[name]).encode()).hexdigest()[:12]
-    return out
-
-
-for _name, _cls, _part in (
-    ("agencies", Agency, _single),
-    ("vendors", Vendor, _single),
-    ("contracts", Contract, _by_vendor),
-    ("staff", VendorStaff, _by_vendor),
-    ("pcs", DedicatedPC, _by_vendor),
-    ("incidents", Incident, _by_vendor),
-    ("evidence", Evidence, _evidence_partition),
-    ("accounts", NiaAccount, _by_agency),
-    ("audits", SelfAudit, _by_agency),
-):
-    register_collection(_name, _cls, _part)
-
-
-def collection_of(obj_or_cls) -> Collection:
-    """The collection a record (or record class) is stored in; ``KeyError`` if none."""
-    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
-    identity = _identity(cls)
-    for c in COLLECTIONS.values():
-        if c.cls is cls or _identity(c.cls) == identity:
-            return c
-    raise KeyError(f"{cls.__name__} is not a stored record")
 
 
 class CachedJSONStorage(Storage):
@@ -403,11 +318,11 @@ class Store:
                 coll = COLLECTIONS[name]
                 before = self.get(coll.cls, record_id)
                 after = to_doc(record)
-                before_doc = _redacted(coll, to_doc(before)) if before else None
+                before_doc = redacted(coll, to_doc(before)) if before else None
                 entries.append(
-                    self._entry(actor, action, name, record_id, before_doc, _redacted(coll, after))
+                    self._entry(actor, action, name, record_id, before_doc, redacted(coll, after))
                 )
-                writes.setdefault((name, _safe_part(coll.partition(record))), []).append(
+                writes.setdefault((name, safe_part(coll.partition(record))), []).append(
                     (record_id, after, record)
                 )
             self.log.append_many(entries)
@@ -422,7 +337,7 @@ class Store:
             before = self.get(cls, record_id)
             if before is None:
                 raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-            self._log(actor, action, coll.name, record_id, _redacted(coll, to_doc(before)), None)
+            self._log(actor, action, coll.name, record_id, redacted(coll, to_doc(before)), None)
             part = self._partition(coll.name, self._index[coll.name][record_id])
             part.table.drop(record_id)
             part.objects.pop(record_id, None)
@@ -550,7 +465,7 @@ class Store:
         coll = COLLECTIONS.get(name)
         if after is not None and coll is not None:
             try:
-                parts.add(_safe_part(coll.partition(from_doc(coll.cls, after))))
+                parts.add(safe_part(coll.partition(from_doc(coll.cls, after))))
             except (TypeError, ValueError, KeyError):
                 self._forget_collection(name)
                 return
@@ -591,21 +506,3 @@ class _Locked:
             self.store._flock.release()
         self.store._lock.release()
         return False
-
-
-def _safe_part(name: str) -> str:
-    """A partition name safe as a file name (ids are ours, but never trust a path)."""
-    return (
-        name
-        if _SAFE.match(name) and name not in (".", "..")
-        else "h-" + sha1(name.encode()).hexdigest()
-    )
-
-
-def new_id(prefix: str) -> str:
-    """A fresh record id such as ``ev-3f9c…`` (random, 12 hex digits)."""
-    return f"{prefix}-{os.urandom(6).hex()}"
-
-
-def parse_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)

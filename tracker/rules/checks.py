@@ -1,131 +1,22 @@
-"""Rules taken from the regulation: applicability predicates and fact checks.
+"""Fact checks: do the recorded facts satisfy an obligation?
 
-Each function is pure: it looks only at the subject, its context and today's
-date.  Predicates answer "does this obligation apply?"; checks answer "do the
-recorded facts satisfy it?" with ``None`` for yes, or a :class:`Finding` naming
-the status and the reason.  The catalogue refers to them by name
-(``applies_when`` and ``check``); :data:`PREDICATES` and :data:`CHECKS` are the
-registry the catalogue loader validates against.
+Each returns ``None`` when they do, or a :class:`~tracker.rules.base.Finding`
+naming the status, the reason and the due date.  The catalogue names them in
+``check``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import local_date
 from tracker.domain import Status
+from tracker.rules.base import Finding, missing_by
 
 if TYPE_CHECKING:
     from tracker.status import Context
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A check's verdict when the facts do not (yet) satisfy an obligation."""
-
-    status: Status
-    zh: str
-    en: str
-    due: date | None = None
-
-
-# --- applicability -----------------------------------------------------------
-
-
-def account_in_service(ctx: Context, today: date) -> bool:
-    """An NIA account counts from NIA confirmation until it is cancelled (points 四–六)."""
-    acc = ctx.subject
-    return acc.state == "active" and acc.removed_on is None
-
-
-def uses_online_channel(ctx: Context, today: date) -> bool:
-    return "online_service" in ctx.subject.channels
-
-
-def uses_cloud_channel(ctx: Context, today: date) -> bool:
-    return "cloud_service" in ctx.subject.channels
-
-
-def account_holder_left(ctx: Context, today: date) -> bool:
-    """5.3: the holder resigned, left, was suspended or transferred (on or before today)."""
-    left = ctx.subject.holder_left_on
-    return left is not None and left <= today
-
-
-def has_proxy_queries(ctx: Context, today: date) -> bool:
-    """5.6: the account queries on behalf of other users."""
-    return bool(ctx.subject.proxy_for)
-
-
-def audit_found_violation(ctx: Context, today: date) -> bool:
-    """7.3–7.5 apply once a self-audit found at least one record not legitimate."""
-    return ctx.subject.violations > 0
-
-
-def contract_handles_personal_data(ctx: Context, today: date) -> bool:
-    """8.1, 8.2, 8.4, 8.11: the contracted work touches the public's personal data."""
-    return ctx.contract is not None and ctx.contract.handles_personal_data
-
-
-def contract_custom_development(ctx: Context, today: date) -> bool:
-    """8.2 applies only to contracts that include custom system development."""
-    return ctx.contract is not None and ctx.contract.custom_development
-
-
-def contract_active(ctx: Context, today: date) -> bool:
-    """A contract's ongoing duties apply until its end date (future contracts included)."""
-    return ctx.contract is not None and today <= ctx.contract.end
-
-
-def staff_touches_sensitive_data(ctx: Context, today: date) -> bool:
-    """8.1, 8.6: only staff whose work touches personal or sensitive data."""
-    return ctx.subject.touches_sensitive_data
-
-
-def staff_active(ctx: Context, today: date) -> bool:
-    """A staff member's pledges and checks matter while they work on an active contract."""
-    return not staff_departed(ctx, today)
-
-
-def staff_departed(ctx: Context, today: date) -> bool:
-    """8.10: the person left, or the contract ended (職務異動、合約終止、離職)."""
-    return departure_date(ctx) is not None and departure_date(ctx) <= today
-
-
-def staff_holds_accounts(ctx: Context, today: date) -> bool:
-    """8.10 concerns only staff who held accounts on agency systems."""
-    return bool(ctx.subject.accounts)
-
-
-def departure_date(ctx: Context) -> date | None:
-    """The earlier of the staff member's end date and the contract's end date."""
-    ends = [d for d in (ctx.subject.end, ctx.contract.end if ctx.contract else None) if d]
-    return min(ends) if ends else None
-
-
-PREDICATES: dict[str, Callable[[Any, date], bool]] = {
-    f.__name__: f
-    for f in (
-        account_in_service,
-        uses_online_channel,
-        uses_cloud_channel,
-        account_holder_left,
-        has_proxy_queries,
-        audit_found_violation,
-        contract_handles_personal_data,
-        contract_custom_development,
-        contract_active,
-        staff_touches_sensitive_data,
-        staff_active,
-        staff_departed,
-        staff_holds_accounts,
-    )
-}
-
-# --- fact checks -------------------------------------------------------------
 
 
 def legal_basis_listed(ctx: Context, today: date) -> Finding | None:
@@ -173,7 +64,7 @@ def nia_account_removed(ctx: Context, today: date) -> Finding | None:
     due = acc.removal_due or acc.holder_left_on + timedelta(days=ctx.obligation.timing.days)
     if acc.removed_on is not None:
         return None
-    return _missing_by(due, today, ctx, "帳號尚未註銷", "account not yet cancelled")
+    return missing_by(due, today, ctx, "帳號尚未註銷", "account not yet cancelled")
 
 
 def no_open_violation(ctx: Context, today: date) -> Finding | None:
@@ -289,7 +180,7 @@ def violation_notified(ctx: Context, today: date) -> Finding | None:
         return None
     start = audit.closed_on or today
     due = start + timedelta(days=ctx.obligation.timing.days)
-    return _missing_by(
+    return missing_by(
         due, today, ctx, "尚未通知政風及資訊單位", "ethics and IT units not yet notified"
     )
 
@@ -301,7 +192,7 @@ def corrective_action_done(ctx: Context, today: date) -> Finding | None:
         return None
     if audit.corrective_due is None:
         return Finding(Status.MISSING, "未訂改善措施與期限", "no corrective action with a due date")
-    return _missing_by(
+    return missing_by(
         audit.corrective_due, today, ctx, "改善措施尚未完成", "corrective action not done"
     )
 
@@ -357,15 +248,6 @@ def pc_attestations(ctx: Context, today: date) -> Finding | None:
             f"{len(missing)} attestation(s) missing",
         )
     return None
-
-
-def _missing_by(due: date, today: date, ctx: Context, zh: str, en: str) -> Finding:
-    """Not done yet: overdue after ``due``, due soon within the catalogue's window, else missing."""
-    if today > due:
-        return Finding(Status.OVERDUE, f"{zh}（已逾期）", f"{en} (overdue)", due)
-    if (due - today).days <= ctx.catalogue.due_soon_days:
-        return Finding(Status.DUE_SOON, zh, en, due)
-    return Finding(Status.MISSING, zh, en, due)
 
 
 CHECKS: dict[str, Callable[[Any, date], Finding | None]] = {
