@@ -95,13 +95,12 @@ BENCHMARKS: dict[str, tuple[tuple[str, ...], Callable[[Run], list[Figure]]]] = {
     "store": (
         (
             "store_write_ms_{size}",
+            "store_write_fsyncs",
             "store_write_tinydb_ms_{size}",
             "store_write_raw_ms_{size}",
             "disk_fsync_ms_{size}",
             "store_write_vs_tinydb",
             "store_write_vs_raw",
-            "store_write_wal_only_ms_{size}",
-            "store_write_wal_only_vs_raw",
             "store_read_ms_{size}",
             "store_read_tinydb_ms_{size}",
             "store_read_vs_tinydb",

@@ -10,11 +10,7 @@ Contenders, interleaved in one process on a private copy of a generated folder:
 * ``raw``: the floor for a durable write: ``orjson.dumps`` of the partition the
   store's write touched, written to a temp file, fsynced and renamed;
 * ``fsync``: one byte appended to a file and fsynced, the disk's own floor
-  (reported, no target);
-* ``wal_only``: the same decision through a second ``Store`` on its own copy,
-  opened with ``durable=False``: the activity log is still fsynced, the
-  partition file and its folder are not.  This is what a write would cost if
-  the log alone made a decision durable (see BENCHMARKS.md); reported, no target.
+  (reported, no target).
 """
 
 from __future__ import annotations
@@ -41,10 +37,9 @@ REVIEWER = "it.office"
 
 @dataclass
 class Bench:
-    """The store under test, its log-only-durable twin, its TinyDB twin and where raw writes go."""
+    """The store under test, its TinyDB twin and where the raw writes go."""
 
     store: Store
-    wal_only: Store
     tiny: TinyDB
     doc_ids: dict[str, int]
     work: Path
@@ -74,14 +69,12 @@ def run(
 def setup(folder: Path, work: Path) -> Bench:
     store = Store.open(working_copy(folder, work / "store"))
     evidence = store.all(Evidence)  # loads and decodes every partition: the cache is warm from here
-    wal_only = Store(working_copy(folder, work / "wal-only"), durable=False)
-    wal_only.all(Evidence)
     path = work / "tinydb-evidence.json"
     doc_ids = {ev.id: n for n, ev in enumerate(evidence, start=1)}
     tiny = TinyDB(path, storage=JSONStorage)
     tiny.storage.write({"evidence": {str(doc_ids[ev.id]): to_doc(ev) for ev in evidence}})
     (work / "raw").mkdir(exist_ok=True)
-    return Bench(store, wal_only, tiny, doc_ids, work, random.Random(7))
+    return Bench(store, tiny, doc_ids, work, random.Random(7))
 
 
 def submitted(store: Store, rng: random.Random, count: int) -> list[Evidence]:
@@ -108,12 +101,18 @@ def write_figures(bench: Bench, size: str, reps: int) -> list[Figure]:
         ),
         "tinydb": lambda i: table.update(_decision_fields(i), doc_ids=[bench.doc_ids[picks[i].id]]),
         "fsync": lambda i: append_fsync(bench.work / "raw" / "fsync.bin"),
-        "wal_only": lambda i: decide(bench.wal_only, picks[i], i % 2 == 0),
     }
     times = interleave(contenders, reps, every={"tinydb": _slow_every(reps)})
+    extra = submitted(bench.store, bench.rng, 1)
     return [
         Figure(
             f"store_write_ms_{size}", median(times["store"]) * 1e3, "ms", note=f"median of {reps}"
+        ),
+        Figure(
+            "store_write_fsyncs",
+            fsyncs_of(lambda: decide(bench.store, extra[0], True)) if extra else None,
+            note="os.fsync calls in one decision",
+            not_measured="" if extra else "no submitted evidence left",
         ),
         Figure(
             f"store_write_tinydb_ms_{size}",
@@ -132,18 +131,6 @@ def write_figures(bench: Bench, size: str, reps: int) -> list[Figure]:
             "store_write_vs_tinydb", ratio(times, "store", "tinydb"), "x", 0.2, note=f"at {size}"
         ),
         Figure("store_write_vs_raw", ratio(times, "store", "raw"), "x", 1.5, note=f"at {size}"),
-        Figure(
-            f"store_write_wal_only_ms_{size}",
-            median(times["wal_only"]) * 1e3,
-            "ms",
-            note="what-if: log fsync only",
-        ),
-        Figure(
-            "store_write_wal_only_vs_raw",
-            ratio(times, "wal_only", "raw"),
-            "x",
-            note=f"what-if, at {size}",
-        ),
     ]
 
 
@@ -186,6 +173,22 @@ def raw_write(path: Path, table: dict) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def fsyncs_of(work) -> int:
+    """How many times ``work()`` calls ``os.fsync``."""
+    calls, original = [], os.fsync
+
+    def counting(fd):
+        calls.append(fd)
+        return original(fd)
+
+    os.fsync = counting
+    try:
+        work()
+    finally:
+        os.fsync = original
+    return len(calls)
 
 
 def append_fsync(path: Path) -> None:

@@ -18,13 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FIGURES_AT_S_QUICK = (
     "store_write_ms_S",
+    "store_write_fsyncs",
     "store_write_tinydb_ms_S",
     "store_write_raw_ms_S",
     "disk_fsync_ms_S",
     "store_write_vs_tinydb",
     "store_write_vs_raw",
-    "store_write_wal_only_ms_S",
-    "store_write_wal_only_vs_raw",
     "store_read_ms_S",
     "store_read_tinydb_ms_S",
     "store_read_vs_tinydb",
