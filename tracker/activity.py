@@ -39,7 +39,7 @@ HEAD_NAME = "activity-log.head.json"
 PURGE_JOURNAL_NAME = "activity-log.purge.json"
 ANCHOR_KIND = "anchor"
 PURGE_ACTION = "activity_log_purged"
-HEAD_WIDTH = 160
+HEAD_WIDTH = 192
 
 
 def entry_hash(entry: dict) -> str:
@@ -69,9 +69,23 @@ def entry_instant(entry: dict) -> datetime | None:
 
 @dataclass(frozen=True)
 class Head:
+    """The chain's end: line count, last seq and hash, and (when known) the log's size in bytes there."""
+
     count: int
     seq: int
     hash: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """How far a log file has been verified: its inode, the bytes checked and where the chain stood."""
+
+    inode: int
+    offset: int
+    prev: str
+    next_seq: int | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,13 @@ class ActivityLog:
     def head(self) -> Head:
         try:
             data = orjson.loads(self.head_path.read_bytes().strip())
-            return Head(int(data["count"]), int(data["seq"]), str(data["hash"]))
+            size = data.get("size")
+            return Head(
+                int(data["count"]),
+                int(data["seq"]),
+                str(data["hash"]),
+                int(size) if size is not None else None,
+            )
         except FileNotFoundError:
             return Head(0, 0, GENESIS)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
@@ -121,9 +141,10 @@ class ActivityLog:
         try:
             os.write(fd, data)
             os.fsync(fd)
+            size = os.fstat(fd).st_size
         finally:
             os.close(fd)
-        self._write_head(Head(head.count + len(lines), seq, prev))
+        self._write_head(Head(head.count + len(lines), seq, prev, size))
         return lines
 
     def _write_head(self, head: Head) -> None:
@@ -134,9 +155,9 @@ class ActivityLog:
         written but not yet counted.
         """
         record = (
-            orjson.dumps({"count": head.count, "seq": head.seq, "hash": head.hash}).ljust(
-                HEAD_WIDTH
-            )
+            orjson.dumps(
+                {"count": head.count, "seq": head.seq, "hash": head.hash, "size": head.size}
+            ).ljust(HEAD_WIDTH)
             + b"\n"
         )
         fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o640)
@@ -186,6 +207,11 @@ class ActivityLog:
         head = self.head()
         if self._has_partial_tail():
             self._drop_partial_tail()
+        size = self.path.stat().st_size
+        if head.size is not None and size <= head.size:
+            return purged  # nothing written past the head (a shorter log is for verify to report)
+        if head.size is not None and head.count > 0:
+            return self._recover_tail(head) or purged
         prev, seq, count = GENESIS, 0, 0
         with self.path.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
@@ -199,6 +225,58 @@ class ActivityLog:
             return purged
         self._write_head(Head(count, seq, prev))
         return True
+
+    def _recover_tail(self, head: Head) -> bool:
+        """Move the head over whole lines written after ``head.size`` that chain on from it."""
+        with self.path.open("rb") as fh:
+            fh.seek(head.size - 1)
+            if fh.read(1) != b"\n":
+                return False
+            tail = fh.read()
+        prev, seq, count = head.hash, head.seq, head.count
+        for raw in tail.splitlines(keepends=True):
+            if _check_line(raw, prev, seq + 1, count + 1):
+                return False
+            entry = orjson.loads(raw)
+            prev, seq, count = entry["hash"], entry["seq"], count + 1
+        self._write_head(Head(count, seq, prev, head.size + len(tail)))
+        return True
+
+    def verify_incremental(
+        self, state: ChainState | None
+    ) -> tuple[Verification, ChainState | None]:
+        """Verify only what was appended since ``state`` (all of it when ``state`` is ``None``,
+        the file was replaced, or it shrank), then check the head.  Callers hold the
+        store's lock so that no line is appended meanwhile.  Returns the result and
+        the state to pass next time (``None`` after a failure).
+        """
+        if not self.path.exists():
+            return self.verify(), None
+        st = os.stat(self.path)
+        if state is None or state.inode != st.st_ino or st.st_size < state.offset:
+            data = self.path.read_bytes()
+            result = verify_lines(data.splitlines(keepends=True), self.head())
+            head = self.head()
+            next_seq = head.seq + 1 if head.count else None
+            fresh = ChainState(st.st_ino, len(data), head.hash, next_seq, result.lines)
+            return result, (fresh if result.ok else None)
+        with self.path.open("rb") as fh:
+            fh.seek(state.offset)
+            tail = fh.read()
+        prev, next_seq, count = state.prev, state.next_seq, state.count
+        for raw in tail.splitlines(keepends=True):
+            count += 1
+            problem = _check_line(raw, prev, next_seq, count)
+            if problem:
+                return _bad(count, count, *problem), None
+            entry = orjson.loads(raw)
+            prev, next_seq = entry["hash"], entry["seq"] + 1
+        head = self.head()
+        if count != head.count or prev != head.hash:
+            return verify_lines(self.path.read_bytes().splitlines(keepends=True), head), None
+        return Verification(True, count), ChainState(
+            st.st_ino, state.offset + len(tail), prev, next_seq, count
+        )
 
     def _has_partial_tail(self) -> bool:
         size = self.path.stat().st_size

@@ -140,3 +140,37 @@ def test_verify_on_a_missing_data_folder_is_one_line_and_non_zero(cli_env, tmp_p
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_incremental_verification_checks_only_new_lines_and_catches_a_bad_one(settings):
+    store = Store.open(settings)
+    store.record_event(actor="a", action="x")
+    result, state = store.log.verify_incremental(None)
+    assert result.ok and state.count == 1
+    store.record_event(actor="a", action="y")
+    result, state = store.log.verify_incremental(state)
+    assert result.ok and state.count == 2
+    store.record_event(actor="a", action="z")
+    path = settings.data_dir / "activity-log.jsonl"
+    path.write_bytes(path.read_bytes().replace(b'"action":"z"', b'"action":"q"'))
+    result, state = store.log.verify_incremental(state)
+    assert not result.ok and result.line == 3 and state is None
+
+
+def test_incremental_verification_falls_back_to_a_full_check_when_the_log_shrinks(logged):
+    log = ActivityLog(logged.parent)
+    _, state = log.verify_incremental(None)
+    logged.write_bytes(b"".join(lines(logged)[:-1]))
+    result, _ = log.verify_incremental(state)
+    assert not result.ok
+
+
+def test_opening_the_store_does_not_rescan_a_log_whose_head_matches_its_size(logged, monkeypatch):
+    from tracker.activity import ActivityLog as Log
+
+    def no_full_scan(*args, **kwargs):
+        raise AssertionError("the whole log was scanned")
+
+    monkeypatch.setattr("tracker.activity._check_line", no_full_scan)
+    assert Log(logged.parent).head().size == logged.stat().st_size
+    assert Log(logged.parent).recover_interrupted_append() is False
