@@ -15,15 +15,24 @@ from app_pages._common import english, get_store, require_role, roc, roc_long, s
 from app_pages._evidence import download_button, show_record
 from tracker.domain import Evidence, Vendor
 from tracker.services import exports
-from tracker.services.compliance import compliance_report
+from tracker.services.compliance import ComplianceReport, compliance_report
 from tracker.services.exports import iso_to_roc
 
 SHORT_LABELS = ("逾期項目", "30 日內到期", "離職未停用帳號", "未結案資安事件")
 
+VENDOR_METRICS = 8  # at most this many vendor boxes (the worst first); the table below lists all
+
+
+@st.cache_resource(max_entries=8, hash_funcs={ComplianceReport: id})
+def dashboard_of(report: ComplianceReport, _store) -> exports.Dashboard:
+    """The dashboard tables of a report; reports are shared until the data changes, so are these."""
+    return exports.dashboard(_store, report)
+
+
 user = require_role("manager", "it_office", "account_admin")
 store = get_store()
 report = compliance_report(store)
-board = exports.dashboard(store, report)
+board = dashboard_of(report, store)
 st.title("合規儀表板")
 st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視 (read-only dashboard)")
 
@@ -54,10 +63,13 @@ for col, label, table in zip(cols[1:], SHORT_LABELS, board.lists[:4], strict=Tru
 
 st.subheader("各廠商合規率")
 vendor_names = {v.id: v.name for v in store.all(Vendor)}
-vendor_cols = st.columns(max(1, len(board.by_vendor.rows)))
-for col, (vendor_id, name, ok, applicable, _pct) in zip(
-    vendor_cols, board.by_vendor.rows, strict=False
-):
+worst = sorted(board.by_vendor.rows, key=lambda row: (row[4] is None, row[4] or 0))[:VENDOR_METRICS]
+if len(board.by_vendor.rows) > VENDOR_METRICS:
+    st.caption(
+        f"共 {len(board.by_vendor.rows)} 家廠商，以下為合規率最低的 {VENDOR_METRICS} 家；全部見下方「依廠商」。"
+    )
+vendor_cols = st.columns(max(1, len(worst)))
+for col, (vendor_id, name, ok, applicable, _pct) in zip(vendor_cols, worst, strict=False):
     col.metric(
         name,
         exports.percent_text(report.by_vendor.get(vendor_id)),
