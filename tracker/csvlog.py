@@ -8,9 +8,9 @@ spanning lines moves later records down.
 Three ways in, fastest first:
 
 * no ``"`` after the header (the usual machine export): no value can span
-  lines, so the body is cut at line ends into slices of about
-  ``SLICE_BYTES`` that pyarrow parses and :func:`tracker.logcheck.examine`
-  checks on the pool's threads at once (pyarrow releases the GIL);
+  lines, so the body is cut at line ends into slices (large first, small
+  last) that pyarrow parses and :func:`tracker.logcheck.examine` checks on
+  the pool's threads at once (pyarrow releases the GIL);
 * quotes: one pyarrow parse that allows newlines in values, kept when the
   record count equals the physical line count, its batches examined on the pool;
 * otherwise (a value spanning lines, a ragged row, an odd encoding failure):
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from itertools import pairwise
 
 import numpy as np
@@ -40,26 +40,26 @@ from tracker.logcheck import (
     zh_lines,
 )
 
-SLICE_BYTES = 1 << 23  # 8 MiB: ~10 slices for 1M rows; smaller ones cost more CPU, no less wall
+SLICE_BYTES = 1 << 20  # the smallest slice; see _cuts
 _HEAD_BYTES = 1 << 16
 _WINDOW = 1 << 16
 
 
-def read_csv(data, buf: pa.Buffer, pool: Executor):
+def read_csv(data, buf: pa.Buffer, pool: Executor, workers: int = 1):
     """``(headers, field index, pieces, lines, encoding)`` of the CSV in ``buf``.
 
     ``data`` is the object ``buf`` wraps (its ``find``, when it has one, scans
-    for quotes at memchr speed).  Raises InvalidInput for undecodable bytes,
-    a bad header, or rows with the wrong number of fields.
+    for quotes at memchr speed); ``workers``: the threads of ``pool``.  Raises
+    InvalidInput for undecodable bytes, a bad header, or rows with the wrong
+    number of fields.
     """
     for encoding in _encodings(buf):
         headers, body = _header(buf, encoding)
         index = map_headers(headers)  # a wrong header is the first thing to report
         try:
-            if _has_quote(data, buf, body):
+            pieces = _read_slices(data, buf, body, (headers, index, encoding), pool, workers)
+            if pieces is None:  # a quote: values may span lines
                 pieces = _read_quoted(buf, headers, index, encoding, pool)
-            else:
-                pieces = _read_slices(buf, body, headers, index, encoding, pool)
         except UnicodeDecodeError:
             raise encoding_error(buf) from None
         except _NotUtf8:
@@ -162,29 +162,48 @@ def _options(headers: list[str], index: dict[str, int], encoding: str, **read):
     }
 
 
-def _read_slices(buf, body: int, headers, index, encoding, pool: Executor) -> list[Piece]:
-    """Parse and examine slices of the body cut after a line end, on ``pool``."""
-    cuts = _cuts(np.frombuffer(buf, dtype=np.uint8), body)
+def _read_slices(data, buf, body: int, layout, pool: Executor, workers: int) -> list[Piece] | None:
+    """Parse and examine slices of the body cut after a line end, on ``pool``;
+    ``None`` when a ``"`` follows the header (looked for while the slices are
+    parsed: a quoted value could span two slices, so their work is dropped)."""
+    cuts = _cuts(np.frombuffer(buf, dtype=np.uint8), body, workers)
     futures = [
-        pool.submit(_slice, buf.slice(start, stop - start), headers, index, encoding)
+        pool.submit(_slice, buf.slice(start, stop - start), *layout)
         for start, stop in pairwise(cuts)
     ]
+    if _has_quote(data, buf, body):
+        for future in futures:
+            future.cancel()
+        wait(futures)
+        return None
     return _results(futures)
 
 
-def _cuts(view: np.ndarray, body: int) -> list[int]:
-    """``body``, ends of lines about ``SLICE_BYTES`` apart, and the end of the file."""
+def _cuts(view: np.ndarray, body: int, workers: int) -> list[int]:
+    """``body``, line ends cutting the rest into slices, and the end of the file.
+
+    Guided: a slice is what remains over ``2 * workers`` (at least
+    ``SLICE_BYTES``), so the first are large (fewer, cheaper parses) and the
+    last small (the workers finish together).
+    """
     cuts = [body]
-    while view.size - cuts[-1] > SLICE_BYTES + SLICE_BYTES // 2:
-        position = cuts[-1] + SLICE_BYTES
-        while position < view.size:
-            newlines = np.flatnonzero(view[position : position + _WINDOW] == ord("\n"))
-            if newlines.size:
-                position += int(newlines[0]) + 1
-                break
-            position += _WINDOW
-        cuts.append(min(position, view.size))
+    while True:
+        rest = view.size - cuts[-1]
+        step = max(SLICE_BYTES, rest // (2 * workers))
+        if rest <= step + step // 2:
+            break
+        cuts.append(_line_end(view, cuts[-1] + step))
     return cuts + [view.size] if cuts[-1] < view.size else cuts
+
+
+def _line_end(view: np.ndarray, position: int) -> int:
+    """The offset just past the first newline at or after ``position`` (or the end)."""
+    while position < view.size:
+        newlines = np.flatnonzero(view[position : position + _WINDOW] == ord("\n"))
+        if newlines.size:
+            return position + int(newlines[0]) + 1
+        position += _WINDOW
+    return view.size
 
 
 def _slice(buf: pa.Buffer, headers, index, encoding) -> Piece:

@@ -99,7 +99,7 @@ def read_export(data: bytes, filename: str | None = None) -> QueryLog:
             headers, index, pieces, lines = read_xlsx(buf)
             encoding = None
         else:
-            headers, index, pieces, lines, encoding = read_csv(data, buf, pool)
+            headers, index, pieces, lines, encoding = read_csv(data, buf, pool, _WORKERS)
         table, columns = assemble(headers, index, pieces, lines)
         return QueryLog(table, digest.result(), kind, encoding, filename, columns)
 
