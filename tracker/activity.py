@@ -128,15 +128,18 @@ class ActivityLog:
     def append_many(self, entries: list[dict]) -> list[dict]:
         """Chain several entries in order with one write and one fsync, then move the head."""
         head = self.head()
-        lines, prev, seq = [], head.hash, head.seq
+        lines, chunks, prev, seq = [], [], head.hash, head.seq
         for entry in entries:
             seq += 1
             line = dict(entry, seq=seq, prev_hash=prev)
-            line["hash"] = prev = entry_hash(line)
+            body = orjson.dumps(line, option=orjson.OPT_SORT_KEYS)
+            line["hash"] = prev = hashlib.sha256(body).hexdigest()
+            # the stored line is the hashed body with the hash added: serialised once
+            chunks.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
             lines.append(line)
         if not lines:
             return []
-        data = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+        data = b"".join(chunks)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         try:
             os.write(fd, data)
