@@ -134,14 +134,16 @@ def _blank(values: pa.Array) -> np.ndarray | None:
 
     ``utf8_is_space`` runs only when some value starts with a byte that can
     begin a space (ASCII blanks, the lead bytes of NBSP and of the
-    U+2000/U+3000 spaces): a first-byte lookup rules out the rest.
+    U+2000/U+3000 spaces): the first bytes' range, else a lookup, rules out the rest.
     """
     nulls = _numpy(values.is_null()) if values.null_count else None
     data = np.frombuffer(values.buffers()[2] or b"", dtype=np.uint8)
     if not data.size:
         return nulls
     offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: len(values)]
-    if not _SPACE_LEAD.take(data.take(offsets, mode="clip")).any():
+    first = data.take(offsets, mode="clip")
+    low, high = int(first.min()), int(first.max())  # ids, IPs, CJK text: no lookup needed
+    if (low > 0x20 and (high < 0xC2 or low > 0xE3)) or not _SPACE_LEAD.take(first).any():
         return nulls
     return _numpy(pc.utf8_is_space(values).fill_null(True))
 
