@@ -1,0 +1,266 @@
+"""Applying for an NIA account (5.1, 5.2, 5.7): the draft, two reviews, the NIA's confirmation.
+
+Also the account's NIA login and the signed application form kept as evidence.
+``reviewer`` is the name of the person who reviewed on paper (default: ``actor``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from tracker import clock
+from tracker.blobs import BlobStore
+from tracker.catalogue import Catalogue, default_catalogue
+from tracker.domain import Agency, Evidence, NiaAccount, SubjectKind, VendorStaff
+from tracker.errors import InvalidInput, NotAllowed
+from tracker.services.account_register import (
+    OPEN_STATES,
+    new_step,
+    refuse_future,
+    require_open,
+    require_state,
+)
+from tracker.services.vendors import clean_text, masked_national_id
+from tracker.store import Store, new_id
+
+VENDOR_REFUSAL_ZH = "依第五點第七款，委外廠商人員不得申請使用移民署資訊系統"
+VENDOR_REFUSAL_EN = "point 5.7: vendor staff may not apply for NIA system accounts"
+
+
+def register_account(
+    store: Store,
+    actor: str,
+    *,
+    agency_id: str,
+    holder: str,
+    national_id: str,
+    unit: str,
+    legal_basis: str,
+    business: str,
+    channels: Iterable[str],
+    login: str = "",
+    is_vendor_staff: bool = False,
+    catalogue: Catalogue | None = None,
+) -> NiaAccount:
+    """Draft an application (5.1 2.(1)–(2)); the account starts in ``draft``.
+
+    Refuses (5.7) a holder flagged as vendor staff, or whose name or masked ID
+    matches a current vendor staff member.  ``legal_basis`` must be one of point
+    三's list and ``channels`` among its query channels.
+    """
+    catalogue = catalogue or default_catalogue()
+    agency = store.require(Agency, agency_id)
+    account = NiaAccount(
+        id=new_id("na"),
+        agency_id=agency.id,
+        holder=clean_text(holder, "使用者姓名", "holder", max_len=60),
+        unit=clean_text(unit, "使用單位", "unit", max_len=60),
+        legal_basis=_legal_basis(catalogue, legal_basis),
+        business=clean_text(business, "承辦業務", "business", max_len=500),
+        channels=_channels(catalogue, channels),
+        login=clean_text(login, "移民署帳號", "NIA login", required=False, max_len=60),
+        holder_id_masked=masked_national_id(national_id),
+        applied_by=actor,
+    )
+    _refuse_vendor_staff(store, account, is_vendor_staff)
+    _refuse_duplicate_login(store, account)
+    step = new_step(account, "drafted", actor)
+    store.put_many([account, step], actor=actor, action="nia_account_drafted")
+    return account
+
+
+def submit_account(store: Store, actor: str, account_id: str) -> NiaAccount:
+    """The user sends the drafted application to the unit head (5.1 2.(2)→(3))."""
+    return _advance(store, actor, account_id, "draft", "submitted", state="first_review")
+
+
+def first_review(
+    store: Store,
+    actor: str,
+    account_id: str,
+    *,
+    approve: bool,
+    reviewer: str = "",
+    reason: str = "",
+    on: date | None = None,
+) -> NiaAccount:
+    """4.2, 5.1 2.(3): the unit head's first review; approval passes it to the account manager.
+
+    ``reviewer`` (default: ``actor``) may not be the holder; a rejection needs a reason.
+    """
+    return _review(store, actor, account_id, "first_review", approve, reviewer, reason, on)
+
+
+def second_review(
+    store: Store,
+    actor: str,
+    account_id: str,
+    *,
+    approve: bool,
+    reviewer: str = "",
+    reason: str = "",
+    on: date | None = None,
+) -> NiaAccount:
+    """4.3, 5.1 2.(4): the account manager's second review; approval sends it to the NIA."""
+    return _review(store, actor, account_id, "second_review", approve, reviewer, reason, on)
+
+
+def confirm_active(store: Store, actor: str, account_id: str, active_from: date) -> NiaAccount:
+    """5.1 4.: the NIA confirmed the account by e-mail; it is in service from ``active_from``."""
+    refuse_future(active_from, "開通日期", "activation date")
+    return _advance(
+        store,
+        actor,
+        account_id,
+        "nia_review",
+        "nia_confirmed",
+        state="active",
+        on=active_from,
+        active_from=active_from,
+    )
+
+
+def set_login(store: Store, actor: str, account_id: str, login: str) -> NiaAccount:
+    """Record the account name the NIA assigned (as its query logs print it), e.g. after activation."""
+    login = clean_text(login, "移民署帳號", "NIA login", max_len=60)
+    with store.locked():
+        account = require_open(store, account_id)
+        changed = replace(account, login=login)
+        _refuse_duplicate_login(store, changed)
+        store.put(changed, actor=actor, action="nia_account_login_set")
+    return changed
+
+
+def attach_application(
+    store: Store,
+    blobs: BlobStore,
+    actor: str,
+    account_id: str,
+    *,
+    data: bytes,
+    filename: str,
+    effective: date | None = None,
+    **upload,
+) -> Evidence:
+    """5.1 1.: keep the signed 公務機關應用入出境電子資料申請表 (a PDF) as the account's evidence."""
+    from tracker.services.evidence import upload_evidence
+
+    account = store.require(NiaAccount, account_id)
+    obligation = "5.1" if "online_service" in account.channels or not account.channels else "5.2"
+    return upload_evidence(
+        store,
+        blobs,
+        actor,
+        kind="account_application",
+        data=data,
+        filename=filename,
+        obligation_id=obligation,
+        subject_kind=SubjectKind.NIA_ACCOUNT,
+        subject_id=account.id,
+        effective=effective,
+        **upload,
+    )
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _review(
+    store: Store,
+    actor: str,
+    account_id: str,
+    stage: str,
+    approve: bool,
+    reviewer: str,
+    reason: str,
+    on: date | None,
+) -> NiaAccount:
+    reviewer = clean_text(reviewer or actor, "審核者", "reviewer", max_len=60)
+    reason = clean_text(
+        reason, "退件理由", "reason for rejection", required=not approve, max_len=500
+    )
+    refuse_future(on, "審核日期", "review date")
+    with store.locked():
+        account = require_state(store, account_id, stage)
+        if reviewer == account.holder:
+            raise NotAllowed(
+                "審核者不得為申請人本人", "the holder may not review their own application"
+            )
+        if approve:
+            nxt = "second_review" if stage == "first_review" else "nia_review"
+            field = "first_reviewed_by" if stage == "first_review" else "second_reviewed_by"
+            changed = replace(account, state=nxt, **{field: reviewer})
+        else:
+            changed = replace(account, state="rejected", rejection_reason=reason)
+        decision = "approved" if approve else "rejected"
+        step = new_step(changed, stage, actor, by=reviewer, on=on, decision=decision, reason=reason)
+        store.put_many([changed, step], actor=actor, action=f"nia_account_{stage}_{decision}")
+    return changed
+
+
+def _advance(
+    store: Store,
+    actor: str,
+    account_id: str,
+    from_state: str,
+    step_name: str,
+    *,
+    on: date | None = None,
+    **changes,
+) -> NiaAccount:
+    with store.locked():
+        account = require_state(store, account_id, from_state)
+        changed = replace(account, **changes)
+        step = new_step(changed, step_name, actor, on=on)
+        store.put_many([changed, step], actor=actor, action=f"nia_account_{step_name}")
+    return changed
+
+
+def _legal_basis(catalogue: Catalogue, value: str) -> str:
+    """Point 三: the legal basis must be one the regulation lists."""
+    if value not in catalogue.legal_basis_ids():
+        raise InvalidInput(
+            "法令依據須為第三點所列之法令", f"legal basis '{value}' is not listed in point 3"
+        )
+    return value
+
+
+def _channels(catalogue: Catalogue, values: Iterable[str]) -> tuple[str, ...]:
+    """Point 三: at least one channel, each one of the two the regulation names."""
+    chosen = tuple(dict.fromkeys(v for v in values if v))
+    known = {c["id"] for c in catalogue.query_channels}
+    if not chosen or set(chosen) - known:
+        raise InvalidInput(
+            "查詢方式須為第三點所列之線上資料查詢或雲端資料查詢",
+            f"channels must be among {', '.join(sorted(known))}",
+        )
+    return chosen
+
+
+def _refuse_vendor_staff(store: Store, account: NiaAccount, flagged: bool) -> None:
+    """5.7: refuse vendor staff by the explicit flag, by name or by masked national ID.
+
+    Both are compared with staff still on a contract (no end date, or one not
+    yet passed), as the 5.7 status check does.  A masked ID keeps six of ten
+    characters, so a match is read as the same person.
+    """
+    today = clock.today()
+    current = [s for s in store.all(VendorStaff) if s.end is None or s.end >= today]
+    if flagged or any(
+        s.name == account.holder or s.id_masked == account.holder_id_masked for s in current
+    ):
+        raise NotAllowed(VENDOR_REFUSAL_ZH, VENDOR_REFUSAL_EN)
+
+
+def _refuse_duplicate_login(store: Store, account: NiaAccount) -> None:
+    """A log account must name one register entry: no two open accounts of an agency share a login."""
+    if not account.login:
+        return
+    for other in store.all(NiaAccount, partition=f"a-{account.agency_id}"):
+        if other.id != account.id and other.login == account.login and other.state in OPEN_STATES:
+            raise InvalidInput(
+                f"移民署帳號 {account.login} 已登錄於 {other.holder}",
+                f"NIA login {account.login} already belongs to {other.holder}",
+            )
