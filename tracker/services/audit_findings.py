@@ -1,0 +1,258 @@
+"""A self-audit's findings, the case a violation opens, and closing (7.2–7.5).
+
+:func:`record_finding` gives each sampled record a finding; :func:`close_audit`
+refuses while any finding is missing, then stores the audit record (抽查紀錄,
+PDF and XLSX) as evidence.  A "not legitimate" finding opens the audit's case:
+:func:`record_case` (7.3 notification, 7.4 corrective action, 7.5
+recommendation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from tracker import clock
+from tracker.blobs import BlobStore
+from tracker.catalogue import Catalogue
+from tracker.domain import Agency, Evidence, ReviewState, SelfAudit, SubjectKind
+from tracker.errors import InvalidInput, NotAllowed
+from tracker.idnumbers import mask_id
+from tracker.services.audit_sampling import SampledRecord, require_open, sampled_records
+from tracker.services.vendors import clean_text
+from tracker.store import Store, new_id
+
+FINDINGS = ("legitimate", "not_legitimate", "unclear")
+_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]\d{8}(?!\d)")
+
+
+def record_finding(
+    store: Store, actor: str, record_id: str, *, finding: str, note: str = "", case_ref: str = ""
+) -> SampledRecord:
+    """A reviewer's finding on one sampled record (7.2).
+
+    ``legitimate`` needs the case reference (個案編號) the query served;
+    ``not_legitimate`` and ``unclear`` need a note.  National ID numbers typed
+    into the note are masked.  Refused once the audit is closed.
+    """
+    return record_findings(store, actor, [(record_id, finding, note, case_ref)])[0]
+
+
+def record_findings(
+    store: Store, actor: str, findings: Iterable[tuple[str, str, str, str]]
+) -> list[SampledRecord]:
+    """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write."""
+    checked = [(rid, *_check_numbered(rid, f, n, c)) for rid, f, n, c in findings]
+    if not checked:
+        return []
+    with store.locked():
+        changed = []
+        for record_id, finding, note, case_ref in checked:
+            record = store.require(SampledRecord, record_id)
+            changed.append(
+                replace(
+                    record,
+                    finding=finding,
+                    note=note,
+                    case_ref=case_ref,
+                    reviewed_by=actor,
+                    reviewed_at=clock.now(),
+                )
+            )
+        audit_ids = {r.audit_id for r in changed}
+        audits = [require_open(store, audit_id) for audit_id in audit_ids]
+        updated = {r.id: r for r in changed}
+        counted = [
+            replace(
+                a,
+                violations=sum(
+                    1
+                    for r in sampled_records(store, a.id)
+                    if updated.get(r.id, r).finding == "not_legitimate"
+                ),
+            )
+            for a in audits
+        ]
+        store.put_many([*changed, *counted], actor=actor, action="audit_findings_recorded")
+    return changed
+
+
+def record_case(
+    store: Store,
+    actor: str,
+    audit_id: str,
+    *,
+    notified_on: date | None = None,
+    notified_units: str | None = None,
+    corrective_action: str | None = None,
+    corrective_due: date | None = None,
+    corrective_done_on: date | None = None,
+    recommendation: str | None = None,
+) -> SelfAudit:
+    """The case a "not legitimate" finding opens; only the arguments given change.
+
+    7.3: the ethics (政風) and IT units notified on ``notified_on``; 7.4: the
+    corrective action with its due date and the day it was done; 7.5: the
+    reward-or-discipline recommendation (write 「無」 for none).  Allowed
+    before and after closing, only when the audit has a violation.
+    """
+    with store.locked():
+        audit = store.require(SelfAudit, audit_id)
+        if audit.violations == 0:
+            raise NotAllowed("此稽核沒有不合法的查核結果，無需立案", "the audit found no violation")
+        changes = _case_changes(
+            audit,
+            notified_on,
+            notified_units,
+            corrective_action,
+            corrective_due,
+            corrective_done_on,
+            recommendation,
+        )
+        changed = replace(audit, **changes)
+        if changed.corrective_due and not changed.corrective_action:
+            raise InvalidInput(
+                "請填寫改善措施", "the corrective action is required with its due date"
+            )
+        if changed.corrective_done_on and not changed.corrective_due:
+            raise InvalidInput("請先訂定改善期限", "set the corrective action's due date first")
+        store.put(changed, actor=actor, action="audit_case_updated")
+    return changed
+
+
+def missing_findings(store: Store, audit_id: str) -> int:
+    """How many sampled records of the audit still have no finding."""
+    return sum(1 for r in sampled_records(store, audit_id) if not r.finding)
+
+
+def close_audit(
+    store: Store,
+    blobs: BlobStore,
+    actor: str,
+    audit_id: str,
+    *,
+    closed_on: date | None = None,
+    catalogue: Catalogue | None = None,
+) -> SelfAudit:
+    """7.2: close the audit and keep its audit record (抽查紀錄) as evidence for five years.
+
+    Refused while any sampled record has no finding (the message gives the
+    count).  The PDF and the XLSX are stored as ``audit_record`` evidence of the
+    agency (obligation 7.2), submitted for the IT office's review.
+    """
+    from tracker.auditrecord import record_pdf, record_xlsx
+
+    closed_on = closed_on or clock.today()
+    if closed_on > clock.today():
+        raise InvalidInput("結案日期不得晚於今天", "the closing date is in the future")
+    with store.locked():
+        audit = require_open(store, audit_id)
+        missing = missing_findings(store, audit.id)
+        if missing:
+            raise NotAllowed(
+                f"尚有 {missing} 筆抽查紀錄未填查核結果，無法結案",
+                f"{missing} sampled records have no finding yet",
+            )
+        closed = replace(audit, closed_on=closed_on, closed_by=actor)
+        agency = store.require(Agency, audit.agency_id)
+        records = sampled_records(store, audit.id)
+        files = {
+            "pdf": record_pdf(closed, agency, records, catalogue),
+            "xlsx": record_xlsx(closed, agency, records, catalogue),
+        }
+        evidence = {
+            ext: _record_evidence(blobs, actor, closed, data, ext) for ext, data in files.items()
+        }
+        closed = replace(
+            closed, record_pdf_id=evidence["pdf"].id, record_xlsx_id=evidence["xlsx"].id
+        )
+        store.put_many([*evidence.values(), closed], actor=actor, action="audit_closed")
+    return closed
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _check_numbered(record_id: str, finding: str, note: str, case_ref: str) -> tuple[str, str, str]:
+    """:func:`_check_finding`, its message prefixed with the record's number (``au-…-00007`` → 第 7 筆)."""
+    try:
+        return _check_finding(finding, note, case_ref)
+    except InvalidInput as exc:
+        number = record_id.rsplit("-", 1)[-1].lstrip("0") or record_id
+        raise InvalidInput(
+            f"第 {number} 筆：{exc.message_zh}", f"record {number}: {exc.message_en}"
+        ) from None
+
+
+def _check_finding(finding: str, note: str, case_ref: str) -> tuple[str, str, str]:
+    if finding not in FINDINGS:
+        raise InvalidInput(
+            "查核結果須為合法、不合法或無法判定", f"finding must be one of {', '.join(FINDINGS)}"
+        )
+    note = _ID_IN_TEXT.sub(
+        lambda m: mask_id(m[0]), clean_text(note, "說明", "note", required=False, max_len=1000)
+    )
+    case_ref = clean_text(case_ref, "個案編號", "case reference", required=False, max_len=60)
+    if finding == "legitimate" and not case_ref:
+        raise InvalidInput(
+            "查核為合法時請填寫個案編號", "a legitimate finding needs the case reference"
+        )
+    if finding != "legitimate" and not note:
+        raise InvalidInput(
+            "查核為不合法或無法判定時請填寫說明", "a not legitimate or unclear finding needs a note"
+        )
+    return finding, note, case_ref
+
+
+def _case_changes(
+    audit: SelfAudit, notified_on, notified_units, action, due, done, recommendation
+) -> dict:
+    today = clock.today()
+    for day, zh in ((notified_on, "通知日期"), (done, "改善完成日期")):
+        if day is not None and day > today:
+            raise InvalidInput(f"{zh}不得晚於今天", "a date of something done is in the future")
+    changes = {"notified_on": notified_on, "corrective_due": due, "corrective_done_on": done}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    texts = {
+        "notified_units": (notified_units, "通知單位"),
+        "corrective_action": (action, "改善措施"),
+        "recommendation": (recommendation, "獎懲建議"),
+    }
+    for key, (value, zh) in texts.items():
+        if value is not None:
+            changes[key] = clean_text(value, zh, key, required=False, max_len=1000)
+    return changes
+
+
+def _record_evidence(
+    blobs: BlobStore, actor: str, audit: SelfAudit, data: bytes, ext: str
+) -> Evidence:
+    """The audit record as evidence of 7.2, approved by the account manager who closed the audit.
+
+    It is the agency's own record, generated by this app from the findings, not
+    a document from outside: there is nothing for the IT office to inspect, so
+    it does not wait in the review queue.
+    """
+    sha256 = blobs.put(data)
+    now = clock.now()
+    name = f"抽查紀錄-{audit.agency_id}-{audit.period_start.isoformat()}-{audit.period_end.isoformat()}.{ext}"
+    return Evidence(
+        id=new_id("ev"),
+        obligation_id="7.2",
+        subject_kind=SubjectKind.AGENCY,
+        subject_id=audit.agency_id,
+        kind="audit_record",
+        sha256=sha256,
+        filename=name,
+        uploaded_by=actor,
+        uploaded_at=now,
+        agency_id=audit.agency_id,
+        effective=audit.closed_on,
+        state=ReviewState.APPROVED,
+        reviewed_by=actor,
+        reviewed_at=now,
+        review_reason="結案時由系統產製 generated when the audit was closed",
+        inspection={"generated": True, "audit_id": audit.id, "format": ext},
+    )

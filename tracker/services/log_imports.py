@@ -1,0 +1,95 @@
+"""Importing the NIA's query-log exports for the self-audit (7.1, 7.2).
+
+:func:`import_query_log` keeps an export: its rows in the
+:class:`~tracker.logstore.LogStore`, the original file in the evidence folder
+by SHA-256, and a :class:`QueryLogImport` record in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker import clock
+from tracker.blobs import BlobStore
+from tracker.domain import Agency
+from tracker.errors import InvalidInput
+from tracker.logstore import LogStore
+from tracker.querylog import read_export
+from tracker.services.vendors import clean_text
+from tracker.store import Store, new_id, register_collection
+
+
+@dataclass(frozen=True)
+class QueryLogImport:
+    """One NIA export imported for an agency; the original file is kept by ``sha256``."""
+
+    id: str
+    agency_id: str
+    sha256: str
+    rows: int
+    imported_by: str
+    imported_at: datetime
+    format: str
+    filename: str = ""
+    first_queried_at: datetime | None = None
+    last_queried_at: datetime | None = None
+
+
+register_collection("query_log_imports", QueryLogImport, lambda r: f"a-{r.agency_id}")
+
+
+def log_store(settings) -> LogStore:
+    """The query-log store of a data folder: ``<data dir>/query-logs`` (see :mod:`tracker.logstore`)."""
+    return LogStore(settings.data_dir / "query-logs")
+
+
+def import_query_log(
+    store: Store,
+    logs: LogStore,
+    blobs: BlobStore,
+    actor: str,
+    *,
+    agency_id: str,
+    data: bytes,
+    filename: str = "",
+) -> QueryLogImport:
+    """Check and keep one export for ``agency_id`` (7.1, 7.2).
+
+    Raises InvalidInput for an unknown agency, a file the parser refuses (its
+    message), or a file already imported for the agency; nothing is kept then.
+    """
+    if store.get(Agency, agency_id) is None:
+        raise InvalidInput(f"查無機關 {agency_id}", f"unknown agency {agency_id!r}")
+    filename = clean_text(filename, "檔名", "file name", required=False, max_len=255)
+    log = read_export(data, filename=filename or None)
+    earlier = next((r for r in logs.imports(agency_id) if r.sha256 == log.sha256), None)
+    if (
+        earlier is not None
+    ):  # checked before keeping the file; import_log checks again under its lock
+        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"此檔案已於 {when} 由 {earlier.imported_by} 匯入（{earlier.rows} 筆），不重複匯入",
+            f"this file was already imported on {when} by {earlier.imported_by} ({earlier.rows} rows)",
+        )
+    blobs.put(bytes(data))
+    entry = logs.import_log(log, agency_id, actor, clock.now())
+    record = QueryLogImport(
+        id=new_id("qli"),
+        agency_id=agency_id,
+        sha256=entry.sha256,
+        rows=entry.rows,
+        imported_by=actor,
+        imported_at=entry.imported_at,
+        format=entry.format,
+        filename=filename,
+        first_queried_at=entry.first_queried_at,
+        last_queried_at=entry.last_queried_at,
+    )
+    return store.put(record, actor=actor, action="query_log_imported")
+
+
+def list_imports(store: Store, agency_id: str) -> list[QueryLogImport]:
+    return sorted(
+        store.all(QueryLogImport, partition=f"a-{agency_id}"), key=lambda r: r.imported_at
+    )
