@@ -248,15 +248,16 @@ def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
     archive, tmp_path, monkeypatch
 ):
     import tracker.backup as backup
+    import tracker.restore as restore
 
-    original = backup._extract
+    original = restore._extract
 
     def failing(zf, entry, staging, top):
         if top == "evidence":
             raise OSError("disk full")
         original(zf, entry, staging, top)
 
-    monkeypatch.setattr(backup, "_extract", failing)
+    monkeypatch.setattr(restore, "_extract", failing)
     target = Settings.for_folder(tmp_path / "half")
     target.evidence_dir.mkdir(parents=True)
     with pytest.raises(OSError, match="disk full"):
