@@ -140,7 +140,8 @@ def close_audit(
 
     Refused while any sampled record has no finding (the message gives the
     count).  The PDF and the XLSX are stored as ``audit_record`` evidence of the
-    agency (obligation 7.2), submitted for the IT office's review.
+    agency (obligation 7.2), approved by the closer: there is nothing for the IT
+    office to inspect (see :func:`_record_evidence`).
     """
     from tracker.auditrecord import record_pdf, record_xlsx
 
