@@ -250,3 +250,15 @@ def test_a_redacted_field_is_stored_but_only_its_digest_reaches_the_activity_log
     text = str(entries)
     assert "argon2" not in text
     assert entries[-1]["before"]["password_hash"] != entries[-1]["after"]["password_hash"]
+
+
+def test_the_compliance_report_is_shared_until_the_data_changes(settings):
+    from tracker.services.compliance import compliance_report
+
+    store = Store.open(settings)
+    store.put(vendor(1), actor="t", action="create")
+    first = compliance_report(store)
+    assert compliance_report(store) is first
+    assert compliance_report(store, cached=False) is not first
+    store.put(vendor(2), actor="t", action="create")
+    assert compliance_report(store) is not first

@@ -36,16 +36,18 @@ def compliance_report(
     catalogue: Catalogue | None = None,
     *,
     vendor_id: str | None = None,
+    cached: bool = True,
 ) -> ComplianceReport:
     """Evaluate every obligation; with ``vendor_id`` keep only that vendor's rows.
 
     The report is shared while the data is unchanged: every change is appended
     to the activity log first, so the same log file at the same size on the
     same day gives the same report, and many people opening the dashboard cost
-    one evaluation.  Treat the returned report as read-only.
+    one evaluation.  Treat the returned report as read-only.  ``cached=False``
+    (or a catalogue of one's own) always evaluates afresh.
     """
     today = today or clock.today()
-    if catalogue is not None or store.memory:
+    if not cached or catalogue is not None or store.memory:
         return _evaluate(store, today, catalogue or default_catalogue(), vendor_id)
     key = (str(store.log.path), today, vendor_id)
     signature = _log_signature(store)
