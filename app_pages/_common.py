@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _session
@@ -24,10 +24,11 @@ from tracker.domain import Contract, Status
 from tracker.errors import NotAllowed, TrackerError
 from tracker.labels import ROLE, STATUS, SUBJECT
 from tracker.rocdate import roc_date, roc_short
-from tracker.services.exports import iso_to_roc, obligation_label
 from tracker.services.users import AppUser
-from tracker.status import SEVERITY
 from tracker.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
 
@@ -116,6 +117,10 @@ def status_frame(
     rows, *, names: dict[str, str] | None = None, subject: bool = True
 ) -> pd.DataFrame:
     """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows dropped)."""
+    import pandas as pd  # imported here: the sign-in page needs neither pandas nor the exports
+
+    from tracker.services.exports import iso_to_roc, obligation_label
+
     names = names or {}
     shown = [r for r in rows if r.status != Status.NOT_APPLICABLE]
     shown.sort(key=work_first)
@@ -136,6 +141,8 @@ def status_frame(
 
 def work_first(row) -> tuple:
     """Sort key of status rows: the worst status first, then the earliest due date."""
+    from tracker.status import SEVERITY
+
     return (-SEVERITY[row.status], row.due or date.max, row.obligation_id, row.subject_label)
 
 
