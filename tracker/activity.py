@@ -224,8 +224,6 @@ class ActivityLog:
                 prev, seq, count = entry["hash"], entry["seq"], number
                 if count == head.count and prev != head.hash:
                     return False
-        if count == head.count and prev == head.hash and head.size is None:
-            self._write_head(Head(count, seq, prev, size))  # a head from before sizes were kept
         if count <= head.count and head.count >= 0:
             return purged
         self._write_head(Head(count, seq, prev))
