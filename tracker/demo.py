@@ -16,13 +16,22 @@ from datetime import date, datetime, time, timedelta
 from tracker import clock
 from tracker.blobs import BlobStore
 from tracker.config import Settings
-from tracker.domain import NiaAccount, SelfAudit, SubjectKind, VendorStaff
+from tracker.domain import NiaAccount, SubjectKind, VendorStaff
 from tracker.errors import InvalidInput
 from tracker.forms import new_form_number, render_pledge_form
 from tracker.idnumbers import is_valid_ubn
 from tracker.pdfdoc import simple_document
 from tracker.services import evidence as ev_service
 from tracker.services import vendors as v
+from tracker.services.audits import (
+    close_audit,
+    import_query_log,
+    log_store,
+    open_audit,
+    record_case,
+    record_findings,
+    sampled_records,
+)
 from tracker.store import Store
 
 ACTOR = "demo"
@@ -78,8 +87,10 @@ STAFF_PER_CONTRACT = {"c-1": 8, "c-2": 6, "c-3": 7, "c-4": 5, "c-5": 4, "c-6": 4
 
 
 class DemoSeeder:
-    def __init__(self, store: Store, blobs: BlobStore, today: date, seed: int = 1231):
-        self.store, self.blobs, self.today = store, blobs, today
+    def __init__(
+        self, store: Store, blobs: BlobStore, today: date, seed: int = 1231, settings=None
+    ):
+        self.store, self.blobs, self.today, self.settings = store, blobs, today, settings
         self.rng = random.Random(seed)
         self.names = self._name_pool()
 
@@ -371,6 +382,7 @@ class DemoSeeder:
                     first_reviewed_by="科長 王大明",
                     second_reviewed_by="林佳蓉",
                     ips=(f"10.20.{n // 4}.{10 + n}",) if n != 5 else (),
+                    login=f"sw{n + 1:03d}",
                 )
             )
         self.store.put_many(records, actor=ACTOR, action="nia_account_registered")
@@ -385,23 +397,88 @@ class DemoSeeder:
                 decision="approve",
             )
         if self.today.month > 1:
-            start = date(self.today.year, 1, 1)
-            self.store.put(
-                SelfAudit(
-                    id="au-1",
-                    agency_id="ag-sw",
-                    period_start=start,
-                    period_end=min(date(self.today.year, 6, 30), self.today - timedelta(days=1)),
-                    population=0,
-                    sample_size=0,
-                    seed=20260101,
-                    opened_by="林佳蓉",
-                    opened_at=clock.now(),
-                    closed_on=self.today - timedelta(days=1),
-                ),
-                actor=ACTOR,
-                action="audit_closed",
+            self.self_audit([r for r in records if r.agency_id == "ag-sw"])
+
+    def self_audit(self, accounts: list[NiaAccount]):
+        """7.2: this year's first self-audit of 社會局, run as the account manager would.
+
+        A generated NIA query-log export is imported, the sample drawn with a
+        recorded seed, every sampled record given a finding (one not legitimate,
+        which opens a case whose corrective action is still due), and the audit
+        closed, which stores the audit record (PDF and XLSX) as evidence.
+        """
+        start = date(self.today.year, 1, 1)
+        end = min(date(self.today.year, 6, 30), self.today - timedelta(days=1))
+        admin, logs = "林佳蓉", log_store(self.settings)
+        data = self._query_log_csv(start, end, [a.login for a in accounts])
+        import_query_log(
+            self.store,
+            logs,
+            self.blobs,
+            admin,
+            agency_id="ag-sw",
+            data=data,
+            filename=f"移民署查詢紀錄-{self.today.year - 1911}上半年.csv",
+        )
+        audit = open_audit(
+            self.store,
+            logs,
+            admin,
+            agency_id="ag-sw",
+            period_start=start,
+            period_end=end,
+            seed=20260101,
+        )
+        sampled = sampled_records(self.store, audit.id)
+        findings = [
+            (r.id, "legitimate", "", f"SW-{self.today.year - 1911}-{n:04d}")
+            for n, r in enumerate(sampled)
+        ]
+        findings[0] = (sampled[0].id, "not_legitimate", "查詢對象非承辦個案，已請使用者說明", "")
+        record_findings(self.store, admin, findings)
+        record_case(
+            self.store,
+            admin,
+            audit.id,
+            notified_on=end,
+            notified_units="政風室、資訊室",
+            corrective_action="重新宣導查詢限於承辦個案，並檢視該帳號權限",
+            corrective_due=self.today + timedelta(days=14),
+            recommendation="建議申誡一次",
+        )
+        close_audit(
+            self.store, self.blobs, admin, audit.id, closed_on=self.today - timedelta(days=1)
+        )
+
+    def _query_log_csv(self, start: date, end: date, logins: list[str]) -> bytes:
+        """An NIA query-log export in ROC dates, UTF-8 with BOM, as the online service gives it."""
+        kinds = [
+            "國人入出國資訊",
+            "外國人居停留資訊",
+            "大陸地區人民申請來臺資訊",
+            "居留證有效性與回應地址查詢",
+        ]
+        purposes = ["低收入戶資格審核", "身障補助複查", "老人福利資格審核", "兒少保護個案訪視", ""]
+        days = (end - start).days + 1
+        lines = ["查詢時間,使用者帳號,查詢項目,查詢對象證號,查詢事由,來源IP"]
+        for n in range(2400):
+            day = start + timedelta(days=self.rng.randrange(days))
+            hour = self.rng.choice([9, 10, 11, 14, 15, 16] * 6 + [20, 22])
+            stamp = f"{day.year - 1911}/{day.month:02d}/{day.day:02d} {hour:02d}:{self.rng.randrange(60):02d}:{n % 60:02d}"
+            login = logins[self.rng.randrange(len(logins))]
+            lines.append(
+                ",".join(
+                    [
+                        stamp,
+                        login,
+                        self.rng.choice(kinds),
+                        self._national_id(),
+                        self.rng.choice(purposes),
+                        f"10.20.0.{10 + logins.index(login)}",
+                    ]
+                )
             )
+        return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
     # --- documents ---------------------------------------------------------------
 
@@ -504,7 +581,9 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
             "資料夾已有資料，示範資料只能寫入空的資料夾",
             f"{settings.data_dir} already holds data; demo data goes into an empty folder",
         )
-    result = DemoSeeder(store, BlobStore(settings.evidence_dir), today or clock.today()).run()
+    result = DemoSeeder(
+        store, BlobStore(settings.evidence_dir), today or clock.today(), settings=settings
+    ).run()
     if importlib.util.find_spec("tracker.services.users") is not None:
         from tracker.services.users import seed_demo_users
 

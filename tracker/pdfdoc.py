@@ -6,6 +6,7 @@ fpdf2 embeds only the glyphs used, so the files stay small and keep a text layer
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from tracker.forms import find_cjk_font
@@ -17,6 +18,9 @@ def new_pdf(title: str = ""):
     """An A4 fpdf2 document with the CJK font registered as ``"cjk"`` and automatic page breaks."""
     from fpdf import FPDF
 
+    # fontTools says on stderr that it drops uming.ttc's bitmap (BDF) table when
+    # subsetting: harmless for a vector PDF, and noise on every report.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     path, index = find_cjk_font()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)
