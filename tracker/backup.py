@@ -38,6 +38,7 @@ concept: :mod:`tracker.backupformat` (names, version, the member-name rule),
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -149,7 +150,7 @@ def create_backup(
 
 def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) -> BackupSummary:
     entries: list[dict] = []
-    with store.locked(), _QueryLogLock(settings.data_dir):
+    with store.locked(), _query_log_lock(settings.data_dir):
         head = store.log.head()
         schema = _schema_of(settings.data_dir)
         data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
@@ -253,30 +254,18 @@ def _schema_of(data_dir: Path) -> int:
         return 0
 
 
-class _QueryLogLock:
-    """Hold the query-log store's own lock (``<data>/query-logs/.lock``) when that store exists.
+def _query_log_lock(data_dir: Path):
+    """The query-log store's own write lock (``LogStore.locked``) when that store exists.
 
-    tracker.logstore writes under this lock, not the store's; taking it too
+    tracker.logstore writes under its lock, not the store's; taking it too
     keeps an import or a purge from landing half way through the backup.
     """
+    folder = data_dir / "query-logs"
+    if not folder.is_dir():
+        return contextlib.nullcontext()
+    from tracker.logstore import LogStore
 
-    def __init__(self, data_dir: Path):
-        folder = data_dir / "query-logs"
-        self.lock = None
-        if folder.is_dir():
-            from filelock import FileLock
-
-            self.lock = FileLock(str(folder / ".lock"), timeout=60)
-
-    def __enter__(self):
-        if self.lock is not None:
-            self.lock.acquire()
-        return self
-
-    def __exit__(self, *exc):
-        if self.lock is not None:
-            self.lock.release()
-        return False
+    return LogStore(folder).locked()
 
 
 def _fsync(path: Path) -> None:

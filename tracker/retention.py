@@ -141,7 +141,7 @@ def _purge_query_logs(store, blobs: BlobStore, items: list[Item], today: date, a
         return 0
     logs = query_log_store(store)
     records = _import_records(store)
-    moment = datetime.combine(today, time.min)
+    moment = datetime.combine(today, time.min, clock.TAIPEI)
     for item in items:
         _delete_import(logs, item, moment)
         for record in records:
@@ -151,16 +151,7 @@ def _purge_query_logs(store, blobs: BlobStore, items: list[Item], today: date, a
 
 
 def _delete_import(logs, item: Item, moment: datetime) -> None:
-    # naive first, then aware: see tracker.retentionreport._expired_imports
-    for now in (moment, moment.replace(tzinfo=clock.TAIPEI)):
-        try:
-            logs.delete_import(item.agency_id, item.sha256, now)
-            return
-        except TypeError:
-            continue
-    raise StoreError(
-        f"無法刪除查詢紀錄 {item.id}", f"cannot delete query-log import {item.id}: mixed time zones"
-    )
+    logs.delete_import(item.agency_id, item.sha256, moment)
 
 
 def _import_records(store) -> list:

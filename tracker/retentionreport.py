@@ -39,7 +39,6 @@ from tracker import clock
 from tracker.activity import entry_instant, is_anchor
 from tracker.catalogue import Catalogue, default_catalogue
 from tracker.domain import Evidence, ReviewState, SelfAudit
-from tracker.errors import StoreError
 
 MIN_YEARS = 5  # point 7.1: 保存年限至少五年; the floor for every category
 ACTIVITY_LOG, QUERY_LOG, EVIDENCE, AUDIT_RECORD = (
@@ -276,18 +275,5 @@ def query_log_store(store):
 
 
 def _expired_imports(logs, today: date) -> list:
-    """``LogStore.expired_imports`` as of the start of ``today``.
-
-    Row times are naive Taipei times while ``imported_at`` may be aware; the
-    naive form is tried first, then the aware one.
-    """
-    moment = datetime.combine(today, time.min)
-    for now in (moment, moment.replace(tzinfo=clock.TAIPEI)):
-        try:
-            return logs.expired_imports(now)
-        except TypeError:
-            continue
-    raise StoreError(
-        "查詢紀錄的時間格式不一致，無法判斷保存期限",
-        "query-log imports mix naive and aware times; retention cannot be computed",
-    )
+    """``LogStore.expired_imports`` as of the start of ``today`` in Taipei (the log store keeps aware times)."""
+    return logs.expired_imports(datetime.combine(today, time.min, clock.TAIPEI))
