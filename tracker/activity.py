@@ -25,81 +25,56 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 
-GENESIS = "0" * 64
-LOG_NAME = "activity-log.jsonl"
-HEAD_NAME = "activity-log.head.json"
-PURGE_JOURNAL_NAME = "activity-log.purge.json"
-ANCHOR_KIND = "anchor"
-PURGE_ACTION = "activity_log_purged"
-HEAD_WIDTH = 192
+from tracker.activity_purge import PurgeMixin, PurgePlan
+from tracker.chain import (  # re-exported: callers import the chain's names from here
+    ANCHOR_KIND,
+    GENESIS,
+    HEAD_NAME,
+    HEAD_WIDTH,
+    LOG_NAME,
+    PURGE_ACTION,
+    PURGE_JOURNAL_NAME,
+    ChainState,
+    Head,
+    Verification,
+    anchor_digest,
+    entry_hash,
+    entry_instant,
+    is_anchor,
+    verify_lines,
+)
+from tracker.chain import bad as _bad
+from tracker.chain import check_line as _check_line
+
+__all__ = [
+    "ANCHOR_KIND",
+    "GENESIS",
+    "HEAD_NAME",
+    "HEAD_WIDTH",
+    "LOG_NAME",
+    "PURGE_ACTION",
+    "PURGE_JOURNAL_NAME",
+    "ActivityLog",
+    "ChainState",
+    "Head",
+    "MemoryActivityLog",
+    "PurgePlan",
+    "Verification",
+    "anchor_digest",
+    "entry_hash",
+    "entry_instant",
+    "is_anchor",
+    "verify_lines",
+]
 
 
-def entry_hash(entry: dict) -> str:
-    """SHA-256 of the entry without its ``hash`` field, in canonical JSON."""
-    body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def anchor_digest(entry: dict) -> str:
-    """SHA-256 of an anchor line without its ``anchor_digest`` field, in canonical JSON."""
-    body = {k: v for k, v in entry.items() if k != "anchor_digest"}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def is_anchor(entry: dict) -> bool:
-    return isinstance(entry, dict) and entry.get("kind") == ANCHOR_KIND
-
-
-def entry_instant(entry: dict) -> datetime | None:
-    """When the line was written (``at``), or ``None`` for an anchor or a line without a time."""
-    at = entry.get("at") if isinstance(entry, dict) and not is_anchor(entry) else None
-    try:
-        return datetime.fromisoformat(at) if isinstance(at, str) else None
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Head:
-    """The chain's end: line count, last seq and hash, and (when known) the log's size in bytes there."""
-
-    count: int
-    seq: int
-    hash: str
-    size: int | None = None
-
-
-@dataclass(frozen=True)
-class ChainState:
-    """How far a log file has been verified: its inode, the bytes checked and where the chain stood."""
-
-    inode: int
-    offset: int
-    prev: str
-    next_seq: int | None
-    count: int
-
-
-@dataclass(frozen=True)
-class Verification:
-    """``ok`` or the first bad 1-based ``line`` with a bilingual ``problem``."""
-
-    ok: bool
-    lines: int
-    line: int | None = None
-    problem_zh: str = ""
-    problem_en: str = ""
-
-
-class ActivityLog:
+class ActivityLog(PurgeMixin):
     """Append-only hash-chained log in a folder.  Not thread-safe by itself: callers hold the store's lock."""
 
     def __init__(self, folder: Path):
@@ -289,256 +264,12 @@ class ActivityLog:
             fh.seek(size - 1)
             return fh.read(1) != b"\n"
 
-    # --- retention purge (point 7.1: kept at least five years) ---------------
-
-    def plan_purge(self, before: datetime) -> PurgePlan | None:
-        """The leading lines written before ``before`` (``None`` when there are none).
-
-        A line without a readable ``at`` goes with the line before it; an
-        existing anchor is always replaced by the new one.  Only a prefix is
-        ever purged, so the chain of what remains is untouched.
-        """
-        last, first_seq, lines, instant = None, None, 0, None
-        for raw in self.raw_lines():
-            entry = orjson.loads(raw)
-            if is_anchor(entry):
-                first_seq = entry.get("first_seq", 1)
-                continue
-            instant = entry_instant(entry) or instant
-            if instant is None or instant >= before:
-                break
-            last, lines = entry, lines + 1
-            first_seq = entry["seq"] if first_seq is None else first_seq
-        if last is None:
-            return None
-        return PurgePlan(
-            lines, int(first_seq), int(last["seq"]), last["prev_hash"], last["hash"], last.get("at")
-        )
-
-    def purge_before(self, before: datetime, *, actor: str, now: datetime) -> PurgePlan | None:
-        """Replace the lines written before ``before`` with one anchor line; the caller holds the store's lock.
-
-        The log must verify first (a broken chain is never blessed with an
-        anchor).  Order: append the vouching ``activity_log_purged`` line,
-        write a journal with the new head, atomically replace the log, write
-        the head, drop the journal; :meth:`recover_interrupted_purge` finishes
-        a purge interrupted between the last two writes.  The caller enforces
-        the retention period.  Returns what was purged, or ``None``.
-        """
-        from tracker.errors import StoreError
-
-        checked = self.verify()
-        if not checked.ok:
-            raise StoreError(
-                f"操作日誌驗證失敗（第 {checked.line} 行），不執行清除",
-                f"the activity log does not verify (line {checked.line}); nothing purged",
-            )
-        plan = self.plan_purge(before)
-        if plan is None:
-            return None
-        self.append(
-            {
-                "at": now.isoformat(timespec="seconds"),
-                "actor": actor,
-                "action": PURGE_ACTION,
-                "collection": None,
-                "record": None,
-                "before": None,
-                "after": {
-                    "anchor_seq": plan.last_seq,
-                    "anchor_hash": plan.last_hash,
-                    "purged_lines": plan.lines,
-                    "first_seq": plan.first_seq,
-                    "purged_before": before.isoformat(),
-                },
-            }
-        )
-        anchor = _anchor_line(plan, now)
-        kept = self._rewrite_without_prefix(plan, anchor)
-        head = self.head()
-        self._write_head(Head(kept + 1, head.seq, head.hash))
-        _fsync_file(self.head_path)  # the journal goes next: the new head must be on disk first
-        self.journal_path.unlink(missing_ok=True)
-        return plan
-
-    @property
-    def journal_path(self) -> Path:
-        return self.path.with_name(PURGE_JOURNAL_NAME)
-
-    def _rewrite_without_prefix(self, plan: PurgePlan, anchor: dict) -> int:
-        """Write anchor + the lines after the purged prefix to a temp file and replace the log; returns kept lines."""
-        from tracker.fileio import atomic_write, fsync_dir
-
-        head = self.head()
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        kept = 0
-        try:
-            with os.fdopen(fd, "wb") as out, self.path.open("rb") as src:
-                out.write(orjson.dumps(anchor) + b"\n")
-                for raw in src:
-                    entry = orjson.loads(raw)
-                    if is_anchor(entry) or entry["seq"] <= plan.last_seq:
-                        continue
-                    out.write(raw)
-                    kept += 1
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o640)
-            journal = {
-                "count": kept + 1,
-                "seq": head.seq,
-                "hash": head.hash,
-                "anchor_digest": anchor["anchor_digest"],
-            }
-            atomic_write(self.journal_path, orjson.dumps(journal))
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        fsync_dir(self.path.parent)
-        return kept
-
-    def recover_interrupted_purge(self) -> bool:
-        """Finish a purge that replaced the log but crashed before writing the head.
-
-        The journal names the anchor it wrote; if the log's first line is that
-        anchor the head is moved to the journal's, otherwise the log was never
-        replaced and the journal is dropped.  Returns whether the head moved.
-        """
-        try:
-            journal = orjson.loads(self.journal_path.read_bytes())
-        except (FileNotFoundError, orjson.JSONDecodeError):
-            self.journal_path.unlink(missing_ok=True)
-            return False
-        first = next(iter(self.raw_lines()), b"")
-        try:
-            entry = orjson.loads(first) if first else {}
-        except orjson.JSONDecodeError:
-            entry = {}
-        moved = is_anchor(entry) and entry.get("anchor_digest") == journal.get("anchor_digest")
-        if moved:
-            self._write_head(Head(int(journal["count"]), int(journal["seq"]), str(journal["hash"])))
-        self.journal_path.unlink(missing_ok=True)
-        return moved
-
     def _drop_partial_tail(self) -> None:
         data = self.path.read_bytes()
         keep = data[: data.rfind(b"\n") + 1]
         with self.path.open("r+b") as fh:
             fh.truncate(len(keep))
             os.fsync(fh.fileno())
-
-
-@dataclass(frozen=True)
-class PurgePlan:
-    """What a purge removes: ``lines`` real lines (an older anchor aside), seq ``first_seq``..``last_seq``."""
-
-    lines: int
-    first_seq: int
-    last_seq: int
-    last_prev_hash: str
-    last_hash: str
-    last_at: str | None
-
-
-def _anchor_line(plan: PurgePlan, now: datetime) -> dict:
-    """The line that stands in for the purged prefix: the last purged line's chain values, no content."""
-    when = now.isoformat(timespec="seconds")
-    anchor = {
-        "kind": ANCHOR_KIND,
-        "seq": plan.last_seq,
-        "prev_hash": plan.last_prev_hash,
-        "hash": plan.last_hash,
-        "first_seq": plan.first_seq,
-        "last_at": plan.last_at,
-        "purged_at": when,
-        # the usual fields as well, so that code listing the log shows the anchor like any line
-        "at": when,
-        "actor": "system",
-        "action": "activity_log_anchor",
-        "collection": None,
-        "record": None,
-        "before": None,
-        "after": {"purged_seq": [plan.first_seq, plan.last_seq]},
-    }
-    anchor["anchor_digest"] = anchor_digest(anchor)
-    return anchor
-
-
-def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
-    """Check raw log lines (a file, or an archived copy) against ``head``; ``None`` skips the head check.
-
-    Line 1 may be an anchor left by a purge; it must then be vouched for by a
-    later ``activity_log_purged`` line naming its seq and hash.
-    """
-    prev, expected_seq, count, anchor, vouched = GENESIS, None, 0, None, False
-    for number, raw in enumerate(lines, start=1):
-        count = number
-        problem = _check_line(raw, prev, expected_seq, number)
-        if problem:
-            return _bad(number, number, *problem)
-        entry = orjson.loads(raw)
-        if number == 1 and is_anchor(entry):
-            anchor = (entry["seq"], entry["hash"])
-        elif (
-            anchor and entry.get("action") == PURGE_ACTION and isinstance(entry.get("after"), dict)
-        ):
-            vouched = (
-                vouched
-                or (entry["after"].get("anchor_seq"), entry["after"].get("anchor_hash")) == anchor
-            )
-        prev, expected_seq = entry["hash"], entry["seq"] + 1
-    if anchor and not vouched:
-        return _bad(
-            count, 1, "錨點沒有對應的清除紀錄", "the anchor has no purge record vouching for it"
-        )
-    if head is not None and (count != head.count or prev != head.hash):
-        line = min(count, head.count) + 1 if count != head.count else count
-        return _bad(
-            count,
-            line,
-            f"日誌結尾與記錄之鏈頭不符（{count} 行，鏈頭記 {head.count} 行）",
-            f"log end does not match the recorded head ({count} lines, head says {head.count})",
-        )
-    return Verification(True, count)
-
-
-def _check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
-    try:
-        entry = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return "無法解析的 JSON", "not valid JSON"
-    if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
-        return "缺少雜湊欄位", "hash fields missing"
-    if is_anchor(entry) and number == 1:
-        ok = anchor_digest(entry) == entry.get("anchor_digest") and isinstance(
-            entry.get("seq"), int
-        )
-        return None if ok else ("錨點雜湊不符", "anchor hash mismatch")
-    if entry_hash(entry) != entry["hash"]:
-        return "內容與雜湊不符（已被修改）", "content does not match its hash (modified)"
-    if entry["prev_hash"] != prev:
-        return (
-            "前一筆雜湊不符（刪除或調換）",
-            "prev_hash does not match the previous line (removed or reordered)",
-        )
-    if expected_seq is not None and entry.get("seq") != expected_seq:
-        return "序號不連續", "sequence number out of order"
-    return None
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _bad(lines: int, line: int, zh: str, en: str) -> Verification:
-    return Verification(False, lines, line, zh, en)
 
 
 class MemoryActivityLog(ActivityLog):
