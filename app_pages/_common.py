@@ -157,3 +157,16 @@ def show_table(frame: pd.DataFrame, **kwargs) -> None:
 def english(text: str) -> None:
     """A maintainer's English label in small print."""
     st.caption(text)
+
+
+def agencies_or_stop(store: Store) -> dict:
+    """The agencies by id, 本局 first then its affiliated agencies by name; stops the page if there are none."""
+    from tracker.domain import Agency
+
+    agencies = {
+        a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))
+    }
+    if not agencies:
+        st.info("尚未建立機關資料。")
+        st.stop()
+    return agencies

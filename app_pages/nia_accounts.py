@@ -14,10 +14,16 @@ import streamlit as st
 
 from app_pages import _accounts_forms as forms
 from app_pages import _accounts_ui as ui
-from app_pages._common import READ_ONLY_NOTE, english, get_store, require_role, roc
+from app_pages._common import (
+    READ_ONLY_NOTE,
+    agencies_or_stop,
+    english,
+    get_store,
+    require_role,
+    roc,
+)
 from tracker import clock
 from tracker.catalogue import default_catalogue
-from tracker.domain import Agency
 from tracker.services import accounts
 
 user = require_role("account_admin", "manager")
@@ -35,12 +41,7 @@ english(
 )
 if not editable:
     st.caption(READ_ONLY_NOTE)
-agencies = {
-    a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))
-}
-if not agencies:
-    st.info("尚未建立機關資料。")
-    st.stop()
+agencies = agencies_or_stop(store)
 agency_id = st.selectbox("機關", list(agencies), format_func=lambda a: agencies[a].name)
 agency = agencies[agency_id]
 register = accounts.list_accounts(store, agency_id)

@@ -16,6 +16,7 @@ from app_pages import _audits_forms as forms
 from app_pages import _audits_ui as ui
 from app_pages._common import (
     READ_ONLY_NOTE,
+    agencies_or_stop,
     english,
     get_blobs,
     get_store,
@@ -24,7 +25,6 @@ from app_pages._common import (
 )
 from tracker import clock
 from tracker.catalogue import default_catalogue
-from tracker.domain import Agency
 from tracker.services import audits
 
 user = require_role("account_admin", "manager")
@@ -41,12 +41,7 @@ english(
 )
 if not editable:
     st.caption(READ_ONLY_NOTE)
-agencies = {
-    a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))
-}
-if not agencies:
-    st.info("尚未建立機關資料。")
-    st.stop()
+agencies = agencies_or_stop(store)
 
 ui.yearly_status(store, agencies, today)
 
