@@ -247,8 +247,8 @@ def test_restore_into_existing_empty_folders_fills_them(world, archive, tmp_path
 def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
     archive, tmp_path, monkeypatch
 ):
-    import tracker.backup as backup
-    import tracker.restore as restore
+    from tracker import backup
+    from tracker import restore
 
     original = restore._extract
 
