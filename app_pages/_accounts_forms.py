@@ -12,9 +12,9 @@ import streamlit as st
 
 from app_pages._accounts_ui import LEFT
 from app_pages._common import attempt, get_blobs, roc
-from tracker.domain import Agency, NiaAccount
-from tracker.services import accounts
-from tracker.store import Store
+from tracker.domain.model import Agency, NiaAccount
+from tracker.services import account_application, account_changes, account_departure
+from tracker.storage.store import Store
 
 
 def done(message: str = "已登錄") -> None:
@@ -28,7 +28,7 @@ def flow_forms(store: Store, actor: str, account: NiaAccount, today: date) -> No
     if account.state == "draft":
         if st.button("送出申請（送使用單位主管初審）", type="primary", key="submit"):
             with attempt():
-                accounts.submit_account(store, actor, account.id)
+                account_application.submit_account(store, actor, account.id)
                 done()
     elif account.state in ("first_review", "second_review"):
         first = account.state == "first_review"
@@ -39,7 +39,9 @@ def flow_forms(store: Store, actor: str, account: NiaAccount, today: date) -> No
             reason = st.text_input("退件理由（退件時必填）")
             on = st.date_input("審核日期", value=today, max_value=today)
             if st.form_submit_button("登錄審核結果", type="primary"):
-                review = accounts.first_review if first else accounts.second_review
+                review = (
+                    account_application.first_review if first else account_application.second_review
+                )
                 with attempt():
                     review(
                         store,
@@ -57,7 +59,7 @@ def flow_forms(store: Store, actor: str, account: NiaAccount, today: date) -> No
             active_from = st.date_input("開通日期", value=today, max_value=today)
             if st.form_submit_button("登錄開通", type="primary"):
                 with attempt():
-                    accounts.confirm_active(store, actor, account.id, active_from)
+                    account_application.confirm_active(store, actor, account.id, active_from)
                     done()
 
 
@@ -83,7 +85,7 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
         login = st.text_input("移民署系統帳號（查詢紀錄上顯示之帳號）", value=account.login)
         if st.form_submit_button("儲存帳號名稱"):
             with attempt():
-                accounts.set_login(store, actor, account.id, login)
+                account_application.set_login(store, actor, account.id, login)
                 done()
     left, right = st.columns(2)
     with left, st.form("ips"):
@@ -92,7 +94,7 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
         reason = st.text_input("異動原因", key="ip_reason")
         if st.form_submit_button("儲存 IP 位址"):
             with attempt():
-                accounts.set_ips(store, actor, account.id, ips.split(), reason=reason)
+                account_changes.set_ips(store, actor, account.id, ips.split(), reason=reason)
                 done()
     with right, st.form("application", clear_on_submit=True):
         st.markdown("**上傳已核章之申請表（公務機關應用入出境電子資料申請表）**")
@@ -100,7 +102,7 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
         effective = st.date_input("申請表日期", value=today, max_value=today)
         if st.form_submit_button("上傳申請表") and upload is not None:
             with attempt():
-                ev = accounts.attach_application(
+                ev = account_application.attach_application(
                     store,
                     get_blobs(),
                     actor,
@@ -124,7 +126,7 @@ def departure_forms(
             st.caption(f"登錄後應於 {removal_days} 日內註銷帳號。")
             if st.form_submit_button("登錄異動"):
                 with attempt():
-                    accounts.record_holder_left(
+                    account_departure.record_holder_left(
                         store, actor, account.id, left_on=left_on, reason=reason
                     )
                     done()
@@ -139,7 +141,7 @@ def departure_forms(
         reason = st.text_input("註銷原因", key="cancel_reason")
         if st.form_submit_button("登錄註銷"):
             with attempt():
-                accounts.cancel_account(
+                account_departure.cancel_account(
                     store, actor, account.id, removed_on=removed_on, reason=reason
                 )
                 done()
@@ -159,7 +161,7 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
                 st.error("請上傳已簽署之代查授權單")
             else:
                 with attempt():
-                    accounts.authorize_proxy(
+                    account_changes.authorize_proxy(
                         store,
                         get_blobs(),
                         actor,
@@ -173,7 +175,9 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
                     )
                     done()
     grants = {
-        g.id: g for g in accounts.proxy_authorizations(store, account.id) if g.revoked_on is None
+        g.id: g
+        for g in account_changes.proxy_authorizations(store, account.id)
+        if g.revoked_on is None
     }
     with right, st.form("revoke"):
         st.markdown("**終止代查授權**")
@@ -185,7 +189,7 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
         revoked_on = st.date_input("終止日", value=today, max_value=today)
         if st.form_submit_button("終止授權") and grant:
             with attempt():
-                accounts.revoke_proxy(store, actor, grant, revoked_on=revoked_on)
+                account_changes.revoke_proxy(store, actor, grant, revoked_on=revoked_on)
                 done()
 
 
@@ -206,7 +210,7 @@ def new_account_form(store: Store, actor: str, agency_id: str, bases: dict, chan
         st.caption("依第五點第七款，委外機構及廠商人員不得申請使用移民署資訊系統。")
         if st.form_submit_button("建立申請", type="primary"):
             with attempt():
-                account = accounts.register_account(
+                account = account_application.register_account(
                     store,
                     actor,
                     agency_id=agency_id,
@@ -232,5 +236,7 @@ def admin_form(store: Store, actor: str, agency: Agency) -> None:
         reason = st.text_input("異動原因")
         if st.form_submit_button("登錄變更"):
             with attempt():
-                accounts.change_account_admin(store, actor, agency.id, new_admin, reason=reason)
+                account_changes.change_account_admin(
+                    store, actor, agency.id, new_admin, reason=reason
+                )
                 done()

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import roc, show_table
-from tracker.domain import Agency, NiaAccount
-from tracker.services import accounts
-from tracker.store import Store
+from tracker.domain.model import Agency, NiaAccount
+from tracker.services import account_changes, account_departure, account_register
+from tracker.storage.store import Store
 
 STATE = {
     "draft": "草稿（待送出）",
@@ -45,13 +45,13 @@ def removal_text(account: NiaAccount, today: date) -> str:
     if account.removal_due is None or account.removed_on is not None:
         return ""
     return roc(account.removal_due) + (
-        "（逾期）" if accounts.removal_overdue(account, today) else ""
+        "（逾期）" if account_departure.removal_overdue(account, today) else ""
     )
 
 
 def register_table(register: list[NiaAccount], bases: dict, channels: dict, today: date) -> None:
     """The agency's accounts, after an alarm naming holders who left and are not cancelled in time."""
-    overdue = [a for a in register if accounts.removal_overdue(a, today)]
+    overdue = [a for a in register if account_departure.removal_overdue(a, today)]
     if overdue:
         st.error(
             f"{len(overdue)} 個帳號之使用者已異動但逾期未註銷（第五點第三款）："
@@ -85,7 +85,7 @@ def account_heading(account: NiaAccount, bases: dict, today: date) -> None:
     )
     if account.rejection_reason:
         st.warning(f"退件理由：{account.rejection_reason}")
-    if accounts.removal_overdue(account, today):
+    if account_departure.removal_overdue(account, today):
         st.error(
             f"使用者已於 {roc(account.holder_left_on)} 異動，註銷期限 {roc(account.removal_due)} 已過。"
         )
@@ -93,7 +93,7 @@ def account_heading(account: NiaAccount, bases: dict, today: date) -> None:
 
 def show_history(store: Store, account: NiaAccount) -> None:
     st.markdown("**申請與異動歷程**")
-    steps = accounts.account_steps(store, account.id)
+    steps = account_register.account_steps(store, account.id)
     show_table(
         pd.DataFrame(
             {
@@ -108,7 +108,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
         )
     )
     st.markdown("**IP 位址異動紀錄（第六點第四款）**")
-    changes = accounts.ip_history(store, account.id)
+    changes = account_changes.ip_history(store, account.id)
     show_table(
         pd.DataFrame(
             {
@@ -121,7 +121,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
         )
     )
     st.markdown("**代查授權（移民資料代查授權單，第五點第六款）**")
-    grants = accounts.proxy_authorizations(store, account.id)
+    grants = account_changes.proxy_authorizations(store, account.id)
     show_table(
         pd.DataFrame(
             {
@@ -139,7 +139,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
 def admin_history(store: Store, agency: Agency) -> None:
     """The agency's account manager and the history of changes (5.4)."""
     st.markdown(f"現任機關帳號管理者：**{agency.account_admin or '（未指派）'}**")
-    changes = accounts.admin_changes(store, agency.id)
+    changes = account_changes.admin_changes(store, agency.id)
     show_table(
         pd.DataFrame(
             {

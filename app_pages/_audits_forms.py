@@ -13,13 +13,13 @@ import streamlit as st
 
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
-from tracker.auditrecord import FINDING_LABELS, PICK_LABELS
-from tracker.blobs import BlobStore
-from tracker.domain import SelfAudit
-from tracker.logstore import LogStore
-from tracker.sampling import RISK_REASONS, sample_size
-from tracker.services import audits
-from tracker.store import Store
+from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
+from tracker.domain.model import SelfAudit
+from tracker.querylog.sampling import RISK_REASONS, sample_size
+from tracker.querylog.store import LogStore
+from tracker.services import audit_findings, audit_sampling, log_imports
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 FINDING_BY_LABEL = {label: key for key, label in FINDING_LABELS.items() if key}
 
@@ -39,7 +39,7 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                 st.error("請選擇檔案")
             else:
                 with attempt():
-                    record = audits.import_query_log(
+                    record = log_imports.import_query_log(
                         store,
                         logs,
                         blobs,
@@ -81,7 +81,7 @@ def open_form(
             if seed_text.strip() and seed is None:
                 st.error("亂數種子須為正整數")
             else:
-                audit = audits.open_audit(
+                audit = audit_sampling.open_audit(
                     store,
                     logs,
                     actor,
@@ -118,7 +118,7 @@ def findings_editor(store: Store, actor: str, audit: SelfAudit, records: list) -
             ):
                 changes.append((record.id, finding, note, case_ref))
         with attempt():
-            audits.record_findings(store, actor, changes)
+            audit_findings.record_findings(store, actor, changes)
             done(f"已儲存 {len(changes)} 筆查核結果")
 
 
@@ -135,7 +135,7 @@ def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> Non
         hours = st.slider("上班時間", 0, 24, (8, 18))
         if st.form_submit_button("加選"):
             with attempt():
-                added = audits.add_risk_picks(
+                added = audit_sampling.add_risk_picks(
                     store,
                     logs,
                     actor,
@@ -160,7 +160,7 @@ def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
         recommendation = st.text_input("獎懲建議（無則填「無」）", value=audit.recommendation)
         if st.form_submit_button("儲存案件"):
             with attempt():
-                audits.record_case(
+                audit_findings.record_case(
                     store,
                     actor,
                     audit.id,
@@ -175,10 +175,10 @@ def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
 
 
 def close_section(store: Store, blobs: BlobStore, actor: str, audit: SelfAudit) -> None:
-    missing = audits.missing_findings(store, audit.id)
+    missing = audit_findings.missing_findings(store, audit.id)
     if missing:
         st.warning(f"尚有 {missing} 筆未填查核結果，填妥後方可結案。")
     if st.button("結案並產生抽查紀錄", disabled=bool(missing), key="close_audit"):
         with attempt():
-            audits.close_audit(store, blobs, actor, audit.id)
+            audit_findings.close_audit(store, blobs, actor, audit.id)
             done("已結案，抽查紀錄已存為佐證資料")

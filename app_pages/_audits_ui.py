@@ -13,12 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import attempt, roc, show_table
-from tracker.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
-from tracker.blobs import BlobStore
-from tracker.catalogue import Catalogue
-from tracker.domain import Agency, SelfAudit
-from tracker.services import audits
-from tracker.store import Store
+from tracker.compliance.catalogue import Catalogue
+from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
+from tracker.domain.model import Agency, SelfAudit
+from tracker.services import audits, log_imports
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 
 def yearly_status(store: Store, agencies: dict[str, Agency], today: date) -> None:
@@ -44,7 +44,7 @@ def yearly_status(store: Store, agencies: dict[str, Agency], today: date) -> Non
 
 def imports_table(store: Store, agency_id: str) -> None:
     """The agency's imported query logs (kept at least five years, 7.1)."""
-    imports = audits.list_imports(store, agency_id)
+    imports = log_imports.list_imports(store, agency_id)
     st.markdown("**已匯入之查詢紀錄（保存至少五年，第七點第一款）**")
     show_table(
         pd.DataFrame(

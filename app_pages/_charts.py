@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tracker.domain import Status
-from tracker.services.exports import Table
+from tracker.domain.model import Status
+from tracker.services.dashboard import Table
 
 
 def percent_bars(table: Table) -> None:

@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_pages import _session
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.config import Settings
-from tracker.domain import Contract, Status
-from tracker.errors import NotAllowed, TrackerError
-from tracker.labels import ROLE, STATUS, SUBJECT
-from tracker.rocdate import roc_date, roc_short
+from tracker.core import clock
+from tracker.core.config import Settings
+from tracker.core.dates import roc_date, roc_short
+from tracker.core.errors import NotAllowed, TrackerError
+from tracker.documents.labels import ROLE, STATUS, SUBJECT
+from tracker.domain.model import Contract, Status
+from tracker.ops.upgrade import upgrade
 from tracker.services.users import AppUser
-from tracker.store import Store
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +37,9 @@ READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
 @st.cache_resource
 def get_store() -> Store:
     """The one store of this process (thread-safe; shared by every session)."""
-    return Store.open(Settings.from_env())
+    settings = Settings.from_env()
+    upgrade(settings)
+    return Store.open(settings)
 
 
 @st.cache_resource
@@ -119,7 +122,8 @@ def status_frame(
     """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows dropped)."""
     import pandas as pd  # imported here: the sign-in page needs neither pandas nor the exports
 
-    from tracker.services.exports import iso_to_roc, obligation_label
+    from tracker.services.dashboard import obligation_label
+    from tracker.services.exports import iso_to_roc
 
     names = names or {}
     shown = [r for r in rows if r.status != Status.NOT_APPLICABLE]
@@ -141,7 +145,7 @@ def status_frame(
 
 def work_first(row) -> tuple:
     """Sort key of status rows: the worst status first, then the earliest due date."""
-    from tracker.status import SEVERITY
+    from tracker.compliance.results import SEVERITY
 
     return (-SEVERITY[row.status], row.due or date.max, row.obligation_id, row.subject_label)
 
@@ -161,7 +165,7 @@ def english(text: str) -> None:
 
 def agencies_or_stop(store: Store) -> dict:
     """The agencies by id, 本局 first then its affiliated agencies by name; stops the page if there are none."""
-    from tracker.domain import Agency
+    from tracker.domain.model import Agency
 
     agencies = {
         a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))

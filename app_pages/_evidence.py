@@ -16,10 +16,10 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._common import get_blobs, roc
-from tracker.catalogue import default_catalogue
-from tracker.domain import Evidence
-from tracker.errors import TrackerError
-from tracker.labels import REVIEW, VERDICT
+from tracker.compliance.loader import default_catalogue
+from tracker.core.errors import TrackerError
+from tracker.documents.labels import REVIEW, VERDICT
+from tracker.domain.model import Evidence
 
 PREVIEW_PAGES = 2
 PREVIEW_DPI = 100

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tracker import clock
+from tracker.core import clock
 from tracker.services import users
-from tracker.store import Store
+from tracker.storage.store import Store
 
 USER_KEY = "user_id"
 LAST_SEEN_KEY = "last_seen"

@@ -10,9 +10,10 @@ from datetime import date
 import streamlit as st
 
 from app_pages._common import attempt, english, get_blobs, get_store, require_role
-from tracker import clock
-from tracker.auditpack import Period, build_package
-from tracker.domain import Agency, Vendor
+from tracker.core import clock
+from tracker.domain.model import Agency, Vendor
+from tracker.ops.package import build_package
+from tracker.ops.package_selection import Period
 
 user = require_role("manager", "it_office")
 store = get_store()

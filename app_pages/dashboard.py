@@ -13,8 +13,8 @@ import streamlit as st
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
-from tracker.domain import Evidence, Vendor
-from tracker.services import exports
+from tracker.domain.model import Evidence, Vendor
+from tracker.services import dashboard, exports
 from tracker.services.compliance import ComplianceReport, compliance_report
 from tracker.services.exports import iso_to_roc
 
@@ -24,9 +24,9 @@ VENDOR_METRICS = 8  # at most this many vendor boxes (the worst first); the tabl
 
 
 @st.cache_resource(max_entries=8, hash_funcs={ComplianceReport: id})
-def dashboard_of(report: ComplianceReport, _store) -> exports.Dashboard:
+def dashboard_of(report: ComplianceReport, _store) -> dashboard.Dashboard:
     """The dashboard tables of a report; reports are shared until the data changes, so are these."""
-    return exports.dashboard(_store, report)
+    return dashboard.dashboard(_store, report)
 
 
 user = require_role("manager", "it_office", "account_admin")
@@ -37,7 +37,7 @@ st.title("合規儀表板")
 st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視 (read-only dashboard)")
 
 
-def frame(table: exports.Table, drop: tuple[str, ...] = ("代碼", "佐證編號")) -> pd.DataFrame:
+def frame(table: dashboard.Table, drop: tuple[str, ...] = ("代碼", "佐證編號")) -> pd.DataFrame:
     """A table with ROC dates and reasons, without its id columns."""
     keep = [i for i, c in enumerate(table.columns) if c not in drop]
 
@@ -55,7 +55,7 @@ def frame(table: exports.Table, drop: tuple[str, ...] = ("代碼", "佐證編號
 cols = st.columns(5)
 cols[0].metric(
     "整體合規率",
-    exports.percent_text(report.overall),
+    dashboard.percent_text(report.overall),
     help=f"{report.overall.ok}/{report.overall.applicable} 項符合",
 )
 for col, label, table in zip(cols[1:], SHORT_LABELS, board.lists[:4], strict=True):
@@ -72,7 +72,7 @@ vendor_cols = st.columns(max(1, len(worst)))
 for col, (vendor_id, name, ok, applicable, _pct) in zip(vendor_cols, worst, strict=False):
     col.metric(
         name,
-        exports.percent_text(report.by_vendor.get(vendor_id)),
+        dashboard.percent_text(report.by_vendor.get(vendor_id)),
         help=f"{ok}/{applicable} 項符合",
     )
 

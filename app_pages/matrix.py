@@ -4,9 +4,9 @@ import streamlit as st
 
 from app_pages._charts import heatmap, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, show_table, status_frame
-from tracker.domain import Vendor
+from tracker.domain.model import Vendor
 from tracker.services.compliance import compliance_report
-from tracker.services.exports import obligation_label
+from tracker.services.dashboard import obligation_label
 
 require_role("it_office")
 store = get_store()

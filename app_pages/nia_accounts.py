@@ -22,9 +22,9 @@ from app_pages._common import (
     require_role,
     roc,
 )
-from tracker import clock
-from tracker.catalogue import default_catalogue
-from tracker.services import accounts
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.services import account_register
 
 user = require_role("account_admin", "manager")
 editable = user.role == "account_admin"
@@ -44,7 +44,7 @@ if not editable:
 agencies = agencies_or_stop(store)
 agency_id = st.selectbox("機關", list(agencies), format_func=lambda a: agencies[a].name)
 agency = agencies[agency_id]
-register = accounts.list_accounts(store, agency_id)
+register = account_register.list_accounts(store, agency_id)
 
 tabs = st.tabs(
     ["帳號清冊", "帳號明細與作業", "新增申請", "機關帳號管理者"]
@@ -67,7 +67,7 @@ with tab_detail:
         ui.account_heading(chosen, bases, today)
         if editable:
             forms.flow_forms(store, user.id, chosen, today)
-            if chosen.state in accounts.OPEN_STATES:
+            if chosen.state in account_register.OPEN_STATES:
                 forms.service_forms(store, user.id, chosen, today, removal_days)
         ui.show_history(store, chosen)
 

@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import english, get_store, require_role, roc, show_table
-from tracker import clock
-from tracker.domain import Agency, Contract, Status, Vendor, VendorStaff
-from tracker.forms import new_form_number, render_pledge_form
-from tracker.labels import STATUS
+from tracker.core import clock
+from tracker.documents.labels import STATUS
+from tracker.documents.pledge import new_form_number, render_pledge_form
+from tracker.domain.model import Agency, Contract, Status, Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
 from tracker.services.evidence import IssuedForm, issue_form
 

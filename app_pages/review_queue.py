@@ -11,11 +11,11 @@ from app_pages._evidence import (
     show_preview,
     show_record,
 )
-from tracker.domain import Vendor
-from tracker.errors import TrackerError
-from tracker.labels import SUBJECT, VERDICT
+from tracker.core.errors import TrackerError
+from tracker.documents.labels import SUBJECT, VERDICT
+from tracker.domain.model import Vendor
+from tracker.services.dashboard import obligation_label
 from tracker.services.evidence import review_evidence, review_queue, subject_owner
-from tracker.services.exports import obligation_label
 
 user = require_role("it_office")
 store = get_store()

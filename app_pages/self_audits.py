@@ -23,14 +23,14 @@ from app_pages._common import (
     require_role,
     show_table,
 )
-from tracker import clock
-from tracker.catalogue import default_catalogue
-from tracker.services import audits
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.services import audit_sampling, audits, log_imports
 
 user = require_role("account_admin", "manager")
 editable = user.role == "account_admin"
 store, blobs = get_store(), get_blobs()
-logs = audits.log_store(store.settings)
+logs = log_imports.log_store(store.settings)
 catalogue = default_catalogue()
 ratio, floor = catalogue.sampling_rule()
 today = clock.today()
@@ -69,7 +69,7 @@ with tab_work:
         audit = listed[
             st.selectbox("稽核", list(listed), format_func=lambda a: ui.audit_label(listed[a]))
         ]
-        records = audits.sampled_records(store, audit.id)
+        records = audit_sampling.sampled_records(store, audit.id)
         ui.audit_summary(audit, records, catalogue)
         is_open = audit.closed_on is None
         if editable and is_open:

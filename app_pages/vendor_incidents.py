@@ -15,8 +15,8 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
-from tracker import clock
-from tracker.domain import Contract, Incident
+from tracker.core import clock
+from tracker.domain.model import Contract, Incident
 from tracker.services.vendors import report_incident
 
 user = require_role("vendor")

@@ -13,8 +13,8 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
-from tracker import clock
-from tracker.domain import Contract, DedicatedPC
+from tracker.core import clock
+from tracker.domain.model import Contract, DedicatedPC
 from tracker.services.vendors import register_pc
 
 user = require_role("vendor")

@@ -17,8 +17,8 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
-from tracker import clock
-from tracker.domain import Contract, VendorStaff
+from tracker.core import clock
+from tracker.domain.model import Contract, VendorStaff
 from tracker.services.vendors import add_staff, record_accounts_removed, record_departure
 
 user = require_role("vendor")

@@ -19,14 +19,14 @@ from app_pages._common import (
     work_first,
 )
 from app_pages._evidence import kind_label, show_inspection
-from tracker import clock
-from tracker.catalogue import default_catalogue
-from tracker.domain import Agency, Status, Vendor
-from tracker.errors import TrackerError
-from tracker.labels import STATUS, SUBJECT
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.core.errors import TrackerError
+from tracker.documents.labels import STATUS, SUBJECT
+from tracker.domain.model import Agency, Status, Vendor
 from tracker.services.compliance import compliance_report
+from tracker.services.dashboard import obligation_label, percent_text
 from tracker.services.evidence import upload_evidence
-from tracker.services.exports import obligation_label, percent_text
 
 user = require_role("vendor")
 store = get_store()

@@ -104,7 +104,7 @@ def signed_in_app():
     from streamlit.testing.v1 import AppTest
 
     from app_pages import _session
-    from tracker import clock
+    from tracker.core import clock
 
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
     app.session_state[_session.USER_KEY] = "manager"

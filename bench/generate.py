@@ -39,10 +39,11 @@ import orjson
 from filelock import FileLock
 
 from bench.world import SIZES, World
-from tracker import clock
-from tracker.config import Settings
+from tracker.core import clock
+from tracker.core.config import Settings
 from tracker.services import users
-from tracker.store import Store, collection_of
+from tracker.storage.registry import collection_of
+from tracker.storage.store import Store
 
 GENERATOR_VERSION = 1
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"

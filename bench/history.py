@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bench import names
-from tracker.clock import add_months
-from tracker.domain import Contract, Evidence, ReviewState, SubjectKind, VendorStaff
+from tracker.core.clock import add_months
+from tracker.domain.model import Contract, Evidence, ReviewState, SubjectKind, VendorStaff
 
 if TYPE_CHECKING:
     from bench.world import World

@@ -1,6 +1,6 @@
 """Query-log import and 7.2 sample against ``pandas.read_csv``: the query-log benchmark's own code.
 
-``bench/querylog_bench.py`` (owned with ``tracker.querylog``) generates the
+``bench/querylog_bench.py`` (owned with ``tracker.querylog.reader``) generates the
 export and times both paths interleaved in one process; its peak-memory
 figures come from one fresh child process per path.  This module only calls it
 and names the figures.

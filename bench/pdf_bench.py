@@ -8,7 +8,7 @@ Contenders, interleaved in one process:
 * ``pypdf``: ``PdfReader(BytesIO(data))`` and ``extract_text()`` of every page,
   in this process, with no limits;
 * ``noop``: the sandbox round trip of a job that does nothing, as timed by
-  ``tracker.sandbox.sandbox_fixed_cost`` (which leaves a short pause before
+  ``tracker.inspection.sandbox.sandbox_fixed_cost`` (which leaves a short pause before
   each job, as uploads come): the fixed cost per file.
 
 The ratio is given as measured and with the fixed cost taken off the inspection.
@@ -22,9 +22,9 @@ from io import BytesIO
 from pypdf import PdfReader, PdfWriter
 
 from bench.timing import Figure, interleave, median
-from tracker.forms import new_form_number, render_pledge_form
-from tracker.inspection import inspect_pdf
-from tracker.sandbox import default_sandbox, sandbox_fixed_cost
+from tracker.documents.pledge import new_form_number, render_pledge_form
+from tracker.inspection.inspector import inspect_pdf
+from tracker.inspection.sandbox import default_sandbox, sandbox_fixed_cost
 
 STAFF, VENDOR = "王志明", "北辰資訊股份有限公司"
 

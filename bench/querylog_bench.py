@@ -38,8 +38,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.querylog import open_export  # noqa: E402
-from tracker.sampling import draw_sample, filter_period, risk_picks, sample_size  # noqa: E402
+from tracker.querylog.reader import open_export  # noqa: E402
+from tracker.querylog.sampling import draw_sample, filter_period, risk_picks, sample_size  # noqa: E402
 
 QUERY_TYPES = ["入出境資料查詢", "居留資料查詢", "外來人口查詢", "證照資料查詢", "戶籍資料查詢"]
 PURPOSES = ["社會救助訪視", "兒少保護個案", "", "身心障礙資格審查", "長期照顧評估"]

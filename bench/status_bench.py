@@ -24,9 +24,9 @@ from bench.generate import anchor, working_copy
 from bench.store_bench import decide, submitted
 from bench.timing import Figure, interleave, median, profile_top, timed
 from bench.world import SMALLER
-from tracker.config import Settings
+from tracker.core.config import Settings
 from tracker.services.compliance import compliance_report
-from tracker.store import Store
+from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,11 +26,11 @@ from tinydb.storages import JSONStorage
 
 from bench.generate import working_copy
 from bench.timing import Figure, interleave, median, profile_top, ratio
-from tracker import clock
-from tracker.codec import to_doc
-from tracker.domain import Evidence, ReviewState
+from tracker.core import clock
+from tracker.domain.model import Evidence, ReviewState
 from tracker.services.evidence import review_evidence
-from tracker.store import Store
+from tracker.storage.codec import to_doc
+from tracker.storage.store import Store
 
 REVIEWER = "it.office"
 

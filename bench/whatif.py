@@ -26,12 +26,13 @@ import orjson
 from bench.generate import DEFAULT_OUT, anchor, ensure, working_copy
 from bench.store_bench import append_fsync, decide, raw_write, submitted
 from bench.timing import interleave, median
-from tracker.catalogue import default_catalogue
-from tracker.config import Settings
-from tracker.domain import Evidence, Status
+from tracker.compliance.loader import default_catalogue
+from tracker.compliance.rollups import Rollup, rollup
+from tracker.compliance.status import evaluate
+from tracker.core.config import Settings
+from tracker.domain.model import Evidence, Status
 from tracker.services.compliance import compliance_report
-from tracker.status import Rollup, evaluate, rollup
-from tracker.store import Store
+from tracker.storage.store import Store
 
 ROLLUP_KEYS = ("vendor_id", "contract_id", "obligation_id", "agency_id")
 

@@ -14,9 +14,10 @@ from datetime import date, datetime, time, timedelta
 
 from bench import names
 from bench.history import History
-from tracker.catalogue import default_catalogue
-from tracker.clock import TAIPEI
-from tracker.domain import (
+from tracker.compliance.loader import default_catalogue
+from tracker.core.clock import TAIPEI
+from tracker.core.idnumbers import is_valid_ubn, mask_id
+from tracker.domain.model import (
     Agency,
     Contract,
     DedicatedPC,
@@ -27,7 +28,6 @@ from tracker.domain import (
     Vendor,
     VendorStaff,
 )
-from tracker.idnumbers import is_valid_ubn, mask_id
 
 ACCOUNT_STATES = (
     ("active", 80),

@@ -28,7 +28,7 @@ def test_only_the_store_module_imports_tinydb():
         for p in (ROOT / "tracker").rglob("*.py")
         if "tinydb" in imported_modules(p)
     ]
-    assert users == ["tracker/store.py"]
+    assert users == ["tracker/storage/store.py"]
 
 
 def test_no_module_uses_pickle():

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from tracker.domain import Agency, Contract, Vendor, VendorStaff
-from tracker.idnumbers import mask_id
-from tracker.services import accounts
-from tracker.store import Store
+from tracker.core.idnumbers import mask_id
+from tracker.domain.model import Agency, Contract, Vendor, VendorStaff
+from tracker.services import account_application, account_changes
+from tracker.storage.store import Store
 
 ACTOR = "admin.lin"
 AGENCY_ID = "ag-sw"
@@ -60,17 +60,17 @@ def draft(store: Store, holder: str = "陳怡君", national: str = HOLDER_ID, **
         login="tpsw0101",
     )
     fields.update(kw)
-    return accounts.register_account(store, "user.chen", **fields)
+    return account_application.register_account(store, "user.chen", **fields)
 
 
 def activate(store: Store, active_from: date, **kw):
     """An account taken through the whole flow, in service from ``active_from``."""
     account = draft(store, **kw)
-    accounts.submit_account(store, "user.chen", account.id)
-    accounts.first_review(store, ACTOR, account.id, approve=True, reviewer="科長 王大明")
-    accounts.second_review(store, ACTOR, account.id, approve=True)
-    accounts.confirm_active(store, ACTOR, account.id, active_from)
-    return accounts.set_ips(store, ACTOR, account.id, ["10.20.0.11"])
+    account_application.submit_account(store, "user.chen", account.id)
+    account_application.first_review(store, ACTOR, account.id, approve=True, reviewer="科長 王大明")
+    account_application.second_review(store, ACTOR, account.id, approve=True)
+    account_application.confirm_active(store, ACTOR, account.id, active_from)
+    return account_changes.set_ips(store, ACTOR, account.id, ["10.20.0.11"])
 
 
 def query_log_csv(

@@ -6,12 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from tracker import clock
-from tracker.catalogue import default_catalogue
-from tracker.domain import Agency, NiaAccount, Status
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.services import accounts
-from tracker.status import evaluate
+from tracker.compliance.loader import default_catalogue
+from tracker.compliance.status import evaluate
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import Agency, NiaAccount, Status
+from tracker.services import (
+    account_application,
+    account_changes,
+    account_departure,
+    account_register,
+)
 
 from .conftest import ACTOR, AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, draft, national_id
 
@@ -33,7 +38,7 @@ def test_an_application_passes_draft_first_review_second_review_and_nia_confirma
     assert account.first_reviewed_by == "科長 王大明"
     assert account.second_reviewed_by == ACTOR
     assert account.active_from == today - timedelta(days=1)
-    steps = accounts.account_steps(store, account.id)
+    steps = account_register.account_steps(store, account.id)
     assert [s.step for s in steps] == [
         "drafted",
         "submitted",
@@ -90,50 +95,52 @@ def test_a_national_id_with_a_wrong_check_digit_is_refused(store):
 
 def test_a_rejection_without_a_reason_is_refused_and_changes_nothing(store):
     account = draft(store)
-    accounts.submit_account(store, "user.chen", account.id)
+    account_application.submit_account(store, "user.chen", account.id)
     with pytest.raises(InvalidInput, match="退件理由"):
-        accounts.first_review(store, ACTOR, account.id, approve=False, reviewer="科長 王大明")
+        account_application.first_review(
+            store, ACTOR, account.id, approve=False, reviewer="科長 王大明"
+        )
     assert store.get(NiaAccount, account.id).state == "first_review"
 
 
 def test_a_rejection_with_a_reason_ends_the_application(store):
     account = draft(store)
-    accounts.submit_account(store, "user.chen", account.id)
-    rejected = accounts.first_review(
+    account_application.submit_account(store, "user.chen", account.id)
+    rejected = account_application.first_review(
         store, ACTOR, account.id, approve=False, reviewer="科長 王大明", reason="業務無查詢需求"
     )
     assert rejected.state == "rejected" and rejected.rejection_reason == "業務無查詢需求"
-    assert accounts.account_steps(store, account.id)[-1].decision == "rejected"
+    assert account_register.account_steps(store, account.id)[-1].decision == "rejected"
     with pytest.raises(NotAllowed):
-        accounts.second_review(store, ACTOR, account.id, approve=True)
+        account_application.second_review(store, ACTOR, account.id, approve=True)
 
 
 def test_steps_out_of_order_are_refused(store):
     account = draft(store)
     with pytest.raises(NotAllowed, match="無法進行此步驟"):
-        accounts.second_review(store, ACTOR, account.id, approve=True)
+        account_application.second_review(store, ACTOR, account.id, approve=True)
     with pytest.raises(NotAllowed):
-        accounts.confirm_active(store, ACTOR, account.id, clock.today())
-    accounts.submit_account(store, "user.chen", account.id)
+        account_application.confirm_active(store, ACTOR, account.id, clock.today())
+    account_application.submit_account(store, "user.chen", account.id)
     with pytest.raises(NotAllowed):
-        accounts.submit_account(store, "user.chen", account.id)
+        account_application.submit_account(store, "user.chen", account.id)
 
 
 def test_the_holder_may_not_review_their_own_application(store):
     account = draft(store)
-    accounts.submit_account(store, "user.chen", account.id)
+    account_application.submit_account(store, "user.chen", account.id)
     with pytest.raises(NotAllowed, match="申請人本人"):
-        accounts.first_review(store, ACTOR, account.id, approve=True, reviewer="陳怡君")
+        account_application.first_review(store, ACTOR, account.id, approve=True, reviewer="陳怡君")
 
 
 def test_a_departure_sets_the_removal_deadline_and_the_engine_reports_it_overdue(store):
     today = clock.today()
     account = activate(store, today - timedelta(days=100))
-    left = accounts.record_holder_left(
+    left = account_departure.record_holder_left(
         store, ACTOR, account.id, left_on=today - timedelta(days=5), reason="resigned"
     )
     assert left.removal_due == today - timedelta(days=2)
-    assert accounts.removal_overdue(left, today)
+    assert account_departure.removal_overdue(left, today)
     row = status_of(store, "5.3", account.id)
     assert row.status == Status.OVERDUE and row.due == left.removal_due
 
@@ -141,29 +148,33 @@ def test_a_departure_sets_the_removal_deadline_and_the_engine_reports_it_overdue
 def test_a_cancellation_within_the_deadline_makes_5_3_compliant(store):
     today = clock.today()
     account = activate(store, today - timedelta(days=100))
-    accounts.record_holder_left(
+    account_departure.record_holder_left(
         store, ACTOR, account.id, left_on=today - timedelta(days=2), reason="transferred"
     )
     assert status_of(store, "5.3", account.id).status == Status.DUE_SOON
-    cancelled = accounts.cancel_account(
+    cancelled = account_departure.cancel_account(
         store, ACTOR, account.id, removed_on=today, reason="職務調動"
     )
-    assert cancelled.state == "cancelled" and not accounts.removal_overdue(cancelled, today)
+    assert cancelled.state == "cancelled" and not account_departure.removal_overdue(
+        cancelled, today
+    )
     assert status_of(store, "5.3", account.id).status == Status.COMPLIANT
 
 
 def test_an_unknown_departure_reason_is_refused(store):
     account = activate(store, clock.today())
     with pytest.raises(InvalidInput):
-        accounts.record_holder_left(
+        account_departure.record_holder_left(
             store, ACTOR, account.id, left_on=clock.today(), reason="vacation"
         )
 
 
 def test_ip_changes_are_kept_with_who_and_the_old_and_new_addresses(store):
     account = activate(store, clock.today())
-    accounts.set_ips(store, "admin.wu", account.id, ["10.20.0.12", " 10.20.0.11 "], reason="換電腦")
-    history = accounts.ip_history(store, account.id)
+    account_changes.set_ips(
+        store, "admin.wu", account.id, ["10.20.0.12", " 10.20.0.11 "], reason="換電腦"
+    )
+    history = account_changes.ip_history(store, account.id)
     assert [(h.old, h.new) for h in history] == [
         ((), ("10.20.0.11",)),
         (("10.20.0.11",), ("10.20.0.11", "10.20.0.12")),
@@ -175,46 +186,51 @@ def test_ip_changes_are_kept_with_who_and_the_old_and_new_addresses(store):
 
 def test_an_unchanged_ip_list_writes_nothing_and_a_bad_address_is_refused(store):
     account = activate(store, clock.today())
-    accounts.set_ips(store, ACTOR, account.id, ["10.20.0.11"])
-    assert len(accounts.ip_history(store, account.id)) == 1
+    account_changes.set_ips(store, ACTOR, account.id, ["10.20.0.11"])
+    assert len(account_changes.ip_history(store, account.id)) == 1
     with pytest.raises(InvalidInput, match="IP"):
-        accounts.set_ips(store, ACTOR, account.id, ["10.20.0.300"])
+        account_changes.set_ips(store, ACTOR, account.id, ["10.20.0.300"])
 
 
 def test_a_change_of_account_manager_is_logged_and_kept(store):
-    agency = accounts.change_account_admin(store, ACTOR, AGENCY_ID, "吳志明", reason="職務輪調")
+    agency = account_changes.change_account_admin(
+        store, ACTOR, AGENCY_ID, "吳志明", reason="職務輪調"
+    )
     assert agency.account_admin == "吳志明"
-    [change] = accounts.admin_changes(store, AGENCY_ID)
+    [change] = account_changes.admin_changes(store, AGENCY_ID)
     assert (change.old, change.new, change.actor) == ("林佳蓉", "吳志明", ACTOR)
     assert "account_admin_changed" in [e["action"] for e in store.log.entries()]
     assert store.get(Agency, AGENCY_ID).account_admin == "吳志明"
     with pytest.raises(InvalidInput):
-        accounts.change_account_admin(store, ACTOR, AGENCY_ID, "吳志明")
+        account_changes.change_account_admin(store, ACTOR, AGENCY_ID, "吳志明")
 
 
 def test_the_register_lists_accounts_per_agency(store):
     draft(store)
     draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="tpsw0102")
-    assert [a.holder for a in accounts.list_accounts(store, AGENCY_ID)] == ["李雅婷", "陳怡君"]
-    assert accounts.list_accounts(store, "ag-other") == []
+    assert [a.holder for a in account_register.list_accounts(store, AGENCY_ID)] == [
+        "李雅婷",
+        "陳怡君",
+    ]
+    assert account_register.list_accounts(store, "ag-other") == []
 
 
 @pytest.fixture
 def blobs(settings):
-    from tracker.blobs import BlobStore
+    from tracker.storage.blobs import BlobStore
 
     return BlobStore(settings.evidence_dir)
 
 
 def form(title: str, *lines: str) -> bytes:
-    from tracker.pdfdoc import simple_document
+    from tracker.documents.pdf import simple_document
 
     return simple_document(title, list(lines))
 
 
 def test_the_signed_application_form_is_kept_as_the_accounts_evidence(store, blobs):
     account = activate(store, clock.today())
-    evidence = accounts.attach_application(
+    evidence = account_application.attach_application(
         store,
         blobs,
         ACTOR,
@@ -233,7 +249,7 @@ def test_the_signed_application_form_is_kept_as_the_accounts_evidence(store, blo
 
 def test_a_proxy_authorisation_keeps_its_form_and_names_the_requester(store, blobs):
     account = activate(store, clock.today())
-    grant = accounts.authorize_proxy(
+    grant = account_changes.authorize_proxy(
         store,
         blobs,
         ACTOR,
@@ -246,9 +262,9 @@ def test_a_proxy_authorisation_keeps_its_form_and_names_the_requester(store, blo
         filename="授權單.pdf",
     )
     assert store.get(NiaAccount, account.id).proxy_for == ("張美玲",)
-    assert accounts.proxy_authorizations(store, account.id) == [grant]
+    assert account_changes.proxy_authorizations(store, account.id) == [grant]
     assert status_of(store, "5.6", account.id).status == Status.PENDING_REVIEW
-    accounts.revoke_proxy(store, ACTOR, grant.id, revoked_on=clock.today())
+    account_changes.revoke_proxy(store, ACTOR, grant.id, revoked_on=clock.today())
     assert store.get(NiaAccount, account.id).proxy_for == ()
     assert status_of(store, "5.6", account.id).status == Status.NOT_APPLICABLE
 
@@ -258,4 +274,4 @@ def test_two_open_accounts_of_an_agency_may_not_share_a_login(store):
     with pytest.raises(InvalidInput, match="tpsw0101"):
         draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="tpsw0101")
     other = draft(store, holder="李雅婷", national=national_id("D", "22345678"), login="")
-    assert accounts.set_login(store, ACTOR, other.id, "tpsw0109").login == "tpsw0109"
+    assert account_application.set_login(store, ACTOR, other.id, "tpsw0109").login == "tpsw0109"

@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.catalogue import default_catalogue
-from tracker.domain import Evidence, ReviewState, SelfAudit, Status
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.services import accounts, audits
-from tracker.status import evaluate
+from tracker.compliance.loader import default_catalogue
+from tracker.compliance.status import evaluate
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import Evidence, ReviewState, SelfAudit, Status
+from tracker.services import account_departure, audit_findings, audit_sampling, audits, log_imports
+from tracker.storage.blobs import BlobStore
 
 from .conftest import ACTOR, AGENCY_ID, activate, query_log_csv
 
@@ -26,7 +26,7 @@ START, END = date(2025, 1, 1), date(2025, 6, 30)
 
 @pytest.fixture
 def logs(settings):
-    return audits.log_store(settings)
+    return log_imports.log_store(settings)
 
 
 @pytest.fixture
@@ -37,14 +37,14 @@ def blobs(settings):
 @pytest.fixture
 def imported(store, logs, blobs):
     data = query_log_csv(12_345, START)
-    audits.import_query_log(
+    log_imports.import_query_log(
         store, logs, blobs, ACTOR, agency_id=AGENCY_ID, data=data, filename="q.csv"
     )
     return data
 
 
 def open_audit(store, logs, seed=42, **kw):
-    return audits.open_audit(
+    return audit_sampling.open_audit(
         store, logs, ACTOR, agency_id=AGENCY_ID, period_start=START, period_end=END, seed=seed, **kw
     )
 
@@ -52,9 +52,9 @@ def open_audit(store, logs, seed=42, **kw):
 def review_all(store, audit, finding="legitimate"):
     rows = [
         (r.id, finding, "依個案查詢", "SA-114-0001")
-        for r in audits.sampled_records(store, audit.id)
+        for r in audit_sampling.sampled_records(store, audit.id)
     ]
-    return audits.record_findings(store, "reviewer.wang", rows)
+    return audit_findings.record_findings(store, "reviewer.wang", rows)
 
 
 def statuses(store, subject_id, today=None):
@@ -64,7 +64,7 @@ def statuses(store, subject_id, today=None):
 
 
 def test_an_import_keeps_the_original_file_and_is_recorded(store, logs, blobs, imported):
-    [record] = audits.list_imports(store, AGENCY_ID)
+    [record] = log_imports.list_imports(store, AGENCY_ID)
     assert record.sha256 == hashlib.sha256(imported).hexdigest()
     assert record.rows == 12_345 and record.filename == "q.csv"
     assert blobs.read(record.sha256) == imported
@@ -72,23 +72,23 @@ def test_an_import_keeps_the_original_file_and_is_recorded(store, logs, blobs, i
 
 def test_importing_the_same_file_again_is_refused(store, logs, blobs, imported):
     with pytest.raises(InvalidInput, match="已於"):
-        audits.import_query_log(
+        log_imports.import_query_log(
             store, logs, blobs, ACTOR, agency_id=AGENCY_ID, data=imported, filename="q.csv"
         )
-    assert len(audits.list_imports(store, AGENCY_ID)) == 1
+    assert len(log_imports.list_imports(store, AGENCY_ID)) == 1
 
 
 def test_population_and_sample_size_follow_the_catalogue_rule(store, logs, imported):
     audit = open_audit(store, logs)
     assert (audit.population, audit.sample_size) == (12_345, 13)  # ceil(12,345 / 1000)
     assert (audit.sample_ratio, audit.sample_floor) == ("1/1000", 10)
-    records = audits.sampled_records(store, audit.id)
+    records = audit_sampling.sampled_records(store, audit.id)
     assert len(records) == 13 and {r.pick for r in records} == {"random"}
     assert all("*" in r.subject_id for r in records)
 
 
 def test_a_population_under_ten_is_checked_in_full(store, logs, blobs):
-    audits.import_query_log(
+    log_imports.import_query_log(
         store, logs, blobs, ACTOR, agency_id=AGENCY_ID, data=query_log_csv(9, START, 9)
     )
     audit = open_audit(store, logs)
@@ -98,18 +98,18 @@ def test_a_population_under_ten_is_checked_in_full(store, logs, blobs):
 def test_the_same_seed_draws_the_same_records(store, logs, imported):
     first, second = open_audit(store, logs, seed=2025), open_audit(store, logs, seed=2025)
     lines = [
-        [(r.line, r.source_sha256) for r in audits.sampled_records(store, a.id)]
+        [(r.line, r.source_sha256) for r in audit_sampling.sampled_records(store, a.id)]
         for a in (first, second)
     ]
     assert lines[0] == lines[1]
     other = open_audit(store, logs, seed=2026)
-    assert [r.line for r in audits.sampled_records(store, other.id)] != [
+    assert [r.line for r in audit_sampling.sampled_records(store, other.id)] != [
         line for line, _ in lines[0]
     ]
 
 
 def test_without_a_seed_a_random_one_is_recorded(store, logs, imported):
-    audit = audits.open_audit(
+    audit = audit_sampling.open_audit(
         store, logs, ACTOR, agency_id=AGENCY_ID, period_start=START, period_end=END
     )
     assert store.get(SelfAudit, audit.id).seed == audit.seed >= 0
@@ -117,7 +117,7 @@ def test_without_a_seed_a_random_one_is_recorded(store, logs, imported):
 
 def test_an_empty_period_is_refused(store, logs, imported):
     with pytest.raises(InvalidInput, match="請先匯入"):
-        audits.open_audit(
+        audit_sampling.open_audit(
             store,
             logs,
             ACTOR,
@@ -129,9 +129,11 @@ def test_an_empty_period_is_refused(store, logs, imported):
 
 def test_risk_picks_are_labelled_and_added_on_top_of_the_random_draw(store, logs, imported):
     account = activate(store, date(2024, 12, 1), login="tpsw0102")
-    accounts.record_holder_left(store, ACTOR, account.id, left_on=date(2025, 3, 1), reason="left")
+    account_departure.record_holder_left(
+        store, ACTOR, account.id, left_on=date(2025, 3, 1), reason="left"
+    )
     audit = open_audit(store, logs)
-    added = audits.add_risk_picks(store, logs, ACTOR, audit.id, limit_per_reason=3)
+    added = audit_sampling.add_risk_picks(store, logs, ACTOR, audit.id, limit_per_reason=3)
     picks = {r.pick for r in added}
     assert picks == {"departed_holder", "outside_office_hours", "no_purpose", "heavy_user"}
     departed = [r for r in added if r.pick == "departed_holder"]
@@ -144,7 +146,7 @@ def test_risk_picks_are_labelled_and_added_on_top_of_the_random_draw(store, logs
         if r.pick == "outside_office_hours"
     )
     assert all(not r.purpose for r in added if r.pick == "no_purpose")
-    records = audits.sampled_records(store, audit.id)
+    records = audit_sampling.sampled_records(store, audit.id)
     assert len(records) == 13 + len(added) and store.get(SelfAudit, audit.id).risk_picks == len(
         added
     )
@@ -152,14 +154,14 @@ def test_risk_picks_are_labelled_and_added_on_top_of_the_random_draw(store, logs
 
 
 def test_findings_need_a_case_reference_or_a_note(store, logs, imported):
-    record = audits.sampled_records(store, open_audit(store, logs).id)[0]
+    record = audit_sampling.sampled_records(store, open_audit(store, logs).id)[0]
     with pytest.raises(InvalidInput, match="個案編號"):
-        audits.record_finding(store, "reviewer.wang", record.id, finding="legitimate")
+        audit_findings.record_finding(store, "reviewer.wang", record.id, finding="legitimate")
     with pytest.raises(InvalidInput, match="說明"):
-        audits.record_finding(store, "reviewer.wang", record.id, finding="unclear")
+        audit_findings.record_finding(store, "reviewer.wang", record.id, finding="unclear")
     with pytest.raises(InvalidInput):
-        audits.record_finding(store, "reviewer.wang", record.id, finding="maybe", note="x")
-    noted = audits.record_finding(
+        audit_findings.record_finding(store, "reviewer.wang", record.id, finding="maybe", note="x")
+    noted = audit_findings.record_finding(
         store, "reviewer.wang", record.id, finding="unclear", note="查 A123456789 無紀錄"
     )
     assert "A123456789" not in noted.note and "A12****789" in noted.note
@@ -167,25 +169,27 @@ def test_findings_need_a_case_reference_or_a_note(store, logs, imported):
 
 def test_closing_is_refused_until_every_sampled_record_has_a_finding(store, logs, blobs, imported):
     audit = open_audit(store, logs)
-    records = audits.sampled_records(store, audit.id)
-    audits.record_findings(
+    records = audit_sampling.sampled_records(store, audit.id)
+    audit_findings.record_findings(
         store, "reviewer.wang", [(r.id, "legitimate", "", "SA-1") for r in records[:10]]
     )
     with pytest.raises(NotAllowed, match="尚有 3 筆"):
-        audits.close_audit(store, blobs, ACTOR, audit.id)
+        audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     assert store.get(SelfAudit, audit.id).closed_on is None
     review_all(store, audit)
-    closed = audits.close_audit(store, blobs, ACTOR, audit.id)
+    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     assert closed.closed_on == clock.today() and closed.closed_by == ACTOR
     assert audits.audits_done(store, clock.today().year)[AGENCY_ID] == 1
     with pytest.raises(NotAllowed, match="已結案"):
-        audits.record_finding(store, "reviewer.wang", records[0].id, finding="unclear", note="改")
+        audit_findings.record_finding(
+            store, "reviewer.wang", records[0].id, finding="unclear", note="改"
+        )
 
 
 def test_the_closed_audit_keeps_its_record_as_evidence_of_7_2(store, logs, blobs, imported):
     audit = open_audit(store, logs)
     review_all(store, audit)
-    closed = audits.close_audit(store, blobs, ACTOR, audit.id)
+    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     kept = [store.get(Evidence, i) for i in (closed.record_pdf_id, closed.record_xlsx_id)]
     assert {(e.kind, e.subject_id, e.obligation_id) for e in kept} == {
         ("audit_record", AGENCY_ID, "7.2")
@@ -201,7 +205,7 @@ def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_siz
 ):
     audit = open_audit(store, logs)
     review_all(store, audit)
-    audits.close_audit(store, blobs, ACTOR, audit.id)
+    audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     pdf = audits.record_files(store, blobs, audit.id)["pdf"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     squeezed = "".join(
@@ -225,7 +229,7 @@ def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_siz
 def test_the_audit_record_workbook_has_the_same_numbers(store, logs, blobs, imported):
     audit = open_audit(store, logs)
     review_all(store, audit)
-    audits.close_audit(store, blobs, ACTOR, audit.id)
+    audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     book = openpyxl.load_workbook(io.BytesIO(audits.record_files(store, blobs, audit.id)["xlsx"]))
     facts = {
         row[0]: row[1] for row in book["抽查紀錄"].iter_rows(values_only=True) if row and row[0]
@@ -245,16 +249,16 @@ def test_the_audit_record_workbook_has_the_same_numbers(store, logs, blobs, impo
 def test_a_not_legitimate_finding_opens_a_case_that_drives_7_3_to_7_5(store, logs, blobs, imported):
     account = activate(store, date(2024, 12, 1), login="tpsw0101")
     audit = open_audit(store, logs)
-    records = audits.sampled_records(store, audit.id)
+    records = audit_sampling.sampled_records(store, audit.id)
     bad = next(r for r in records if r.account == "tpsw0101")
     review_all(store, audit)
-    audits.record_finding(
+    audit_findings.record_finding(
         store, "reviewer.wang", bad.id, finding="not_legitimate", note="查詢親友入出境，非業務需要"
     )
     assert store.get(SelfAudit, audit.id).violations == 1
     assert audits.flagged_accounts(store) == {account.id}
     assert statuses(store, account.id)["5.5"] == Status.REJECTED
-    closed = audits.close_audit(store, blobs, ACTOR, audit.id)
+    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     shown = statuses(store, closed.id)
     assert (
         shown["7.3"] == Status.DUE_SOON
@@ -263,7 +267,7 @@ def test_a_not_legitimate_finding_opens_a_case_that_drives_7_3_to_7_5(store, log
     )
     assert statuses(store, closed.id, clock.today() + timedelta(days=8))["7.3"] == Status.OVERDUE
     today = clock.today()
-    audits.record_case(
+    audit_findings.record_case(
         store,
         ACTOR,
         closed.id,
@@ -275,7 +279,7 @@ def test_a_not_legitimate_finding_opens_a_case_that_drives_7_3_to_7_5(store, log
     shown = statuses(store, closed.id)
     assert shown["7.3"] == Status.COMPLIANT and shown["7.4"] == Status.DUE_SOON
     assert statuses(store, closed.id, today + timedelta(days=11))["7.4"] == Status.OVERDUE
-    audits.record_case(
+    audit_findings.record_case(
         store, ACTOR, closed.id, corrective_done_on=today, recommendation="建議申誡一次"
     )
     shown = statuses(store, closed.id)
@@ -286,10 +290,10 @@ def test_a_not_legitimate_finding_opens_a_case_that_drives_7_3_to_7_5(store, log
 def test_a_case_needs_a_violation_and_its_action_before_its_dates(store, logs, imported):
     audit = open_audit(store, logs)
     with pytest.raises(NotAllowed, match="無需立案"):
-        audits.record_case(store, ACTOR, audit.id, notified_on=clock.today())
-    record = audits.sampled_records(store, audit.id)[0]
-    audits.record_finding(
+        audit_findings.record_case(store, ACTOR, audit.id, notified_on=clock.today())
+    record = audit_sampling.sampled_records(store, audit.id)[0]
+    audit_findings.record_finding(
         store, "reviewer.wang", record.id, finding="not_legitimate", note="非業務查詢"
     )
     with pytest.raises(InvalidInput, match="改善措施"):
-        audits.record_case(store, ACTOR, audit.id, corrective_due=clock.today())
+        audit_findings.record_case(store, ACTOR, audit.id, corrective_due=clock.today())

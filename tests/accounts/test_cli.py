@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
-from tracker.domain import Agency
-from tracker.store import Store
+from tracker.domain.model import Agency
+from tracker.services import account_application
+from tracker.storage.store import Store
 
 from .conftest import AGENCY_ID, query_log_csv
 
@@ -89,12 +90,11 @@ def test_logs_import_of_a_missing_file_is_one_line(cli_env, agency, tmp_path):
 
 
 def test_accounts_list_prints_the_register_as_json(cli_env, settings, agency):
-    from tracker.services import accounts
 
     from .conftest import HOLDER_ID
 
     store = Store.open(settings)
-    accounts.register_account(
+    account_application.register_account(
         store,
         "user.chen",
         agency_id=agency,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.domain import Agency, Contract, NiaAccount, SelfAudit, Vendor, VendorStaff
-from tracker.idnumbers import mask_id
-from tracker.services import audits, users
-from tracker.store import Store
+from tracker.core import clock
+from tracker.core.idnumbers import mask_id
+from tracker.domain.model import Agency, Contract, NiaAccount, SelfAudit, Vendor, VendorStaff
+from tracker.services import audit_findings, audit_sampling, log_imports, users
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 from .conftest import AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, query_log_csv
 
@@ -64,11 +64,11 @@ def by_label(widgets, label: str):
 
 def audit_ready(store, settings):
     """An imported export and an opened audit whose every record has a finding."""
-    logs, blobs = audits.log_store(settings), BlobStore(settings.evidence_dir)
-    audits.import_query_log(
+    logs, blobs = log_imports.log_store(settings), BlobStore(settings.evidence_dir)
+    log_imports.import_query_log(
         store, logs, blobs, "t", agency_id=AGENCY_ID, data=query_log_csv(500, date(2025, 1, 1))
     )
-    audit = audits.open_audit(
+    audit = audit_sampling.open_audit(
         store,
         logs,
         "admin1",
@@ -77,8 +77,10 @@ def audit_ready(store, settings):
         period_end=date(2025, 6, 30),
         seed=7,
     )
-    rows = [(r.id, "legitimate", "", "SA-1") for r in audits.sampled_records(store, audit.id)]
-    audits.record_findings(store, "admin1", rows)
+    rows = [
+        (r.id, "legitimate", "", "SA-1") for r in audit_sampling.sampled_records(store, audit.id)
+    ]
+    audit_findings.record_findings(store, "admin1", rows)
     return audit
 
 
@@ -124,8 +126,8 @@ def test_the_account_manager_drafts_an_application_and_a_vendor_staff_member_is_
 def test_an_audit_is_opened_and_closed_from_the_page_and_its_record_offered_for_download(
     app_store, settings
 ):
-    logs, blobs = audits.log_store(settings), BlobStore(settings.evidence_dir)
-    audits.import_query_log(
+    logs, blobs = log_imports.log_store(settings), BlobStore(settings.evidence_dir)
+    log_imports.import_query_log(
         app_store,
         logs,
         blobs,
@@ -146,8 +148,11 @@ def test_an_audit_is_opened_and_closed_from_the_page_and_its_record_offered_for_
     [audit] = Store.open(settings).all(SelfAudit)
     assert (audit.population, audit.sample_size, audit.seed) == (12_345, 13, 42)
     assert next(b for b in at.button if b.label == "結案並產生抽查紀錄").disabled
-    rows = [(r.id, "legitimate", "", "SA-1") for r in audits.sampled_records(app_store, audit.id)]
-    audits.record_findings(app_store, "admin1", rows)
+    rows = [
+        (r.id, "legitimate", "", "SA-1")
+        for r in audit_sampling.sampled_records(app_store, audit.id)
+    ]
+    audit_findings.record_findings(app_store, "admin1", rows)
     at.run()
     next(b for b in at.button if b.label == "結案並產生抽查紀錄").click()
     at.run()

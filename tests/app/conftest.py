@@ -15,10 +15,10 @@ import streamlit as st
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
-from tracker import clock
-from tracker.config import Settings
+from tracker.core import clock
+from tracker.core.config import Settings
 from tracker.services.users import DEMO_PASSWORD
-from tracker.store import Store
+from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tracker import clock
-from tracker.domain import Contract, DedicatedPC, Incident, Status, Vendor, VendorStaff
-from tracker.forms import new_form_number, render_pledge_form
+from tracker.core import clock
+from tracker.documents.pledge import new_form_number, render_pledge_form
+from tracker.domain.model import Contract, DedicatedPC, Incident, Status, Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 def foreign_markers(store: Store, vendor_id: str) -> tuple[list[str], re.Pattern]:

@@ -24,10 +24,10 @@ def test_the_package_is_built_logged_and_offered_for_download(app_settings, user
 def test_the_package_verifies_by_its_own_sums(app_settings):
     from datetime import date
 
-    from tracker import clock
-    from tracker.auditpack import build_package
-    from tracker.blobs import BlobStore
-    from tracker.store import Store
+    from tracker.core import clock
+    from tracker.ops.package import build_package
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.store import Store
 
     store = Store.open(app_settings)
     data = build_package(

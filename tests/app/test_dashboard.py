@@ -8,18 +8,18 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tracker.domain import Status
-from tracker.rocdate import roc_date
-from tracker.services import exports
+from tracker.core.dates import roc_date
+from tracker.core.text import normalize_text
+from tracker.domain.model import Status
+from tracker.services import dashboard, exports
 from tracker.services.compliance import compliance_report
-from tracker.textnorm import normalize_text
 
 from .conftest import activity_log, signed_in
 
 
 @pytest.fixture
-def board(app_settings, store) -> exports.Dashboard:
-    return exports.dashboard(store, compliance_report(store))
+def board(app_settings, store) -> dashboard.Dashboard:
+    return dashboard.dashboard(store, compliance_report(store))
 
 
 def metrics(at) -> dict[str, str]:
@@ -29,9 +29,9 @@ def metrics(at) -> dict[str, str]:
 def test_the_screen_shows_the_reports_percentages(app_settings, board):
     shown = metrics(signed_in("manager"))
     report = board.report
-    assert shown["整體合規率"] == exports.percent_text(report.overall)
+    assert shown["整體合規率"] == dashboard.percent_text(report.overall)
     for vendor_id, name, *_ in board.by_vendor.rows:
-        assert shown[name] == exports.percent_text(report.by_vendor[vendor_id])
+        assert shown[name] == dashboard.percent_text(report.by_vendor[vendor_id])
     assert shown["逾期項目"] == str(len(board.overdue.rows))
 
 
@@ -96,4 +96,4 @@ def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board
     assert all(r[0] == "8.10" for r in board.departed.rows)
     audits = {row[0]: row[2:] for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
-    assert all(required == exports.AUDITS_PER_YEAR for _, required, _ in audits.values())
+    assert all(required == dashboard.AUDITS_PER_YEAR for _, required, _ in audits.values())

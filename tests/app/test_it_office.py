@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.domain import Contract, Evidence, ReviewState, Vendor
+from tracker.domain.model import Contract, Evidence, ReviewState, Vendor
 from tracker.services.evidence import IssuedForm, review_queue
 
 from .conftest import activity_log, open_page, rendered_text, signed_in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tracker import clock
+from tracker.core import clock
 from tracker.services.users import DEMO_PASSWORD, AppUser
 
 from .conftest import activity_log, new_app, signed_in

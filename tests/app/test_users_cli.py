@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from tracker.config import Settings
+from tracker.core.config import Settings
 from tracker.services.users import sign_in
 from tracker.services.vendors import save_vendor
-from tracker.store import Store
+from tracker.storage.store import Store
 
 UBN = "04595257"
 NAME = "北辰資訊股份有限公司"

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from tracker import clock
-from tracker.domain import Vendor
-from tracker.errors import InvalidInput, NotFound
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotFound
+from tracker.domain.model import Vendor
 from tracker.services import users
-from tracker.store import Store
+from tracker.storage.store import Store
 
 PASSWORD = "長城萬里今猶在不見當年秦始皇"  # 14 characters, 42 bytes in UTF-8
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from app_pages._common import own_record
-from tracker.domain import DedicatedPC, Evidence, Incident, ReviewState, VendorStaff
-from tracker.errors import NotAllowed
+from tracker.core.errors import NotAllowed
+from tracker.domain.model import DedicatedPC, Evidence, Incident, ReviewState, VendorStaff
 from tracker.services.users import AppUser
 
 from .conftest import open_page, rendered_text, signed_in

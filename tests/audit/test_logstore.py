@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit.exports import csv_bytes, log_rows
-from tracker.clock import TAIPEI
-from tracker.errors import InvalidInput, NotFound
-from tracker.logstore import LogStore, retention_cutoff
-from tracker.querylog import read_export
-from tracker.sampling import draw_audit_sample
+from tracker.core.clock import TAIPEI
+from tracker.core.errors import InvalidInput, NotFound
+from tracker.querylog.reader import read_export
+from tracker.querylog.sampling import draw_audit_sample
+from tracker.querylog.store import LogStore, retention_cutoff
 
 NOW = datetime(2025, 7, 1, 9, 0)
 MARCH = datetime(2025, 3, 3, 9, 0)

@@ -9,8 +9,9 @@ from datetime import date, datetime
 import pytest
 
 from tests.audit.exports import HEADER_EN, HEADER_ZH, csv_bytes, log_rows, xlsx_bytes
-from tracker.errors import InvalidInput
-from tracker.querylog import open_export, parse_day, read_export
+from tracker.core.dates import parse_day
+from tracker.core.errors import InvalidInput
+from tracker.querylog.reader import open_export, read_export
 
 ROW = ["2025-03-02 14:05:33", "u01", "入出境資料查詢", "A123456789", "個案訪視", "10.0.0.1"]
 
@@ -306,13 +307,13 @@ def test_a_text_file_that_is_not_a_csv_export_names_what_it_found():
 @pytest.fixture
 def small_slices(monkeypatch):
     """Slices of about 300 bytes, so a few hundred rows make many slices."""
-    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 300)
+    monkeypatch.setattr("tracker.querylog.csvreader.SLICE_BYTES", 300)
 
 
 def test_a_file_read_in_many_slices_equals_one_read_whole(monkeypatch):
     data = csv_bytes(log_rows(400))
     whole = read_export(data)
-    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 300)
+    monkeypatch.setattr("tracker.querylog.csvreader.SLICE_BYTES", 300)
     sliced = read_export(data)
     assert sliced.table["queried_at"].num_chunks > 10
     assert sliced.table.equals(whole.table) and sliced.sha256 == whole.sha256
@@ -342,7 +343,7 @@ def test_blank_lines_in_later_slices_keep_their_place(small_slices):
 
 
 def test_big5_text_first_met_in_a_later_slice_is_read_as_big5(monkeypatch):
-    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 1 << 12)
+    monkeypatch.setattr("tracker.querylog.csvreader.SLICE_BYTES", 1 << 12)
     rows = [[*r[:2], "query", *r[3:4], "", r[5]] for r in log_rows(3000)]  # past the 64 KiB head
     rows[2900][2] = "居留資料查詢"
     log = read_export(csv_bytes(rows, header=HEADER_EN, encoding="cp950"))
@@ -362,7 +363,7 @@ def test_a_ragged_row_in_a_later_slice_is_refused_with_its_line(small_slices):
 def test_quoted_files_are_checked_batch_by_batch_with_the_same_lines(monkeypatch):
     rows = log_rows(300)
     rows[10][4] = '訪視, "複查"'
-    monkeypatch.setattr("tracker.csvlog.SLICE_BYTES", 1 << 10)
+    monkeypatch.setattr("tracker.querylog.csvreader.SLICE_BYTES", 1 << 10)
     log = read_export(csv_bytes(rows))
     assert log.table["purpose"][10].as_py() == '訪視, "複查"'
     assert log.table["line"].to_pylist() == list(range(2, 302))

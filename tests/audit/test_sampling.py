@@ -10,9 +10,9 @@ from fractions import Fraction
 import pytest
 
 from tests.audit.exports import csv_bytes, log_rows
-from tracker.errors import InvalidInput
-from tracker.querylog import read_export
-from tracker.sampling import (
+from tracker.core.errors import InvalidInput
+from tracker.querylog.reader import read_export
+from tracker.querylog.sampling import (
     draw_audit_sample,
     draw_sample,
     filter_period,

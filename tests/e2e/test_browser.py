@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.app.helpers import foreign_markers, pledge_pdf, staff_missing_pledge
-from tracker.config import Settings
-from tracker.domain import Vendor
+from tracker.core.config import Settings
+from tracker.domain.model import Vendor
 from tracker.services.users import DEMO_PASSWORD
-from tracker.store import Store
+from tracker.storage.store import Store
 
 pytestmark = pytest.mark.browser
 

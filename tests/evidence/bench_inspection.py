@@ -34,8 +34,8 @@ import time
 import pypdf
 
 from tests.evidence import corpus
-from tracker.inspection import inspect_pdf
-from tracker.sandbox import Sandbox
+from tracker.inspection.inspector import inspect_pdf
+from tracker.inspection.sandbox import Sandbox
 
 
 def pypdf_open_and_extract(data: bytes) -> str:

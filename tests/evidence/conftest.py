@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.evidence import corpus
-from tracker.inspection import InspectionReport, inspect_pdf
-from tracker.sandbox import Sandbox
+from tracker.inspection.inspector import InspectionReport, inspect_pdf
+from tracker.inspection.sandbox import Sandbox
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Test PDFs, good and hostile, generated on the fly (no committed binaries).
 
 Hostile files are written byte by byte with :func:`raw_pdf` so that they are
-exactly as malformed as intended; good ones come from :mod:`tracker.forms`
+exactly as malformed as intended; good ones come from :mod:`tracker.documents.pledge`
 (fpdf2), pypdf and pyHanko, the same tools a vendor's software might use.
 """
 
@@ -89,7 +89,7 @@ def text_page_pdf(
 @cache
 def pledge() -> bytes:
     """The pre-filled pledge form for STAFF/VENDOR/CONTRACT (rendered once per run)."""
-    from tracker.forms import render_pledge_form
+    from tracker.documents.pledge import render_pledge_form
 
     return render_pledge_form(
         form_number=FORM_NUMBER,

@@ -7,17 +7,17 @@ from datetime import timedelta
 import pytest
 
 from tests.evidence import corpus
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.catalogue import default_catalogue
-from tracker.clock import add_months
-from tracker.domain import Agency, Evidence, ReviewState, Status, SubjectKind, Vendor
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.forms import new_form_number, render_pledge_form
+from tracker.core import clock
+from tracker.storage.blobs import BlobStore
+from tracker.compliance.loader import default_catalogue
+from tracker.core.clock import add_months
+from tracker.domain.model import Agency, Evidence, ReviewState, Status, SubjectKind, Vendor
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.documents.pledge import new_form_number, render_pledge_form
 from tracker.services import evidence as ev
 from tracker.services import vendors as v
-from tracker.status import evaluate
-from tracker.store import Store
+from tracker.compliance.status import evaluate
+from tracker.storage.store import Store
 
 TODAY = clock.today()
 VENDOR_NAME = "北辰資訊股份有限公司"

@@ -10,10 +10,11 @@ import pypdf
 import pytest
 
 from tests.evidence import corpus
-from tracker import forms, pdf_probe
-from tracker.errors import InvalidInput, TrackerError
-from tracker.rocdate import find_dates, parse_roc, roc_date, roc_short
-from tracker.textnorm import contains, garbled_ratio, match_key, normalize_text
+from tracker.documents import pledge as forms
+from tracker.inspection import probe as pdf_probe
+from tracker.core.errors import InvalidInput, TrackerError
+from tracker.core.dates import find_dates, parse_roc, roc_date, roc_short
+from tracker.core.text import contains, garbled_ratio, match_key, normalize_text
 
 
 def pledge_text() -> str:

@@ -8,8 +8,8 @@ import pytest
 
 from tests.evidence import corpus
 from tests.evidence.corpus import CONTRACT_FIELDS
-from tracker.errors import InvalidInput
-from tracker.inspection import EVIDENCE_KINDS, KIND_EXPECTATIONS, expectations, inspect_file
+from tracker.core.errors import InvalidInput
+from tracker.inspection.inspector import EVIDENCE_KINDS, KIND_EXPECTATIONS, expectations, inspect_file
 
 
 def codes(report) -> list[str]:

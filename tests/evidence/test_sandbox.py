@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.evidence import corpus
-from tracker.sandbox import Sandbox, sandbox_fixed_cost
+from tracker.inspection.sandbox import Sandbox, sandbox_fixed_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def _wait_gone(pid: int) -> None:
 
 def test_the_application_process_never_imports_a_pdf_parser():
     code = (
-        "import sys, tracker.inspection, tracker.cli.evidence; "
+        "import sys, tracker.inspection.inspector, tracker.cli.evidence; "
         "print(sorted(m for m in ('pypdf', 'pyhanko', 'fpdf') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.evidence import corpus
-from tracker.signatures import load_trust_roots
+from tracker.inspection.signatures import load_trust_roots
 
 
 def test_a_pledge_signed_by_a_trusted_signer_is_accepted(inspect, signed_pledge, trust_dir):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.config import Settings  # noqa: E402
-from tracker.domain import Vendor  # noqa: E402
-from tracker.store import Store  # noqa: E402
+from tracker.core.config import Settings  # noqa: E402
+from tracker.domain.model import Vendor  # noqa: E402
+from tracker.storage.store import Store  # noqa: E402
 
 
 def crash(data: Path) -> None:

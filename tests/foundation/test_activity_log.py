@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from tracker.activity import ActivityLog
-from tracker.domain import Vendor
-from tracker.store import Store
+from tracker.activitylog.log import ActivityLog
+from tracker.domain.model import Vendor
+from tracker.storage.store import Store
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_removing_the_last_line_is_caught_by_the_recorded_head(logged):
 def test_appending_a_forged_but_chained_line_is_caught_by_the_head(logged):
     import orjson
 
-    from tracker.activity import entry_hash
+    from tracker.activitylog.chain import entry_hash
 
     last = orjson.loads(lines(logged)[-1])
     forged = {
@@ -166,11 +166,11 @@ def test_incremental_verification_falls_back_to_a_full_check_when_the_log_shrink
 
 
 def test_opening_the_store_does_not_rescan_a_log_whose_head_matches_its_size(logged, monkeypatch):
-    from tracker.activity import ActivityLog as Log
+    from tracker.activitylog.log import ActivityLog as Log
 
     def no_full_scan(*args, **kwargs):
         raise AssertionError("the whole log was scanned")
 
-    monkeypatch.setattr("tracker.activity._check_line", no_full_scan)
+    monkeypatch.setattr("tracker.activitylog.chain.check_line", no_full_scan)
     assert Log(logged.parent).head().size == logged.stat().st_size
     assert Log(logged.parent).recover_interrupted_append() is False

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tracker.errors import InvalidInput
-from tracker.idnumbers import check_ubn, is_valid_national_id, is_valid_ubn, mask_id
+from tracker.core.errors import InvalidInput
+from tracker.core.idnumbers import check_ubn, is_valid_national_id, is_valid_ubn, mask_id
 
 
 @pytest.mark.parametrize("ubn", ["04595257", "22099131", "12345675", "10458575"])

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tracker.catalogue import load_catalogue
-from tracker.clock import TAIPEI, add_months
-from tracker.domain import (
+from tracker.compliance.loader import load_catalogue
+from tracker.compliance.rollups import rollup
+from tracker.compliance.status import evaluate
+from tracker.core.clock import TAIPEI, add_months
+from tracker.domain.model import (
     Agency,
     Contract,
     DedicatedPC,
@@ -24,7 +26,6 @@ from tracker.domain import (
     Vendor,
     VendorStaff,
 )
-from tracker.status import evaluate, rollup
 
 TODAY = date(2026, 3, 2)
 CAT = load_catalogue()

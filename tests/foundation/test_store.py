@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.foundation.store_worker import bump
-from tracker.config import Settings
-from tracker.domain import Contract, Evidence, ReviewState, SubjectKind, Vendor
-from tracker.store import Store
+from tracker.core import clock
+from tracker.core.config import Settings
+from tracker.domain.model import Contract, Evidence, ReviewState, SubjectKind, Vendor
+from tracker.storage.store import Store
 
 WORKER = Path(__file__).with_name("store_worker.py")
 
@@ -76,7 +77,7 @@ def test_a_record_moving_partition_leaves_no_copy_behind(store):
         "0" * 64,
         "f.pdf",
         "u",
-        __import__("tracker.clock").clock.now(),
+        clock.now(),
         vendor_id="va",
     )
     store.put(ev, actor="t", action="a")
@@ -124,7 +125,7 @@ def test_a_newer_schema_is_refused_with_a_message(settings):
     Store.open(settings)
     meta = settings.data_dir / "meta.json"
     meta.write_text(json.dumps({"schema": 99}))
-    from tracker.errors import StoreError
+    from tracker.core.errors import StoreError
 
     with pytest.raises(StoreError, match="schema 99"):
         Store.open(settings)
@@ -134,7 +135,7 @@ def test_a_corrupt_table_file_is_reported_not_silently_emptied(settings):
     store = Store.open(settings)
     store.put(vendor(1), actor="t", action="create")
     (settings.data_dir / "tables" / "vendors" / "all.json").write_text("{not json")
-    from tracker.errors import StoreError
+    from tracker.core.errors import StoreError
 
     with pytest.raises(StoreError, match="all.json"):
         Store.open(settings).get(Vendor, "v1")
@@ -216,7 +217,7 @@ def _note_class():
 
 
 def test_a_record_class_re_imported_under_the_same_name_still_finds_its_collection(store):
-    from tracker.store import register_collection
+    from tracker.storage.registry import register_collection
 
     first = _note_class()
     register_collection("notes", first)
@@ -229,7 +230,7 @@ def test_a_record_class_re_imported_under_the_same_name_still_finds_its_collecti
 
 
 def test_another_class_under_a_taken_collection_name_is_refused():
-    from tracker.store import register_collection
+    from tracker.storage.registry import register_collection
 
     with pytest.raises(ValueError, match="already holds"):
         register_collection("vendors", _note_class())
@@ -238,7 +239,7 @@ def test_another_class_under_a_taken_collection_name_is_refused():
 def test_a_redacted_field_is_stored_but_only_its_digest_reaches_the_activity_log(store):
     from dataclasses import make_dataclass
 
-    from tracker.store import register_collection
+    from tracker.storage.registry import register_collection
 
     secret_cls = make_dataclass("Secret", [("id", str), ("password_hash", str)], frozen=True)
     secret_cls.__module__ = "tests.foundation.secrets"

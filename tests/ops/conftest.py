@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.config import Settings
-from tracker.domain import (
+from tracker.core import clock
+from tracker.core.config import Settings
+from tracker.domain.model import (
     Agency,
     Contract,
     Evidence,
@@ -25,7 +24,8 @@ from tracker.domain import (
     Vendor,
     VendorStaff,
 )
-from tracker.store import Store
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

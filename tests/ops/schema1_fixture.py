@@ -17,8 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from unittest import mock
 
-from tracker import clock
-from tracker.domain import (
+from tracker.core import clock
+from tracker.domain.model import (
     Agency,
     Contract,
     DedicatedPC,
@@ -128,9 +128,9 @@ def records() -> list:
 
 
 def write(folder: Path = FOLDER) -> None:
-    from tracker.blobs import BlobStore
-    from tracker.config import Settings
-    from tracker.store import Store
+    from tracker.core.config import Settings
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.store import Store
 
     if folder.exists():
         raise SystemExit(

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.ops.conftest import ROOT, env_for, run_cli
-from tracker import clock
-from tracker.activity import ActivityLog
-from tracker.backup import MANIFEST, create_backup, verify_backup
-from tracker.config import Settings
-from tracker.domain import Evidence, Vendor
-from tracker.store import Store
+from tracker.activitylog.log import ActivityLog
+from tracker.core import clock
+from tracker.core.config import Settings
+from tracker.domain.model import Evidence, Vendor
+from tracker.ops.archive import MANIFEST
+from tracker.ops.backup import create_backup
+from tracker.ops.verify import verify_backup
+from tracker.storage.store import Store
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -247,8 +249,7 @@ def test_restore_into_existing_empty_folders_fills_them(world, archive, tmp_path
 def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
     archive, tmp_path, monkeypatch
 ):
-    from tracker import backup
-    from tracker import restore
+    from tracker.ops import restore
 
     original = restore._extract
 
@@ -261,7 +262,7 @@ def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
     target = Settings.for_folder(tmp_path / "half")
     target.evidence_dir.mkdir(parents=True)
     with pytest.raises(OSError, match="disk full"):
-        backup.restore_backup(archive, target)
+        restore.restore_backup(archive, target)
     assert not target.data_dir.exists()
     assert list(target.evidence_dir.iterdir()) == []
 
@@ -341,9 +342,9 @@ WRITER = """
 import sys
 import time
 from pathlib import Path
-from tracker.config import Settings
-from tracker.domain import Vendor
-from tracker.store import Store
+from tracker.core.config import Settings
+from tracker.domain.model import Vendor
+from tracker.storage.store import Store
 
 store = Store.open(Settings(Path(sys.argv[1]), Path(sys.argv[2])))
 for n in range(100000):

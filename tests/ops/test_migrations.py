@@ -19,14 +19,14 @@ import pytest
 from tests.ops.conftest import env_for, run_cli
 from tests.ops.schema1_fixture import EVIDENCE_BYTES, EVIDENCE_SHA256, FOLDER, records
 from tests.ops.test_backup import tree_digest
-from tracker import migrations
-from tracker import store as store_module
-from tracker.activity import ActivityLog
-from tracker.backup import verify_backup
-from tracker.blobs import BlobStore
-from tracker.config import Settings
-from tracker.errors import StoreError
-from tracker.store import Store
+from tracker.activitylog.log import ActivityLog
+from tracker.core.config import Settings
+from tracker.core.errors import StoreError
+from tracker.ops.upgrade import upgrade
+from tracker.ops.verify import verify_backup
+from tracker.storage import migrations
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def pretend_schema2(monkeypatch):
             {"archives": archives, "vendors": [v.name for v in store.all(records()[1].__class__)]}
         )
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, step)
     return seen
 
@@ -70,11 +70,15 @@ def test_a_schema_1_folder_from_the_first_release_opens_with_every_record_and_lo
 def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_is_logged(
     schema1, pretend_schema2
 ):
+    with pytest.raises(StoreError, match="store migrate"):
+        Store.open(schema1)  # the store alone never migrates without the backup
+    archive_written = upgrade(schema1)
     store = Store.open(schema1)
     [step] = pretend_schema2
     assert len(step["archives"]) == 1  # the backup existed when the step ran
     assert step["vendors"] == ["北辰資訊股份有限公司"]
     archive = step["archives"][0]
+    assert archive == archive_written
     assert verify_backup(archive).ok
     with zipfile.ZipFile(archive) as zf:
         assert json.loads(zf.read("data/meta.json"))["schema"] == 1
@@ -93,9 +97,9 @@ def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_
 def test_the_pre_migration_archive_restores_the_old_schema(
     schema1, pretend_schema2, tmp_path, monkeypatch
 ):
-    Store.open(schema1)
+    upgrade(schema1)
     archive = pretend_schema2[0]["archives"][0]
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)  # the previous version of the software
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 1)  # the previous version of the software
     target = Settings.for_folder(tmp_path / "back")
     result = run_cli(env_for(target), "backup", "restore", str(archive))
     assert result.returncode == 0, result.stderr
@@ -106,9 +110,11 @@ def test_the_pre_migration_archive_restores_the_old_schema(
 def test_a_missing_migration_step_refuses_to_open_and_leaves_the_folder_untouched(
     schema1, monkeypatch
 ):
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, lambda store: None)
     before = tree_digest(schema1.data_dir)
+    with pytest.raises(StoreError, match="no migration from schema 2"):
+        upgrade(schema1)
     with pytest.raises(StoreError, match="no migration from schema 2"):
         Store.open(schema1)
     assert tree_digest(schema1.data_dir) == before
@@ -116,4 +122,4 @@ def test_a_missing_migration_step_refuses_to_open_and_leaves_the_folder_untouche
 
 
 def test_the_current_code_has_no_migration_step_because_schema_1_is_current():
-    assert store_module.SCHEMA_VERSION == 1 and migrations.MIGRATIONS == {}
+    assert migrations.SCHEMA_VERSION == 1 and migrations.MIGRATIONS == {}

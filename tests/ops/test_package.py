@@ -17,10 +17,12 @@ import orjson
 import pytest
 
 from tests.ops.conftest import run_cli
-from tracker import clock
-from tracker.auditpack import VERIFY_CHAIN_SCRIPT, Period, build_package
-from tracker.domain import Evidence
-from tracker.errors import InvalidInput
+from tracker.core import clock
+from tracker.core.errors import InvalidInput
+from tracker.domain.model import Evidence
+from tracker.ops.package import build_package
+from tracker.ops.package_selection import Period
+from tracker.ops.package_texts import VERIFY_CHAIN_SCRIPT
 
 
 def unzip(data: bytes, folder: Path) -> Path:

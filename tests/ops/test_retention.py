@@ -12,14 +12,16 @@ import pytest
 
 from tests.ops.conftest import at, build_world, pdf_bytes, run_cli
 from tests.ops.test_backup import tree_digest
-from tracker import clock
-from tracker.activity import ActivityLog, anchor_digest
-from tracker.blobs import BlobStore
-from tracker.catalogue import default_catalogue
-from tracker.domain import Evidence, ReviewState, SelfAudit, SubjectKind, Vendor
-from tracker.errors import InvalidInput
-from tracker.retention import evidence_items, purge, retention_report, shift_years
-from tracker.store import Store
+from tracker.activitylog.chain import anchor_digest
+from tracker.activitylog.log import ActivityLog
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.core.errors import InvalidInput
+from tracker.domain.model import Evidence, ReviewState, SelfAudit, SubjectKind, Vendor
+from tracker.ops.retention import purge
+from tracker.ops.retention_report import evidence_items, retention_report, shift_years
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 TODAY = date(2031, 3, 15)
 
@@ -302,8 +304,8 @@ def test_a_purge_cut_short_before_the_head_moved_is_finished_when_the_store_open
 
 def test_query_logs_older_than_five_years_are_purged_through_the_log_store(world, env):
     """The import of six years ago goes (rows, store record, original file); last month's stays."""
-    from tracker.logstore import LogStore
-    from tracker.services.audits import QueryLogImport, import_query_log
+    from tracker.querylog.store import LogStore
+    from tracker.services.log_imports import QueryLogImport, import_query_log
 
     logs = LogStore(world.settings.data_dir / "query-logs")
     old, recent = shift_years(clock.today(), -6), clock.today() - timedelta(days=30)

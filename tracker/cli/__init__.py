@@ -3,7 +3,7 @@
 Each command group lives in its own module of this package and exposes
 ``register(subparsers)``; the handler it sets as ``func`` takes
 ``(args, settings)`` and returns the exit code.  ``main`` turns every
-:class:`~tracker.errors.TrackerError` into one line on stderr (exit 2) and any
+:class:`~tracker.core.errors.TrackerError` into one line on stderr (exit 2) and any
 other exception into one line too (exit 3): a user never sees a traceback.
 """
 
@@ -13,23 +13,25 @@ import argparse
 import importlib
 import sys
 
-from tracker.config import Settings
-from tracker.errors import TrackerError
+from tracker.core.config import Settings
+from tracker.core.errors import TrackerError
+from tracker.ops.upgrade import upgrade
 
 # Command groups, in the order ``--help`` lists them.  A module missing from the
 # tree is skipped so that partial checkouts still run the rest.
 COMMAND_MODULES = (
     "tracker.cli.demo",
     "tracker.cli.status",
-    "tracker.cli.log",
+    "tracker.cli.activitylog",
     "tracker.cli.evidence",
     "tracker.cli.audit",
-    "tracker.cli.logs",
+    "tracker.cli.querylog",
     "tracker.cli.users",
     "tracker.cli.accounts",
     "tracker.cli.backup",
     "tracker.cli.retention",
     "tracker.cli.package",
+    "tracker.cli.store",
 )
 
 EXIT_USAGE = 2
@@ -69,7 +71,9 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        return int(args.func(args, settings or Settings.from_env()) or 0)
+        settings = settings or Settings.from_env()
+        upgrade(settings)
+        return int(args.func(args, settings) or 0)
     except UsageError as exc:
         print(f"錯誤 error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -82,6 +86,24 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     except Exception as exc:  # the edge: never a traceback for the user
         print(f"內部錯誤 internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def day(text: str):
+    """The ``type=`` of every CLI date argument: ``2025-03-02``, ``114/03/02`` or ``114-03-02``.
+
+    Uses :func:`tracker.core.dates.parse_day`; a bad or impossible date becomes
+    a one-line usage error (exit 2).
+    """
+    from tracker.core.dates import parse_day
+    from tracker.core.errors import InvalidInput
+
+    try:
+        return parse_day(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+DAY_HELP = "2025-03-02 或民國 114/03/02"
 
 
 def print_json(obj) -> None:

@@ -8,6 +8,7 @@ the 5.3 removal deadline (``overdue`` when passed); ``accounts show ID
 from __future__ import annotations
 
 from tracker.cli import print_json
+from tracker.services import account_changes, account_register
 
 
 def register(sub) -> None:
@@ -27,17 +28,16 @@ def register(sub) -> None:
 
 
 def run_list(args, settings) -> int:
-    from tracker import clock
-    from tracker.domain import Agency
-    from tracker.errors import InvalidInput
-    from tracker.services import accounts
-    from tracker.store import Store
+    from tracker.core import clock
+    from tracker.core.errors import InvalidInput
+    from tracker.domain.model import Agency
+    from tracker.storage.store import Store
 
     store = Store.open(settings)
     if args.agency and store.get(Agency, args.agency) is None:
         raise InvalidInput(f"查無機關 {args.agency}", f"unknown agency {args.agency!r}")
     today = clock.today()
-    rows = [account_dict(a, today) for a in accounts.list_accounts(store, args.agency)]
+    rows = [account_dict(a, today) for a in account_register.list_accounts(store, args.agency)]
     if args.json:
         print_json({"accounts": rows, "count": len(rows)})
         return 0
@@ -56,19 +56,18 @@ def run_list(args, settings) -> int:
 
 
 def run_show(args, settings) -> int:
-    from tracker import clock
-    from tracker.codec import to_doc
-    from tracker.domain import NiaAccount
-    from tracker.services import accounts
-    from tracker.store import Store
+    from tracker.core import clock
+    from tracker.domain.model import NiaAccount
+    from tracker.storage.codec import to_doc
+    from tracker.storage.store import Store
 
     store = Store.open(settings)
     account = store.require(NiaAccount, args.account_id)
     result = account_dict(account, clock.today()) | {
-        "steps": [to_doc(s) for s in accounts.account_steps(store, account.id)],
-        "ip_history": [to_doc(c) for c in accounts.ip_history(store, account.id)],
+        "steps": [to_doc(s) for s in account_register.account_steps(store, account.id)],
+        "ip_history": [to_doc(c) for c in account_changes.ip_history(store, account.id)],
         "proxy_authorizations": [
-            to_doc(p) for p in accounts.proxy_authorizations(store, account.id)
+            to_doc(p) for p in account_changes.proxy_authorizations(store, account.id)
         ],
     }
     if args.json:
@@ -100,8 +99,8 @@ def run_show(args, settings) -> int:
 
 def account_dict(account, today) -> dict:
     """The account as plain JSON-ready values, with the 5.3 overdue flag."""
-    from tracker.codec import to_doc
-    from tracker.services.accounts import removal_overdue
+    from tracker.services.account_departure import removal_overdue
+    from tracker.storage.codec import to_doc
 
     return to_doc(account) | {"removal_overdue": removal_overdue(account, today)}
 

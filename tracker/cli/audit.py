@@ -18,11 +18,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tracker.cli import EXIT_USAGE, Parser, print_json
-from tracker.config import Settings
-from tracker.errors import InvalidInput
-from tracker.querylog import open_export, parse_day
-from tracker.sampling import RANDOM, RULE, Sample, draw_audit_sample
+from tracker.cli import EXIT_USAGE, Parser, day, print_json
+from tracker.core.config import Settings
+from tracker.core.errors import InvalidInput
+from tracker.querylog.reader import open_export
+from tracker.querylog.sampling import RANDOM, RULE, Sample, draw_audit_sample
 
 _COLUMNS = (
     ("line", "行 line"),
@@ -64,9 +64,9 @@ def add_audit_commands(actions) -> None:
         "--seed", type=int, required=True, help="random seed (same seed, same rows)"
     )
     sample.add_argument(
-        "--from", dest="date_from", type=_day, help="first day, 2025-03-02 or 114/03/02"
+        "--from", dest="date_from", type=day, help="first day, 2025-03-02 or 114/03/02"
     )
-    sample.add_argument("--to", dest="date_to", type=_day, help="last day (inclusive)")
+    sample.add_argument("--to", dest="date_to", type=day, help="last day (inclusive)")
     sample.add_argument("--json", action="store_true", help="print one JSON object")
     sample.add_argument(
         "--risk", action="store_true", help="add risk-based picks beyond the minimum"
@@ -98,13 +98,6 @@ def run_sample(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_table(sample, args.file.name)
     return 0
-
-
-def _day(text: str):
-    try:
-        return parse_day(text)
-    except InvalidInput as exc:  # argparse reports it as a one-line usage error
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -37,7 +37,7 @@ def register(sub) -> None:
 
 
 def run_create(args, settings) -> int:
-    from tracker.backup import create_backup, default_name
+    from tracker.ops.backup import create_backup, default_name
 
     out = Path(args.out)
     if out.is_dir():
@@ -74,7 +74,7 @@ def run_create(args, settings) -> int:
 
 
 def run_verify(args, settings) -> int:
-    from tracker.backup import verify_backup
+    from tracker.ops.verify import verify_backup
 
     check = verify_backup(Path(args.file))
     if args.json:
@@ -91,7 +91,7 @@ def run_verify(args, settings) -> int:
 
 
 def run_restore(args, settings) -> int:
-    from tracker.backup import BackupInvalid, restore_backup
+    from tracker.ops.restore import BackupInvalid, restore_backup
 
     try:
         summary = restore_backup(Path(args.file), settings, actor="cli")

@@ -21,7 +21,7 @@ def register(sub) -> None:
 
 
 def run_seed(args, settings) -> int:
-    from tracker.demo import seed
+    from demodata.seed import seed
 
     result = seed(settings, if_empty=args.if_empty)
     if args.json:

@@ -1,7 +1,7 @@
 """``python -m tracker evidence ...``: inspect evidence files and print pledge forms.
 
 ``evidence check FILE [--expect TEXT]... [--kind KIND] [--json]`` runs the
-automatic checks (:mod:`tracker.inspection`).  With ``--json`` it prints
+automatic checks (:mod:`tracker.inspection.inspector`).  With ``--json`` it prints
 exactly one JSON object (the report) on stdout.  Exit status: 0 accepted or
 needs_review, 1 rejected, 2 bad arguments or a file that cannot be opened.
 
@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from tracker.cli import print_json
-from tracker.errors import InvalidInput
+from tracker.core.errors import InvalidInput
 
 # Modules adding more ``evidence`` subcommands (see the module docstring).
 EXTENSION_MODULES: tuple[str, ...] = ()
@@ -75,7 +75,7 @@ def add_evidence_commands(sub) -> None:
 
 def run_check(args, settings) -> int:
     """Inspect ``args.file``; exit 1 when the verdict is ``rejected``."""
-    from tracker.inspection import inspect_file
+    from tracker.inspection.inspector import inspect_file
 
     report = inspect_file(
         args.file,
@@ -93,7 +93,7 @@ def run_check(args, settings) -> int:
 
 def run_form(args, settings) -> int:
     """Write a pledge form to ``args.out`` and print its form number."""
-    from tracker.forms import DEFAULT_AGENCY, new_form_number, render_pledge_form
+    from tracker.documents.pledge import DEFAULT_AGENCY, new_form_number, render_pledge_form
 
     fields = {"staff_name": args.staff, "vendor_name": args.vendor, "contract_title": args.contract}
     for label, value in fields.items():

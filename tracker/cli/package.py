@@ -1,11 +1,11 @@
-"""``package create``: the auditor's package for a period (see :mod:`tracker.auditpack`)."""
+"""``package create``: the auditor's package for a period (see :mod:`tracker.ops.package`)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from tracker.cli import print_json
+from tracker.cli import DAY_HELP, day, print_json
 
 
 def register(sub) -> None:
@@ -16,10 +16,14 @@ def register(sub) -> None:
     create = actions.add_parser("create", help="建立稽核資料包 write the ZIP")
     create.add_argument("--out", required=True, help="輸出檔 output file (.zip)")
     create.add_argument(
-        "--from", dest="date_from", required=True, help="起日 first day (YYYY-MM-DD)"
+        "--from", dest="date_from", required=True, type=day, help=f"起日 first day ({DAY_HELP})"
     )
     create.add_argument(
-        "--to", dest="date_to", required=True, help="迄日 last day, included (YYYY-MM-DD)"
+        "--to",
+        dest="date_to",
+        required=True,
+        type=day,
+        help=f"迄日 last day, included ({DAY_HELP})",
     )
     scope = create.add_mutually_exclusive_group()
     scope.add_argument("--agency", help="只含此機關 only this agency (id)")
@@ -29,12 +33,12 @@ def register(sub) -> None:
 
 
 def run_create(args, settings) -> int:
-    from tracker.auditpack import Period, write_package
-    from tracker.blobs import BlobStore
-    from tracker.cli.status import _parse_day
-    from tracker.store import Store
+    from tracker.ops.package import write_package
+    from tracker.ops.package_selection import Period
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.store import Store
 
-    period = Period(_parse_day(args.date_from), _parse_day(args.date_to))
+    period = Period(args.date_from, args.date_to)
     store = Store.open(settings)
     summary = write_package(
         Path(args.out),

@@ -9,7 +9,7 @@ exits 0.  A DATE later than today − 5 years is refused (exit 2).
 
 from __future__ import annotations
 
-from tracker.cli import print_json
+from tracker.cli import DAY_HELP, day, print_json
 
 
 def register(sub) -> None:
@@ -19,13 +19,16 @@ def register(sub) -> None:
     )
     report = actions.add_parser("report", help="列出逾保存期限的資料 list what is past retention")
     report.add_argument("--json", action="store_true")
-    report.add_argument("--date", help="以此日期為今天 evaluate as of this date (YYYY-MM-DD)")
+    report.add_argument(
+        "--date", type=day, help=f"以此日期為今天 evaluate as of this date ({DAY_HELP})"
+    )
     report.set_defaults(func=run_report)
     purge = actions.add_parser("purge", help="刪除逾保存期限的資料 remove what is past retention")
     purge.add_argument(
         "--before",
         required=True,
-        help="只刪除此日期之前的資料 only records dated before this day (YYYY-MM-DD)",
+        type=day,
+        help=f"只刪除此日期之前的資料 only records dated before this day ({DAY_HELP})",
     )
     purge.add_argument(
         "--yes", action="store_true", help="確認執行 really remove (otherwise a dry run)"
@@ -35,11 +38,10 @@ def register(sub) -> None:
 
 
 def run_report(args, settings) -> int:
-    from tracker.cli.status import _parse_day
-    from tracker.retention import retention_report
-    from tracker.store import Store
+    from tracker.ops.retention_report import retention_report
+    from tracker.storage.store import Store
 
-    report = retention_report(Store.open(settings), _parse_day(args.date) if args.date else None)
+    report = retention_report(Store.open(settings), args.date)
     if args.json:
         print_json(report.as_dict())
         return 0
@@ -54,12 +56,11 @@ def run_report(args, settings) -> int:
 
 
 def run_purge(args, settings) -> int:
-    from tracker.blobs import BlobStore
-    from tracker.cli.status import _parse_day
-    from tracker.retention import plan_purge, purge
-    from tracker.store import Store
+    from tracker.ops.retention import plan_purge, purge
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.store import Store
 
-    before = _parse_day(args.before)
+    before = args.before
     store = Store.open(settings)
     if args.yes:
         result = purge(store, BlobStore(settings.evidence_dir), before, actor="cli")

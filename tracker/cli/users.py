@@ -15,9 +15,9 @@ import secrets
 import sys
 
 from tracker.cli import print_json
-from tracker.domain import Vendor
-from tracker.errors import InvalidInput
-from tracker.store import Store
+from tracker.core.errors import InvalidInput
+from tracker.domain.model import Vendor
+from tracker.storage.store import Store
 
 PASSWORD_ENV = "TRACKER_NEW_PASSWORD"
 ACTOR = "cli"

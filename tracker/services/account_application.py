@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.catalogue import Catalogue, default_catalogue
-from tracker.domain import Agency, Evidence, NiaAccount, SubjectKind, VendorStaff
-from tracker.errors import InvalidInput, NotAllowed
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import Agency, Evidence, NiaAccount, SubjectKind, VendorStaff
 from tracker.services.account_register import (
     OPEN_STATES,
     new_step,
@@ -23,7 +23,9 @@ from tracker.services.account_register import (
     require_state,
 )
 from tracker.services.vendors import clean_text, masked_national_id
-from tracker.store import Store, new_id
+from tracker.storage.blobs import BlobStore
+from tracker.storage.registry import new_id
+from tracker.storage.store import Store
 
 VENDOR_REFUSAL_ZH = "依第五點第七款，委外廠商人員不得申請使用移民署資訊系統"
 VENDOR_REFUSAL_EN = "point 5.7: vendor staff may not apply for NIA system accounts"

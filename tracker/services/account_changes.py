@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.domain import Agency, NiaAccount, SubjectKind
-from tracker.errors import InvalidInput, NotAllowed
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import Agency, NiaAccount, SubjectKind
 from tracker.services.account_register import by_agency, history_of, refuse_future, require_open
 from tracker.services.vendors import clean_text
-from tracker.store import Store, new_id, register_collection
+from tracker.storage.blobs import BlobStore
+from tracker.storage.registry import new_id, register_collection
+from tracker.storage.store import Store
 
 
 @dataclass(frozen=True)

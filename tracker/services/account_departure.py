@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from tracker.catalogue import Catalogue, default_catalogue
-from tracker.domain import NiaAccount
-from tracker.errors import InvalidInput, NotAllowed
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import NiaAccount
 from tracker.services.account_register import new_step, refuse_future, require_open
 from tracker.services.vendors import clean_text
-from tracker.store import Store
+from tracker.storage.store import Store
 
 LEFT_REASONS = ("resigned", "left", "suspended", "transferred")
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tracker import clock
-from tracker.domain import NiaAccount
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.store import Store, new_id, register_collection
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import NiaAccount
+from tracker.storage.registry import new_id, register_collection
+from tracker.storage.store import Store
 
 STATES = ("draft", "first_review", "second_review", "nia_review", "active", "rejected", "cancelled")
 OPEN_STATES = ("draft", "first_review", "second_review", "nia_review", "active")

@@ -14,15 +14,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.catalogue import Catalogue
-from tracker.domain import Agency, Evidence, ReviewState, SelfAudit, SubjectKind
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.idnumbers import mask_id
+from tracker.compliance.catalogue import Catalogue
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.core.idnumbers import mask_id
+from tracker.domain.model import Agency, Evidence, ReviewState, SelfAudit, SubjectKind
 from tracker.services.audit_sampling import SampledRecord, require_open, sampled_records
 from tracker.services.vendors import clean_text
-from tracker.store import Store, new_id
+from tracker.storage.blobs import BlobStore
+from tracker.storage.registry import new_id
+from tracker.storage.store import Store
 
 FINDINGS = ("legitimate", "not_legitimate", "unclear")
 _ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]\d{8}(?!\d)")
@@ -143,7 +144,7 @@ def close_audit(
     agency (obligation 7.2), approved by the closer: there is nothing for the IT
     office to inspect (see :func:`_record_evidence`).
     """
-    from tracker.auditrecord import record_pdf, record_xlsx
+    from tracker.documents.auditrecord import record_pdf, record_xlsx
 
     closed_on = closed_on or clock.today()
     if closed_on > clock.today():

@@ -15,14 +15,16 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
-from tracker import clock
-from tracker.catalogue import Catalogue, default_catalogue
-from tracker.domain import Agency, NiaAccount, SelfAudit
-from tracker.errors import InvalidInput, NotAllowed
-from tracker.idnumbers import mask_id
-from tracker.logstore import LogStore
-from tracker.sampling import RANDOM, RISK_REASONS, draw_audit_sample, risk_picks
-from tracker.store import Store, new_id, register_collection
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.core.idnumbers import mask_id
+from tracker.domain.model import Agency, NiaAccount, SelfAudit
+from tracker.querylog.sampling import RANDOM, RISK_REASONS, draw_audit_sample, risk_picks
+from tracker.querylog.store import LogStore
+from tracker.storage.registry import new_id, register_collection
+from tracker.storage.store import Store
 
 PICKS = (RANDOM, *RISK_REASONS)
 

@@ -1,7 +1,7 @@
 """The self-audit of query logs (自主稽核, points 7.2–7.5) as a workflow in the store.
 
 1. :func:`import_query_log` keeps an NIA export: its rows in the
-   :class:`~tracker.logstore.LogStore`, the original file in the evidence
+   :class:`~tracker.querylog.store.LogStore`, the original file in the evidence
    folder by SHA-256, and a :class:`QueryLogImport` record in the store.
 2. :func:`open_audit` takes the agency's imported rows of a period as the
    population and draws the 7.2 minimum at random, reproducibly from a recorded
@@ -25,9 +25,8 @@ This module is the front door and holds the readers (:func:`audits_done`,
 
 from __future__ import annotations
 
-from tracker.blobs import BlobStore
-from tracker.domain import Agency, Evidence, NiaAccount, SelfAudit
-from tracker.errors import NotAllowed
+from tracker.core.errors import NotAllowed
+from tracker.domain.model import Agency, Evidence, NiaAccount, SelfAudit
 from tracker.services.audit_findings import (
     FINDINGS,
     close_audit,
@@ -44,7 +43,8 @@ from tracker.services.audit_sampling import (
     sampled_records,
 )
 from tracker.services.log_imports import QueryLogImport, import_query_log, list_imports, log_store
-from tracker.store import Store
+from tracker.storage.blobs import BlobStore
+from tracker.storage.store import Store
 
 __all__ = [
     "FINDINGS",

@@ -8,13 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker import clock
-from tracker.activity import ChainState
-from tracker.catalogue import Catalogue, default_catalogue
-from tracker.retention import overdue_count
+from tracker.activitylog.chain import ChainState
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
+from tracker.compliance.results import ObligationStatus
+from tracker.compliance.rollups import Rollup, rollup
+from tracker.compliance.status import evaluate
+from tracker.core import clock
+from tracker.ops.retention_report import overdue_count
 from tracker.services.audits import flagged_accounts
-from tracker.status import ObligationStatus, Rollup, evaluate, rollup
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @dataclass(frozen=True)

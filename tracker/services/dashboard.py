@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from tracker.catalogue import default_catalogue
-from tracker.domain import Agency, Contract, Incident, SelfAudit, Status, Vendor
-from tracker.labels import STATUS, SUBJECT
+from tracker.compliance.loader import default_catalogue
+from tracker.compliance.rollups import Rollup
+from tracker.documents.labels import STATUS, SUBJECT
+from tracker.domain.model import Agency, Contract, Incident, SelfAudit, Status, Vendor
 from tracker.services.compliance import ComplianceReport
-from tracker.status import Rollup
-from tracker.store import Store
+from tracker.storage.store import Store
 
 AUDITS_PER_YEAR = 2  # point 7.2: 每年至少辦理二次以上之自主稽核
 EXPIRY_WINDOW_DAYS = 30

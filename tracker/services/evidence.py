@@ -1,6 +1,6 @@
 """Evidence intake and review (point 八's paperwork, and 5.1, 5.6, 7.2 for the agency).
 
-``upload_evidence`` inspects the file (in a sandbox, see :mod:`tracker.inspection`),
+``upload_evidence`` inspects the file (in a sandbox, see :mod:`tracker.inspection.inspector`),
 refuses an unusable one, stores it once by content hash and records it as
 ``submitted``; a newer upload for the same subject and kind supersedes the older
 record, which is kept.  ``review_evidence`` is the IT office's decision.
@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.catalogue import Catalogue, default_catalogue
-from tracker.domain import (
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.domain.model import (
     Agency,
     Contract,
     DedicatedPC,
@@ -27,9 +28,10 @@ from tracker.domain import (
     Vendor,
     VendorStaff,
 )
-from tracker.errors import InvalidInput, NotAllowed
 from tracker.services.vendors import clean_text
-from tracker.store import Store, new_id, register_collection
+from tracker.storage.blobs import BlobStore
+from tracker.storage.registry import new_id, register_collection
+from tracker.storage.store import Store
 
 SUBJECT_TYPES = {
     SubjectKind.AGENCY: Agency,
@@ -113,7 +115,7 @@ def upload_evidence(
     text carries an issued form number is matched to that form's staff member.
     Raises :class:`InvalidInput` (nothing stored) for an unusable file.
     """
-    from tracker.inspection import inspect_pdf
+    from tracker.inspection.inspector import inspect_pdf
 
     catalogue = catalogue or default_catalogue()
     if kind not in catalogue.evidence_kinds:
@@ -278,7 +280,7 @@ def _obligation_for(catalogue: Catalogue, obligation_id, subject_kind: SubjectKi
 def _valid_until(
     store: Store, catalogue: Catalogue, evidence: Evidence, today: date
 ) -> date | None:
-    from tracker.clock import add_months
+    from tracker.core.clock import add_months
 
     kind = catalogue.evidence_kinds[evidence.kind]
     if kind.valid_until_contract_end:

@@ -12,11 +12,11 @@ import io
 import re
 from datetime import date, datetime
 
-from tracker import clock
-from tracker.domain import Status
-from tracker.labels import STATUS
-from tracker.pdfdoc import FONT, new_pdf
-from tracker.rocdate import roc_date, roc_short
+from tracker.core import clock
+from tracker.core.dates import roc_date, roc_short
+from tracker.documents.labels import STATUS
+from tracker.documents.pdf import FONT, new_pdf
+from tracker.domain.model import Status
 from tracker.services.dashboard import (
     AUDITS_PER_YEAR,
     DETAIL_COLUMNS,
@@ -28,7 +28,7 @@ from tracker.services.dashboard import (
     obligation_title,
     percent_text,
 )
-from tracker.store import Store
+from tracker.storage.store import Store
 
 __all__ = [
     "AUDITS_PER_YEAR",

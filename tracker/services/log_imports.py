@@ -1,7 +1,7 @@
 """Importing the NIA's query-log exports for the self-audit (7.1, 7.2).
 
 :func:`import_query_log` keeps an export: its rows in the
-:class:`~tracker.logstore.LogStore`, the original file in the evidence folder
+:class:`~tracker.querylog.store.LogStore`, the original file in the evidence folder
 by SHA-256, and a :class:`QueryLogImport` record in the store.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker import clock
-from tracker.blobs import BlobStore
-from tracker.domain import Agency
-from tracker.errors import InvalidInput
-from tracker.logstore import LogStore
-from tracker.querylog import read_export
+from tracker.core import clock
+from tracker.core.errors import InvalidInput
+from tracker.domain.model import Agency
+from tracker.querylog.reader import read_export
+from tracker.querylog.store import LogStore
 from tracker.services.vendors import clean_text
-from tracker.store import Store, new_id, register_collection
+from tracker.storage.blobs import BlobStore
+from tracker.storage.registry import new_id, register_collection
+from tracker.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ register_collection("query_log_imports", QueryLogImport, lambda r: f"a-{r.agency
 
 
 def log_store(settings) -> LogStore:
-    """The query-log store of a data folder: ``<data dir>/query-logs`` (see :mod:`tracker.logstore`)."""
+    """The query-log store of a data folder: ``<data dir>/query-logs`` (see :mod:`tracker.querylog.store`)."""
     return LogStore(settings.data_dir / "query-logs")
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tracker.labels import STATUS
+from tracker.compliance.rollups import Rollup
+from tracker.documents.labels import STATUS
 from tracker.services.compliance import ComplianceReport
-from tracker.status import Rollup
 
 
 def _rollup_dict(r: Rollup) -> dict:
@@ -63,6 +63,6 @@ def report_as_table(report: ComplianceReport) -> str:
 
 
 def _status(value: str):
-    from tracker.domain import Status
+    from tracker.domain.model import Status
 
     return Status(value)

@@ -26,10 +26,11 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tracker import clock
-from tracker.domain import Vendor
-from tracker.errors import InvalidInput, NotAllowed, NotFound
-from tracker.store import Store, register_collection
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotAllowed, NotFound
+from tracker.domain.model import Vendor
+from tracker.storage.registry import register_collection
+from tracker.storage.store import Store
 
 APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
 MAX_FAILURES = 5

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from tracker import clock
-from tracker.domain import (
+from tracker.core import clock
+from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
+from tracker.domain.model import (
     Agency,
     Contract,
     DedicatedPC,
@@ -19,9 +21,8 @@ from tracker.domain import (
     Vendor,
     VendorStaff,
 )
-from tracker.errors import InvalidInput, NotFound
-from tracker.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
-from tracker.store import Store, new_id
+from tracker.storage.registry import new_id
+from tracker.storage.store import Store
 
 MAX_TEXT = 200
 

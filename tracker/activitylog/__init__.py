@@ -1,0 +1,1 @@
+"""The hash-chained activity log: chain, append, verification, purge."""

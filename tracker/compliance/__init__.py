@@ -1,0 +1,1 @@
+"""The obligation catalogue, the status engine, the rules and roll-ups."""

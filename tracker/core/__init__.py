@@ -1,0 +1,1 @@
+"""Clock, dates, errors, configuration, the atomic file write, id numbers, text."""

@@ -1,0 +1,1 @@
+"""Every record type: frozen dataclasses and enums, no I/O."""

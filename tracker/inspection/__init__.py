@@ -1,0 +1,1 @@
+"""Untrusted uploads: the PDF probe, signatures, the sandbox."""

@@ -1,0 +1,1 @@
+"""Operations: backup, verification, restore, retention, auditor's package."""

@@ -1,0 +1,176 @@
+"""Restoring a backup archive: only what verified, into folders that are missing or empty.
+
+Files go to a staging folder moved into place at the end, so a failure leaves
+the targets as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.core.config import Settings
+from tracker.core.errors import InvalidInput, StoreError
+from tracker.core.fileio import fsync_dir
+from tracker.ops.archive import CHUNK, DATA, EVIDENCE
+from tracker.ops.verify import verify_backup
+
+
+class BackupInvalid(InvalidInput):
+    """The archive did not verify; ``problems`` names every fault, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"備份檔驗證失敗（{len(problems)} 項），未還原任何資料",
+            f"the archive did not verify ({len(problems)} problems); nothing restored",
+        )
+
+
+@dataclass(frozen=True)
+class RestoreSummary:
+    files: int
+    bytes: int
+    schema: int
+    created: str
+    data_dir: Path
+    evidence_dir: Path
+
+
+def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> RestoreSummary:
+    """Verify ``path``, then restore it into ``settings``' data and evidence folders.
+
+    Each folder must be missing or empty.  Files go to a staging folder first
+    and are moved into place only when every one was written and re-checked, so
+    a failure leaves the targets as they were (missing or empty).  The restore
+    is then noted in the restored activity log.  Raises :class:`BackupInvalid`
+    (with every problem) when the archive does not verify, InvalidInput for a
+    target that holds files or an archive of a newer schema.
+    """
+    from tracker.storage.migrations import SCHEMA_VERSION
+    from tracker.storage.store import Store
+
+    targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
+    for target in targets.values():
+        _require_empty(target)
+    check = verify_backup(path)
+    if not check.ok:
+        raise BackupInvalid(check.problems)
+    manifest = check.manifest
+    if int(manifest.get("schema", 1)) > SCHEMA_VERSION:
+        raise InvalidInput(
+            "此備份由較新版本建立，請先升級本系統再還原",
+            f"the archive has schema {manifest['schema']}; this version knows {SCHEMA_VERSION}",
+        )
+    order = sorted(
+        targets, key=lambda k: len(targets[k].parts)
+    )  # a folder inside the other goes second
+    placed: list[tuple[Path, bool]] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for top in order:
+                files = [e for e in manifest["files"] if e["path"].split("/", 1)[0] == top]
+                placed.append((targets[top], targets[top].is_dir()))
+                _restore_tree(zf, files, top, targets[top])
+    except BaseException:
+        _undo(placed)  # both folders were missing or empty: put them back that way
+        raise
+    store = Store.open(settings)
+    store.record_event(
+        actor=actor,
+        action="backup_restored",
+        details={
+            "file": Path(path).name,
+            "created": manifest.get("created"),
+            "files": len(manifest["files"]),
+        },
+    )
+    totals = manifest.get("totals", {})
+    return RestoreSummary(
+        len(manifest["files"]),
+        int(totals.get("bytes", 0)),
+        int(manifest.get("schema", 1)),
+        str(manifest.get("created")),
+        targets[DATA],
+        targets[EVIDENCE],
+    )
+
+
+def _undo(placed: list[tuple[Path, bool]]) -> None:
+    """Empty (or remove, if it did not exist) each folder a failed restore wrote into."""
+    for target, existed in reversed(placed):
+        if not target.is_dir():
+            continue
+        if existed:
+            for child in target.iterdir():
+                shutil.rmtree(
+                    child
+                ) if child.is_dir() and not child.is_symlink() else child.unlink()
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+
+
+def _require_empty(target: Path) -> None:
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InvalidInput(
+            f"還原目的地不是資料夾：{target}", f"restore target is not a folder: {target}"
+        )
+    if target.is_dir() and any(target.iterdir()):
+        raise InvalidInput(
+            f"還原目的地資料夾不是空的，拒絕覆寫：{target}",
+            f"restore target {target} is not empty; restore only into a missing or empty folder",
+        )
+
+
+def _restore_tree(zf: zipfile.ZipFile, files: list[dict], top: str, target: Path) -> None:
+    """Write ``files`` (archive paths under ``top/``) into a staging folder, then move it into ``target``."""
+    _require_empty(target)
+    existed = target.is_dir()
+    if existed:
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=target))
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.restore-", dir=target.parent))
+    try:
+        for entry in files:
+            _extract(zf, entry, staging, top)
+        if existed:
+            for child in staging.iterdir():
+                os.replace(child, target / child.name)
+            staging.rmdir()
+        else:
+            os.replace(staging, target)
+        fsync_dir(target)
+        fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _extract(zf: zipfile.ZipFile, entry: dict, staging: Path, top: str) -> None:
+    """Write one verified member below ``staging``, checking its hash again as it is written."""
+    relative = entry["path"].split("/", 1)[1]
+    dest = staging.joinpath(*relative.split("/"))
+    if staging.resolve() not in dest.resolve().parents:
+        raise InvalidInput(f"不安全的路徑：{entry['path']}", f"unsafe path {entry['path']}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as out, zf.open(entry["path"]) as src:
+        while size <= entry["size"] and (chunk := src.read(CHUNK)):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
+        raise StoreError(
+            f"還原時 {entry['path']} 內容改變", f"{entry['path']} changed while restoring"
+        )
+    if top == EVIDENCE:
+        os.chmod(dest, 0o440)  # evidence files are write-once (tracker.storage.blobs)

@@ -1,0 +1,233 @@
+"""Verifying a backup archive: every member against the manifest, and the activity log's chain.
+
+The archive is untrusted input: only regular-file members with relative,
+normalised names under ``data/`` or ``evidence/`` are accepted (no ``..``, no
+absolute path, no backslash, no symlink or device entry, no duplicate), and
+no member is read further than the size the manifest gives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.activitylog.chain import HEAD_NAME, LOG_NAME, Head, verify_lines
+from tracker.ops.archive import (
+    CHUNK,
+    CONTROL,
+    DATA,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    name_problem,
+)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass
+class BackupCheck:
+    """The result of :func:`verify_backup`: ``problems`` holds one line per problem (empty: intact)."""
+
+    problems: list[str] = field(default_factory=list)
+    manifest: dict | None = None
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, where: str, zh: str, en: str) -> None:
+        self.problems.append(f"{where}: {zh} ({en})")
+
+
+def verify_backup(path: Path) -> BackupCheck:
+    """Check every member against the manifest and the archived activity log's chain.
+
+    Never raises for a bad archive: every fault becomes one line in
+    ``problems`` (a missing or unreadable file is the first and only one).
+    """
+    check = BackupCheck()
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        check.add(str(path), "找不到備份檔", "no such file")
+        return check
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        check.add(str(path), "不是可讀取的 ZIP 備份檔", f"not a readable ZIP archive: {exc}")
+        return check
+    with zf:
+        members = _members(zf, check)
+        manifest = _read_manifest(zf, members, check)
+        if manifest is None:
+            return check
+        check.manifest = manifest
+        expected = {e["path"]: e for e in manifest["files"]}
+        for name, info in sorted(members.items()):
+            if name == MANIFEST:
+                continue
+            if name not in expected:
+                check.add(
+                    name, "備份清單未列出此檔（多出的檔案）", "extra file not in the manifest"
+                )
+                continue
+            _check_member(zf, info, expected[name], check)
+        for name in sorted(set(expected) - set(members)):
+            check.add(
+                name,
+                "備份清單列出但封存檔中缺少",
+                "listed in the manifest but missing from the archive",
+            )
+        check.files = len(expected)
+        if not any(
+            p.startswith(f"{DATA}/{LOG_NAME}") or p.startswith(f"{DATA}/{HEAD_NAME}")
+            for p in check.problems
+        ):
+            _check_chain(zf, members, manifest, check)
+    return check
+
+
+def _members(zf: zipfile.ZipFile, check: BackupCheck) -> dict[str, zipfile.ZipInfo]:
+    """The archive's acceptable members by name; every unacceptable one becomes a problem."""
+    seen: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        name = info.filename
+        problem = name_problem(name, archive=True) or _entry_problem(info)
+        if problem:
+            check.add(repr(name) if CONTROL.search(name) else name, *problem)
+        elif name in seen:
+            check.add(name, "封存檔中重複出現", "appears twice in the archive")
+        else:
+            seen[name] = info
+    return seen
+
+
+def _entry_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
+    if info.is_dir():
+        return "不應有資料夾項目", "directory entry not expected"
+    kind_bits = stat.S_IFMT(info.external_attr >> 16)  # 0 when the tool recorded no Unix type
+    if kind_bits and kind_bits != stat.S_IFREG:
+        kind = "symlink" if kind_bits == stat.S_IFLNK else "special file"
+        return f"不是一般檔案（{kind}）", f"not a regular file ({kind})"
+    if info.flag_bits & 0x1:
+        return "加密項目不接受", "encrypted member refused"
+    return None
+
+
+def _read_manifest(zf, members, check: BackupCheck) -> dict | None:
+    info = members.get(MANIFEST)
+    if info is None:
+        check.add(MANIFEST, "缺少備份清單", "missing")
+        return None
+    try:
+        with zf.open(info) as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
+        manifest = json.loads(raw.decode("utf-8"))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        check.add(MANIFEST, "無法讀取", f"unreadable: {exc}")
+        return None
+    problem = _manifest_problem(manifest)
+    if problem:
+        check.add(MANIFEST, *problem)
+        return None
+    return manifest
+
+
+def _manifest_problem(manifest) -> tuple[str, str] | None:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return "不是本系統的備份清單", "not a backup manifest of this application"
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return (
+            "備份格式版本不支援",
+            f"unsupported format_version {manifest.get('format_version')!r}",
+        )
+    files, log = manifest.get("files"), manifest.get("activity_log")
+    if not isinstance(files, list) or not isinstance(log, dict):
+        return "備份清單欄位缺漏", "files or activity_log missing"
+    names = set()
+    for entry in files:
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("size"), int)
+            and entry["size"] >= 0
+            and isinstance(entry.get("sha256"), str)
+            and _SHA256.match(entry["sha256"])
+        )
+        if not ok or name_problem(entry["path"], archive=True) or entry["path"] in names:
+            return "備份清單中有不正確的檔案項目", f"bad file entry {entry!r:.120}"
+        names.add(entry["path"])
+    return None
+
+
+def _check_member(zf, info: zipfile.ZipInfo, expected: dict, check: BackupCheck) -> None:
+    name = info.filename
+    try:
+        digest, size = _digest(zf, info, expected["size"])
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        check.add(name, "封存檔中此檔已損毀", f"damaged in the archive: {exc}")
+        return
+    if size != expected["size"]:
+        check.add(
+            name, "大小與備份清單不符", f"size {size} but the manifest says {expected['size']}"
+        )
+    elif digest != expected["sha256"]:
+        check.add(name, "SHA-256 與備份清單不符", "SHA-256 does not match the manifest")
+
+
+def _digest(zf, info: zipfile.ZipInfo, limit: int) -> tuple[str, int]:
+    """SHA-256 and size of a member, reading at most ``limit + 1`` bytes (no decompression bomb)."""
+    digest, size = hashlib.sha256(), 0
+    with zf.open(info) as fh:
+        while size <= limit and (chunk := fh.read(min(CHUNK, limit + 1 - size))):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _check_chain(zf, members, manifest: dict, check: BackupCheck) -> None:
+    """The archived log must verify against the archived head, which must equal the manifest's."""
+    log_name, head_name = f"{DATA}/{LOG_NAME}", f"{DATA}/{HEAD_NAME}"
+    recorded = manifest["activity_log"]
+    try:
+        want = Head(int(recorded["count"]), int(recorded["seq"]), str(recorded["hash"]))
+    except (KeyError, TypeError, ValueError):
+        check.add(MANIFEST, "操作日誌鏈頭欄位不正確", "activity_log head is malformed")
+        return
+    head = _archived_head(zf, members.get(head_name))
+    if head != want:
+        check.add(
+            head_name, "鏈頭與備份清單不符", f"head {head} differs from the manifest's {want}"
+        )
+        return
+    if log_name not in members:
+        if want.count:
+            check.add(log_name, "缺少操作日誌", "activity log missing")
+        return
+    with zf.open(members[log_name]) as fh:
+        result = verify_lines(fh, want)
+    if not result.ok:
+        check.add(
+            log_name,
+            f"雜湊鏈驗證失敗（第 {result.line} 行）：{result.problem_zh}",
+            f"hash chain broken at line {result.line}: {result.problem_en}",
+        )
+
+
+def _archived_head(zf, info) -> Head:
+    if info is None:
+        return Head(0, 0, "0" * 64)
+    try:
+        data = json.loads(zf.read(info).decode("utf-8").strip())
+        return Head(int(data["count"]), int(data["seq"]), str(data["hash"]))
+    except (ValueError, KeyError, TypeError):
+        return Head(-1, -1, "unreadable")

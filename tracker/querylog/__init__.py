@@ -1,0 +1,1 @@
+"""NIA query-log exports: readers, schema, checks, dates, store, sampling."""

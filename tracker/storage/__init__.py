@@ -1,0 +1,1 @@
+"""The store, its codec, blobs, migrations and the record registry."""
