@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import current_user, get_store, role_label
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
 

@@ -12,7 +12,8 @@ import streamlit as st
 
 from app_pages._accounts_ui import LEFT
 from app_pages._common import attempt, get_blobs, roc
-from tracker.domain.model import Agency, NiaAccount
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.vendors import Agency
 from tracker.services import account_application, account_changes, account_departure
 from tracker.storage.store import Store
 

@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import roc, show_table
-from tracker.domain.model import Agency, NiaAccount
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.vendors import Agency
 from tracker.services import account_changes, account_departure, account_register
 from tracker.storage.store import Store
 

@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
-from tracker.domain.model import SelfAudit
+from tracker.domain.audits import SelfAudit
 from tracker.querylog.sampling import RISK_REASONS, sample_size
 from tracker.querylog.store import LogStore
 from tracker.services import audit_findings, audit_sampling, log_imports

@@ -15,7 +15,8 @@ import streamlit as st
 from app_pages._common import attempt, roc, show_table
 from tracker.compliance.catalogue import Catalogue
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
-from tracker.domain.model import Agency, SelfAudit
+from tracker.domain.audits import SelfAudit
+from tracker.domain.vendors import Agency
 from tracker.services import audits, log_imports
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store

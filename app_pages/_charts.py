@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 from tracker.services.dashboard import Table
 
 

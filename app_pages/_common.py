@@ -22,9 +22,10 @@ from tracker.core.config import Settings
 from tracker.core.dates import roc_date, roc_short
 from tracker.core.errors import NotAllowed, TrackerError
 from tracker.documents.labels import ROLE, STATUS, SUBJECT
-from tracker.domain.model import Contract, Status
+from tracker.domain.enums import Status
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import Contract
 from tracker.ops.upgrade import upgrade
-from tracker.services.users import AppUser
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -165,7 +166,7 @@ def english(text: str) -> None:
 
 def agencies_or_stop(store: Store) -> dict:
     """The agencies by id, 本局 first then its affiliated agencies by name; stops the page if there are none."""
-    from tracker.domain.model import Agency
+    from tracker.domain.vendors import Agency
 
     agencies = {
         a.id: a for a in sorted(store.all(Agency), key=lambda a: (a.parent_id is not None, a.name))

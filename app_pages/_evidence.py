@@ -19,7 +19,7 @@ from app_pages._common import get_blobs, roc
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import REVIEW, VERDICT
-from tracker.domain.model import Evidence
+from tracker.domain.evidence import Evidence
 
 PREVIEW_PAGES = 2
 PREVIEW_DPI = 100

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tracker.core import clock
+from tracker.domain.users import AppUser
 from tracker.services import users
 from tracker.storage.store import Store
 
@@ -19,7 +20,7 @@ LAST_SEEN_KEY = "last_seen"
 NOTICE_KEY = "sign_in_notice"
 
 
-def start(user: users.AppUser) -> None:
+def start(user: AppUser) -> None:
     st.session_state[USER_KEY] = user.id
     st.session_state[LAST_SEEN_KEY] = clock.now()
 
@@ -35,7 +36,7 @@ def end(store: Store, *, reason: str = "user") -> None:
         st.logout()
 
 
-def current_user(store: Store) -> users.AppUser | None:
+def current_user(store: Store) -> AppUser | None:
     """The signed-in account, after ending a session idle for more than 15 minutes."""
     username = st.session_state.get(USER_KEY)
     if not username:
@@ -44,7 +45,7 @@ def current_user(store: Store) -> users.AppUser | None:
         end(store, reason="idle")
         st.session_state[NOTICE_KEY] = "閒置超過 15 分鐘，已自動登出，請重新登入。"
         return None
-    user = store.get(users.AppUser, username)
+    user = store.get(AppUser, username)
     if user is None or user.disabled:
         st.session_state.pop(USER_KEY, None)
         return None
@@ -67,7 +68,7 @@ def _sso_logged_in() -> bool:
         return False
 
 
-def adopt_sso_identity(store: Store) -> users.AppUser | None:
+def adopt_sso_identity(store: Store) -> AppUser | None:
     """After ``st.login``, the local account mapped from the identity's e-mail (or ``None``)."""
     if not (sso_enabled() and _sso_logged_in()):
         return None

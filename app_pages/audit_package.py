@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages._common import attempt, english, get_blobs, get_store, require_role
 from tracker.core import clock
-from tracker.domain.model import Agency, Vendor
+from tracker.domain.vendors import Agency, Vendor
 from tracker.ops.package import build_package
 from tracker.ops.package_selection import Period
 

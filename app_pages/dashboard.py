@@ -13,7 +13,8 @@ import streamlit as st
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
-from tracker.domain.model import Evidence, Vendor
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Vendor
 from tracker.services import dashboard, exports
 from tracker.services.compliance import ComplianceReport, compliance_report
 from tracker.services.exports import iso_to_roc

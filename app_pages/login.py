@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import get_store, role_label, show_error
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.services.users import DEMO_PASSWORD, DEMO_USERS, SignInFailed, sign_in
 
 store = get_store()

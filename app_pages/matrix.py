@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages._charts import heatmap, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, show_table, status_frame
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
 from tracker.services.dashboard import obligation_label
 

@@ -24,6 +24,7 @@ from app_pages._common import (
 )
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
+from tracker.domain import accounts
 from tracker.services import account_register
 
 user = require_role("account_admin", "manager")
@@ -67,7 +68,7 @@ with tab_detail:
         ui.account_heading(chosen, bases, today)
         if editable:
             forms.flow_forms(store, user.id, chosen, today)
-            if chosen.state in account_register.OPEN_STATES:
+            if chosen.state in accounts.OPEN_STATES:
                 forms.service_forms(store, user.id, chosen, today, removal_days)
         ui.show_history(store, chosen)
 

@@ -13,9 +13,11 @@ from app_pages._common import english, get_store, require_role, roc, show_table
 from tracker.core import clock
 from tracker.documents.labels import STATUS
 from tracker.documents.pledge import new_form_number, render_pledge_form
-from tracker.domain.model import Agency, Contract, Status, Vendor, VendorStaff
+from tracker.domain.enums import Status
+from tracker.domain.evidence import IssuedForm
+from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
-from tracker.services.evidence import IssuedForm, issue_form
+from tracker.services.evidence import issue_form
 
 user = require_role("it_office")
 store = get_store()

@@ -13,7 +13,7 @@ from app_pages._evidence import (
 )
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import SUBJECT, VERDICT
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.services.dashboard import obligation_label
 from tracker.services.evidence import review_evidence, review_queue, subject_owner
 

@@ -16,7 +16,7 @@ from app_pages._common import (
     vendor_contracts,
 )
 from tracker.core import clock
-from tracker.domain.model import Contract, Incident
+from tracker.domain.vendors import Contract, Incident
 from tracker.services.vendors import report_incident
 
 user = require_role("vendor")

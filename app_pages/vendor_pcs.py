@@ -14,7 +14,7 @@ from app_pages._common import (
     vendor_contracts,
 )
 from tracker.core import clock
-from tracker.domain.model import Contract, DedicatedPC
+from tracker.domain.vendors import Contract, DedicatedPC
 from tracker.services.vendors import register_pc
 
 user = require_role("vendor")

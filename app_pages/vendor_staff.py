@@ -18,7 +18,7 @@ from app_pages._common import (
     vendor_contracts,
 )
 from tracker.core import clock
-from tracker.domain.model import Contract, VendorStaff
+from tracker.domain.vendors import Contract, VendorStaff
 from tracker.services.vendors import add_staff, record_accounts_removed, record_departure
 
 user = require_role("vendor")

@@ -23,7 +23,8 @@ from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import STATUS, SUBJECT
-from tracker.domain.model import Agency, Status, Vendor
+from tracker.domain.enums import Status
+from tracker.domain.vendors import Agency, Vendor
 from tracker.services.compliance import compliance_report
 from tracker.services.dashboard import obligation_label, percent_text
 from tracker.services.evidence import upload_evidence

@@ -7,7 +7,8 @@ import streamlit as st
 
 from app_pages._common import attempt, english, get_store, require_role, roc, show_table
 from tracker.core import clock
-from tracker.domain.model import Agency, Contract, ProtectionLevel, Vendor
+from tracker.domain.enums import ProtectionLevel
+from tracker.domain.vendors import Agency, Contract, Vendor
 from tracker.services.vendors import save_contract, save_vendor
 
 LEVELS = {ProtectionLevel.HIGH: "高", ProtectionLevel.MEDIUM: "中", ProtectionLevel.NORMAL: "普"}

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from bench import names
 from tracker.core.clock import add_months
-from tracker.domain.model import Contract, Evidence, ReviewState, SubjectKind, VendorStaff
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Contract, VendorStaff
 
 if TYPE_CHECKING:
     from bench.world import World

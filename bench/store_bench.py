@@ -27,7 +27,8 @@ from tinydb.storages import JSONStorage
 from bench.generate import working_copy
 from bench.timing import Figure, interleave, median, profile_top, ratio
 from tracker.core import clock
-from tracker.domain.model import Evidence, ReviewState
+from tracker.domain.enums import ReviewState
+from tracker.domain.evidence import Evidence
 from tracker.services.evidence import review_evidence
 from tracker.storage.codec import to_doc
 from tracker.storage.store import Store

@@ -30,7 +30,8 @@ from tracker.compliance.loader import default_catalogue
 from tracker.compliance.rollups import Rollup, rollup
 from tracker.compliance.status import evaluate
 from tracker.core.config import Settings
-from tracker.domain.model import Evidence, Status
+from tracker.domain.enums import Status
+from tracker.domain.evidence import Evidence
 from tracker.services.compliance import compliance_report
 from tracker.storage.store import Store
 

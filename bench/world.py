@@ -17,17 +17,10 @@ from bench.history import History
 from tracker.compliance.loader import default_catalogue
 from tracker.core.clock import TAIPEI
 from tracker.core.idnumbers import is_valid_ubn, mask_id
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Incident,
-    NiaAccount,
-    ProtectionLevel,
-    SelfAudit,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ProtectionLevel
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
 ACCOUNT_STATES = (
     ("active", 80),

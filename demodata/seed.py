@@ -19,8 +19,9 @@ from tracker.core.errors import InvalidInput
 from tracker.core.idnumbers import is_valid_ubn
 from tracker.documents.pdf import simple_document
 from tracker.documents.pledge import new_form_number, render_pledge_form
-from tracker.domain import model
-from tracker.domain.model import NiaAccount, SubjectKind, VendorStaff
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.enums import SubjectKind
+from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import evidence as ev_service
 from tracker.services import vendors as v
 from tracker.services.audit_findings import close_audit, record_case, record_findings
@@ -122,7 +123,7 @@ class DemoSeeder:
     def vendors(self):
         for vendor_id, name, contact in VENDORS:
             self.store.put(
-                model.Vendor(vendor_id, name, self._ubn(), contact),
+                Vendor(vendor_id, name, self._ubn(), contact),
                 actor=ACTOR,
                 action="vendor_created",
             )
@@ -146,7 +147,7 @@ class DemoSeeder:
     def staff(self) -> list[VendorStaff]:
         people = []
         for cid, count in STAFF_PER_CONTRACT.items():
-            contract = self.store.get(model.Contract, cid)
+            contract = self.store.get(Contract, cid)
             for n in range(count):
                 start = contract.start + timedelta(days=self.rng.randint(0, 40))
                 accounts = (f"{cid}-ops{n + 1:02d}",) if n % 2 == 0 else ()
@@ -167,7 +168,7 @@ class DemoSeeder:
 
     def contract_evidence(self):
         for cid, *_ in CONTRACTS:
-            contract = self.store.get(model.Contract, cid)
+            contract = self.store.get(Contract, cid)
             if cid != "c-5":
                 self.document(
                     SubjectKind.CONTRACT,
@@ -228,7 +229,7 @@ class DemoSeeder:
         for index, person in enumerate(staff):
             if person.contract_id == "c-6":
                 continue
-            contract = self.store.get(model.Contract, person.contract_id)
+            contract = self.store.get(Contract, person.contract_id)
             pledge = (
                 "missing"
                 if index % 11 == 3
@@ -478,7 +479,7 @@ class DemoSeeder:
     # --- documents ---------------------------------------------------------------
 
     def pledge(self, person: VendorStaff, contract, decision: str):
-        vendor = self.store.get(model.Vendor, person.vendor_id)
+        vendor = self.store.get(Vendor, person.vendor_id)
         number = new_form_number(self.today)
         ev_service.issue_form(self.store, ACTOR, person.id, number)
         data = render_pledge_form(
@@ -560,7 +561,7 @@ class DemoSeeder:
 
 
 def is_empty(store: Store) -> bool:
-    return not store.all(model.Vendor) and not store.all(model.Agency)
+    return not store.all(Vendor) and not store.all(Agency)
 
 
 def seed(settings: Settings, *, today: date | None = None, if_empty: bool = False) -> dict:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tracker.core.idnumbers import mask_id
-from tracker.domain.model import Agency, Contract, Vendor, VendorStaff
+from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import account_application, account_changes
 from tracker.storage.store import Store
 

@@ -10,7 +10,9 @@ from tracker.compliance.loader import default_catalogue
 from tracker.compliance.status import evaluate
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import Agency, NiaAccount, Status
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.enums import Status
+from tracker.domain.vendors import Agency
 from tracker.services import (
     account_application,
     account_changes,

@@ -15,7 +15,9 @@ from tracker.compliance.loader import default_catalogue
 from tracker.compliance.status import evaluate
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import Evidence, ReviewState, SelfAudit, Status
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState, Status
+from tracker.domain.evidence import Evidence
 from tracker.services import account_departure, audit_findings, audit_sampling, audits, log_imports
 from tracker.storage.blobs import BlobStore
 

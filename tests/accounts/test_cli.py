@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tracker.domain.model import Agency
+from tracker.domain.vendors import Agency
 from tracker.services import account_application
 from tracker.storage.store import Store
 

@@ -9,7 +9,9 @@ import pytest
 
 from tracker.core import clock
 from tracker.core.idnumbers import mask_id
-from tracker.domain.model import Agency, Contract, NiaAccount, SelfAudit, Vendor, VendorStaff
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import audit_findings, audit_sampling, log_imports, users
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store

@@ -6,7 +6,8 @@ import re
 
 from tracker.core import clock
 from tracker.documents.pledge import new_form_number, render_pledge_form
-from tracker.domain.model import Contract, DedicatedPC, Incident, Status, Vendor, VendorStaff
+from tracker.domain.enums import Status
+from tracker.domain.vendors import Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
 from tracker.storage.store import Store
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from tracker.core.dates import roc_date
 from tracker.core.text import normalize_text
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 from tracker.services import dashboard, exports
 from tracker.services.compliance import compliance_report
 

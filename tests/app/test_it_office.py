@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.domain.model import Contract, Evidence, ReviewState, Vendor
-from tracker.services.evidence import IssuedForm, review_queue
+from tracker.domain.enums import ReviewState
+from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.vendors import Contract, Vendor
+from tracker.services.evidence import review_queue
 
 from .conftest import activity_log, open_page, rendered_text, signed_in
 

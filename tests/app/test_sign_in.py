@@ -6,7 +6,8 @@ import json
 from datetime import timedelta
 
 from tracker.core import clock
-from tracker.services.users import DEMO_PASSWORD, AppUser
+from tracker.domain.users import AppUser
+from tracker.services.users import DEMO_PASSWORD
 
 from .conftest import activity_log, new_app, signed_in
 

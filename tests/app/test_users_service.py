@@ -9,7 +9,8 @@ from argon2 import PasswordHasher
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound
-from tracker.domain.model import Vendor
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import Vendor
 from tracker.services import users
 from tracker.storage.store import Store
 
@@ -59,7 +60,7 @@ def test_duplicate_usernames_and_short_passwords_are_refused(mem):
 
 
 def test_the_password_is_stored_only_as_an_argon2id_hash(mem):
-    stored = mem.get(users.AppUser, "alice")
+    stored = mem.get(AppUser, "alice")
     assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
 
 
@@ -99,7 +100,7 @@ def test_a_success_clears_earlier_failures(mem):
         with pytest.raises(users.SignInFailed):
             users.sign_in(mem, "alice", "wrong-one!")
     users.sign_in(mem, "alice", PASSWORD)
-    assert mem.get(users.AppUser, "alice").failed_attempts == 0
+    assert mem.get(AppUser, "alice").failed_attempts == 0
 
 
 def test_unlock_lifts_a_lock(mem):
@@ -120,9 +121,9 @@ def test_a_hash_made_with_old_parameters_is_replaced_at_sign_in(mem):
     from dataclasses import replace
 
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
-    mem.put(replace(mem.get(users.AppUser, "alice"), password_hash=weak), actor="t", action="seed")
+    mem.put(replace(mem.get(AppUser, "alice"), password_hash=weak), actor="t", action="seed")
     users.sign_in(mem, "alice", PASSWORD)
-    renewed = mem.get(users.AppUser, "alice").password_hash
+    renewed = mem.get(AppUser, "alice").password_hash
     assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
 
 

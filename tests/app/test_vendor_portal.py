@@ -8,8 +8,10 @@ import pytest
 
 from app_pages._common import own_record
 from tracker.core.errors import NotAllowed
-from tracker.domain.model import DedicatedPC, Evidence, Incident, ReviewState, VendorStaff
-from tracker.services.users import AppUser
+from tracker.domain.enums import ReviewState
+from tracker.domain.evidence import Evidence
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import DedicatedPC, Incident, VendorStaff
 
 from .conftest import open_page, rendered_text, signed_in
 from .helpers import foreign_markers, leaks, pledge_pdf, staff_missing_pledge

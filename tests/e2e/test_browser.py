@@ -21,7 +21,7 @@ import pytest
 
 from tests.app.helpers import foreign_markers, pledge_pdf, staff_missing_pledge
 from tracker.core.config import Settings
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.services.users import DEMO_PASSWORD
 from tracker.storage.store import Store
 

@@ -11,7 +11,9 @@ from tracker.core import clock
 from tracker.storage.blobs import BlobStore
 from tracker.compliance.loader import default_catalogue
 from tracker.core.clock import add_months
-from tracker.domain.model import Agency, Evidence, ReviewState, Status, SubjectKind, Vendor
+from tracker.domain.vendors import Agency, Vendor
+from tracker.domain.evidence import Evidence
+from tracker.domain.enums import ReviewState, Status, SubjectKind
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.documents.pledge import new_form_number, render_pledge_form
 from tracker.services import evidence as ev

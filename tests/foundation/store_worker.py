@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker.core.config import Settings  # noqa: E402
-from tracker.domain.model import Vendor  # noqa: E402
+from tracker.domain.vendors import Vendor  # noqa: E402
 from tracker.storage.store import Store  # noqa: E402
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tracker.activitylog.log import ActivityLog
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
 

@@ -11,7 +11,7 @@ import pytest
 from tracker.compliance.loader import load_catalogue
 from tracker.core.config import CHECKLISTS_DIR
 from tracker.core.errors import CatalogueError
-from tracker.domain.model import Role, SubjectKind
+from tracker.domain.enums import Role, SubjectKind
 
 # The regulation's published text (民國 109 年 12 月 31 日 version), kept beside the test
 REGULATION = Path(__file__).with_name("regulation.zh-TW.txt")

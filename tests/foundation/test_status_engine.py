@@ -11,21 +11,12 @@ from tracker.compliance.loader import load_catalogue
 from tracker.compliance.rollups import rollup
 from tracker.compliance.status import evaluate
 from tracker.core.clock import TAIPEI, add_months
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Evidence,
-    Facts,
-    Incident,
-    NiaAccount,
-    ReviewState,
-    SelfAudit,
-    Status,
-    SubjectKind,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState, Status, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.facts import Facts
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
 TODAY = date(2026, 3, 2)
 CAT = load_catalogue()

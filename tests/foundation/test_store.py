@@ -19,7 +19,9 @@ import pytest
 from tests.foundation.store_worker import bump
 from tracker.core import clock
 from tracker.core.config import Settings
-from tracker.domain.model import Contract, Evidence, ReviewState, SubjectKind, Vendor
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Contract, Vendor
 from tracker.storage.store import Store
 
 WORKER = Path(__file__).with_name("store_worker.py")

@@ -14,16 +14,10 @@ import pytest
 
 from tracker.core import clock
 from tracker.core.config import Settings
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    Evidence,
-    ReviewState,
-    SelfAudit,
-    SubjectKind,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 

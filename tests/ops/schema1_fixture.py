@@ -18,20 +18,11 @@ from pathlib import Path
 from unittest import mock
 
 from tracker.core import clock
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Evidence,
-    Incident,
-    NiaAccount,
-    ProtectionLevel,
-    ReviewState,
-    SelfAudit,
-    SubjectKind,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ProtectionLevel, ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
 FOLDER = Path(__file__).with_name("fixtures") / "schema1"
 WRITTEN_AT = datetime(2026, 11, 20, 9, 30, tzinfo=clock.TAIPEI)

@@ -18,7 +18,8 @@ from tests.ops.conftest import ROOT, env_for, run_cli
 from tracker.activitylog.log import ActivityLog
 from tracker.core import clock
 from tracker.core.config import Settings
-from tracker.domain.model import Evidence, Vendor
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Vendor
 from tracker.ops.archive import MANIFEST
 from tracker.ops.backup import create_backup
 from tracker.ops.verify import verify_backup
@@ -343,7 +344,7 @@ import sys
 import time
 from pathlib import Path
 from tracker.core.config import Settings
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
 store = Store.open(Settings(Path(sys.argv[1]), Path(sys.argv[2])))

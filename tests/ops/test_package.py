@@ -19,7 +19,7 @@ import pytest
 from tests.ops.conftest import run_cli
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
-from tracker.domain.model import Evidence
+from tracker.domain.evidence import Evidence
 from tracker.ops.package import build_package
 from tracker.ops.package_selection import Period
 from tracker.ops.package_texts import VERIFY_CHAIN_SCRIPT

@@ -17,7 +17,10 @@ from tracker.activitylog.log import ActivityLog
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
-from tracker.domain.model import Evidence, ReviewState, SelfAudit, SubjectKind, Vendor
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Vendor
 from tracker.ops.retention import purge
 from tracker.ops.retention_report import evidence_items, retention_report, shift_years
 from tracker.storage.blobs import BlobStore
@@ -304,8 +307,9 @@ def test_a_purge_cut_short_before_the_head_moved_is_finished_when_the_store_open
 
 def test_query_logs_older_than_five_years_are_purged_through_the_log_store(world, env):
     """The import of six years ago goes (rows, store record, original file); last month's stays."""
+    from tracker.domain.audits import QueryLogImport
     from tracker.querylog.store import LogStore
-    from tracker.services.log_imports import QueryLogImport, import_query_log
+    from tracker.services.log_imports import import_query_log
 
     logs = LogStore(world.settings.data_dir / "query-logs")
     old, recent = shift_years(clock.today(), -6), clock.today() - timedelta(days=30)

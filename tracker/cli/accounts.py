@@ -30,7 +30,7 @@ def register(sub) -> None:
 def run_list(args, settings) -> int:
     from tracker.core import clock
     from tracker.core.errors import InvalidInput
-    from tracker.domain.model import Agency
+    from tracker.domain.vendors import Agency
     from tracker.storage.store import Store
 
     store = Store.open(settings)
@@ -57,7 +57,7 @@ def run_list(args, settings) -> int:
 
 def run_show(args, settings) -> int:
     from tracker.core import clock
-    from tracker.domain.model import NiaAccount
+    from tracker.domain.accounts import NiaAccount
     from tracker.storage.codec import to_doc
     from tracker.storage.store import Store
 

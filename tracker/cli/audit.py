@@ -21,8 +21,9 @@ from pathlib import Path
 from tracker.cli import EXIT_USAGE, Parser, day, print_json
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput
+from tracker.domain.audits import RANDOM
 from tracker.querylog.reader import open_export
-from tracker.querylog.sampling import RANDOM, RULE, Sample, draw_audit_sample
+from tracker.querylog.sampling import RULE, Sample, draw_audit_sample
 
 _COLUMNS = (
     ("line", "行 line"),

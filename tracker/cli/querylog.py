@@ -66,7 +66,7 @@ def run_import(args, settings) -> int:
 
 def run_list(args, settings) -> int:
     from tracker.core.errors import InvalidInput
-    from tracker.domain.model import Agency
+    from tracker.domain.vendors import Agency
     from tracker.services.log_imports import list_imports
     from tracker.storage.store import Store
 

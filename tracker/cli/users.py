@@ -16,7 +16,7 @@ import sys
 
 from tracker.cli import print_json
 from tracker.core.errors import InvalidInput
-from tracker.domain.model import Vendor
+from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
 PASSWORD_ENV = "TRACKER_NEW_PASSWORD"

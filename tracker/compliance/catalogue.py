@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from tracker.domain.model import Role, SubjectKind
+from tracker.domain.enums import Role, SubjectKind
 
 TIMING_RULES = {"none", "before_start", "within_days", "within_hours", "per_year", "continuous"}
 

@@ -21,7 +21,7 @@ from tracker.compliance.rules.applicability import PREDICATES
 from tracker.compliance.rules.checks import CHECKS
 from tracker.core.config import CHECKLISTS_DIR
 from tracker.core.errors import CatalogueError
-from tracker.domain.model import Role, SubjectKind
+from tracker.domain.enums import Role, SubjectKind
 
 
 def load_catalogue(

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.compliance.catalogue import Catalogue, Obligation
-from tracker.domain.model import Facts, Status, SubjectKind
+from tracker.domain.enums import Status, SubjectKind
+from tracker.domain.facts import Facts
 
 SEVERITY = {
     Status.NOT_APPLICABLE: 0,

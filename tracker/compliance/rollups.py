@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 
 if TYPE_CHECKING:
     from tracker.compliance.results import ObligationStatus

@@ -19,7 +19,9 @@ from tracker.compliance.rules.applicability import PREDICATES, departure_date
 from tracker.compliance.rules.base import Finding
 from tracker.compliance.rules.checks import CHECKS
 from tracker.core.clock import TAIPEI, add_months, local_date
-from tracker.domain.model import Evidence, Facts, ReviewState, Status, SubjectKind
+from tracker.domain.enums import ReviewState, Status, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.facts import Facts
 
 
 def evaluate(

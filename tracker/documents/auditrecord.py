@@ -19,7 +19,8 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core.dates import roc_date, roc_short
 from tracker.core.idnumbers import mask_id
-from tracker.domain.model import Agency, SelfAudit
+from tracker.domain.audits import SelfAudit
+from tracker.domain.vendors import Agency
 
 TITLE = "移民資訊應用自主稽核抽查紀錄"
 FINDING_LABELS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.domain.model import ReviewState, Role, Status, SubjectKind
+from tracker.domain.enums import ReviewState, Role, Status, SubjectKind
 
 STATUS = {
     Status.NOT_APPLICABLE: "不適用",

@@ -37,7 +37,7 @@ from pathlib import Path
 from tracker import __version__
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound, StoreError
-from tracker.domain.model import Evidence
+from tracker.domain.evidence import Evidence
 from tracker.ops.package_selection import Period, log_extract, select_evidence
 from tracker.ops.package_texts import README_TEMPLATE, VERIFY_CHAIN_SCRIPT, readme
 from tracker.storage.blobs import BlobStore

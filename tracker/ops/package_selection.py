@@ -23,7 +23,8 @@ import orjson
 from tracker.activitylog.chain import GENESIS, entry_instant, is_anchor
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
-from tracker.domain.model import Evidence, SelfAudit
+from tracker.domain.audits import SelfAudit
+from tracker.domain.evidence import Evidence
 from tracker.ops.retention_report import currency_end, successors
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, StoreError
-from tracker.domain.model import Evidence
+from tracker.domain.evidence import Evidence
 from tracker.ops.retention_report import (
     ACTIVITY_LOG,
     AUDIT_RECORD,
@@ -157,7 +157,7 @@ def _delete_import(logs, item: Item, moment: datetime) -> None:
 def _import_records(store) -> list:
     """The store's records of imported query logs (kept by :mod:`tracker.services.audits`), if that module exists."""
     try:
-        from tracker.services.log_imports import QueryLogImport
+        from tracker.domain.audits import QueryLogImport
     except ImportError:
         return []
     return store.all(QueryLogImport)

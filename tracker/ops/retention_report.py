@@ -39,7 +39,9 @@ from tracker.activitylog.chain import entry_instant, is_anchor
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
-from tracker.domain.model import Evidence, ReviewState, SelfAudit
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState
+from tracker.domain.evidence import Evidence
 
 MIN_YEARS = 5  # point 7.1: 保存年限至少五年; the floor for every category
 ACTIVITY_LOG, QUERY_LOG, EVIDENCE, AUDIT_RECORD = (

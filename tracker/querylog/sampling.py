@@ -35,12 +35,12 @@ import pyarrow.compute as pc
 
 from tracker.core.errors import InvalidInput
 from tracker.core.idnumbers import mask_id
+from tracker.domain.audits import RANDOM
 from tracker.querylog.schema import QueryLog
 
 DEFAULT_RATIO = Fraction(1, 1000)
 DEFAULT_FLOOR = 10
 RULE = "7.2"
-RANDOM = "random"
 RISK_REASONS = ("departed_holder", "outside_office_hours", "no_purpose", "heavy_user")
 
 

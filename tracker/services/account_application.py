@@ -14,14 +14,11 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import Agency, Evidence, NiaAccount, SubjectKind, VendorStaff
-from tracker.services.account_register import (
-    OPEN_STATES,
-    new_step,
-    refuse_future,
-    require_open,
-    require_state,
-)
+from tracker.domain.accounts import OPEN_STATES, NiaAccount
+from tracker.domain.enums import SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Agency, VendorStaff
+from tracker.services.account_register import new_step, refuse_future, require_open, require_state
 from tracker.services.vendors import clean_text, masked_national_id
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id

@@ -5,69 +5,19 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import Agency, NiaAccount, SubjectKind
-from tracker.services.account_register import by_agency, history_of, refuse_future, require_open
+from tracker.domain.accounts import AdminChange, IpChange, NiaAccount, ProxyAuthorization
+from tracker.domain.enums import SubjectKind
+from tracker.domain.vendors import Agency
+from tracker.services.account_register import history_of, refuse_future, require_open
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
-from tracker.storage.registry import new_id, register_collection
+from tracker.storage.registry import new_id
 from tracker.storage.store import Store
-
-
-@dataclass(frozen=True)
-class IpChange:
-    """6.4: the registered IP addresses of an account changed from ``old`` to ``new``."""
-
-    id: str
-    agency_id: str
-    account_id: str
-    old: tuple[str, ...]
-    new: tuple[str, ...]
-    actor: str
-    at: datetime
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ProxyAuthorization:
-    """5.6: ``requester`` asked the account's holder to query for them (移民資料代查授權單)."""
-
-    id: str
-    agency_id: str
-    account_id: str
-    requester: str
-    granted_on: date
-    evidence_id: str
-    actor: str
-    at: datetime
-    requester_unit: str = ""
-    case_ref: str = ""
-    revoked_on: date | None = None
-
-
-@dataclass(frozen=True)
-class AdminChange:
-    """5.4: the agency's account manager changed from ``old`` to ``new``."""
-
-    id: str
-    agency_id: str
-    old: str
-    new: str
-    actor: str
-    at: datetime
-    reason: str = ""
-
-
-for _name, _cls in (
-    ("ip_changes", IpChange),
-    ("proxy_authorizations", ProxyAuthorization),
-    ("admin_changes", AdminChange),
-):
-    register_collection(_name, _cls, by_agency)
 
 
 def set_ips(

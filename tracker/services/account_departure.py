@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import NiaAccount
+from tracker.domain.accounts import NiaAccount
 from tracker.services.account_register import new_step, refuse_future, require_open
 from tracker.services.vendors import clean_text
 from tracker.storage.store import Store

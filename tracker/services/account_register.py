@@ -8,44 +8,13 @@ step the account's state does not allow (:func:`require_state`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import NiaAccount
-from tracker.storage.registry import new_id, register_collection
+from tracker.domain.accounts import OPEN_STATES, AccountStep, NiaAccount
+from tracker.storage.registry import new_id
 from tracker.storage.store import Store
-
-STATES = ("draft", "first_review", "second_review", "nia_review", "active", "rejected", "cancelled")
-OPEN_STATES = ("draft", "first_review", "second_review", "nia_review", "active")
-
-
-@dataclass(frozen=True)
-class AccountStep:
-    """One step of an account's history: ``step`` is drafted, submitted, first_review,
-    second_review, nia_confirmed, holder_left or cancelled; ``decision`` approved or
-    rejected for reviews; ``by`` who did it (a paper review's reviewer), ``actor``
-    who recorded it at ``at``; ``on`` the step's own date."""
-
-    id: str
-    agency_id: str
-    account_id: str
-    step: str
-    actor: str
-    at: datetime
-    by: str = ""
-    on: date | None = None
-    decision: str = ""
-    reason: str = ""
-
-
-def by_agency(record) -> str:
-    return f"a-{record.agency_id}"
-
-
-register_collection("account_steps", AccountStep, by_agency)
-
 
 # --- reading -------------------------------------------------------------------
 

@@ -24,6 +24,14 @@ authorisations, the account manager, each kept as history).
 
 from __future__ import annotations
 
+from tracker.domain.accounts import (
+    OPEN_STATES,
+    STATES,
+    AccountStep,
+    AdminChange,
+    IpChange,
+    ProxyAuthorization,
+)
 from tracker.services.account_application import (
     VENDOR_REFUSAL_EN,
     VENDOR_REFUSAL_ZH,
@@ -36,9 +44,6 @@ from tracker.services.account_application import (
     submit_account,
 )
 from tracker.services.account_changes import (
-    AdminChange,
-    IpChange,
-    ProxyAuthorization,
     admin_changes,
     authorize_proxy,
     change_account_admin,
@@ -53,13 +58,7 @@ from tracker.services.account_departure import (
     record_holder_left,
     removal_overdue,
 )
-from tracker.services.account_register import (
-    OPEN_STATES,
-    STATES,
-    AccountStep,
-    account_steps,
-    list_accounts,
-)
+from tracker.services.account_register import account_steps, list_accounts
 
 __all__ = [
     "LEFT_REASONS",

@@ -18,8 +18,11 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.core.idnumbers import mask_id
-from tracker.domain.model import Agency, Evidence, ReviewState, SelfAudit, SubjectKind
-from tracker.services.audit_sampling import SampledRecord, require_open, sampled_records
+from tracker.domain.audits import SampledRecord, SelfAudit
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Agency
+from tracker.services.audit_sampling import require_open, sampled_records
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id

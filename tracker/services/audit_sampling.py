@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 import pyarrow as pa
@@ -20,46 +20,15 @@ from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.core.idnumbers import mask_id
-from tracker.domain.model import Agency, NiaAccount, SelfAudit
-from tracker.querylog.sampling import RANDOM, RISK_REASONS, draw_audit_sample, risk_picks
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import RANDOM, SampledRecord, SelfAudit
+from tracker.domain.vendors import Agency
+from tracker.querylog.sampling import RISK_REASONS, draw_audit_sample, risk_picks
 from tracker.querylog.store import LogStore
-from tracker.storage.registry import new_id, register_collection
+from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
 PICKS = (RANDOM, *RISK_REASONS)
-
-
-@dataclass(frozen=True)
-class SampledRecord:
-    """One query-log row drawn for an audit, with its finding.
-
-    ``subject_id`` is masked; ``pick`` is ``random`` or a risk reason
-    (``departed_holder``, ``outside_office_hours``, ``no_purpose``, ``heavy_user``);
-    ``queried_at`` is naive Taipei time as exported.  ``finding`` is ``""``
-    until a reviewer records one of
-    :data:`~tracker.services.audit_findings.FINDINGS`.
-    """
-
-    id: str
-    audit_id: str
-    agency_id: str
-    line: int
-    queried_at: datetime
-    account: str
-    query_type: str
-    subject_id: str
-    purpose: str = ""
-    ip: str = ""
-    pick: str = RANDOM
-    source_sha256: str = ""
-    finding: str = ""
-    note: str = ""
-    case_ref: str = ""
-    reviewed_by: str = ""
-    reviewed_at: datetime | None = None
-
-
-register_collection("sampled_records", SampledRecord, lambda r: f"a-{r.agency_id}.{r.audit_id}")
 
 
 def open_audit(

@@ -26,7 +26,10 @@ This module is the front door and holds the readers (:func:`audits_done`,
 from __future__ import annotations
 
 from tracker.core.errors import NotAllowed
-from tracker.domain.model import Agency, Evidence, NiaAccount, SelfAudit
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
+from tracker.domain.evidence import Evidence
+from tracker.domain.vendors import Agency
 from tracker.services.audit_findings import (
     FINDINGS,
     close_audit,
@@ -35,14 +38,8 @@ from tracker.services.audit_findings import (
     record_finding,
     record_findings,
 )
-from tracker.services.audit_sampling import (
-    PICKS,
-    SampledRecord,
-    add_risk_picks,
-    open_audit,
-    sampled_records,
-)
-from tracker.services.log_imports import QueryLogImport, import_query_log, list_imports, log_store
+from tracker.services.audit_sampling import PICKS, add_risk_picks, open_audit, sampled_records
+from tracker.services.log_imports import import_query_log, list_imports, log_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 

@@ -14,7 +14,9 @@ from datetime import date
 from tracker.compliance.loader import default_catalogue
 from tracker.compliance.rollups import Rollup
 from tracker.documents.labels import STATUS, SUBJECT
-from tracker.domain.model import Agency, Contract, Incident, SelfAudit, Status, Vendor
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import Status
+from tracker.domain.vendors import Agency, Contract, Incident, Vendor
 from tracker.services.compliance import ComplianceReport
 from tracker.storage.store import Store
 

@@ -8,29 +8,21 @@ record, which is kept.  ``review_evidence`` is the IT office's decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Evidence,
-    Incident,
-    NiaAccount,
-    ReviewState,
-    SelfAudit,
-    SubjectKind,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
-from tracker.storage.registry import new_id, register_collection
+from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
 SUBJECT_TYPES = {
@@ -44,21 +36,6 @@ SUBJECT_TYPES = {
     SubjectKind.AUDIT: SelfAudit,
 }
 REVIEWER_ROLES = {"it_office"}
-
-
-@dataclass(frozen=True)
-class IssuedForm:
-    """A pre-filled pledge form handed out by the IT office (point 十); ``id`` is its form number."""
-
-    id: str
-    staff_id: str
-    contract_id: str
-    vendor_id: str
-    issued_by: str
-    issued_at: object = None
-
-
-register_collection("forms", IssuedForm, lambda f: f"v-{f.vendor_id}")
 
 
 def subject_owner(

@@ -16,7 +16,7 @@ from tracker.core import clock
 from tracker.core.dates import roc_date, roc_short
 from tracker.documents.labels import STATUS
 from tracker.documents.pdf import FONT, new_pdf
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 from tracker.services.dashboard import (
     AUDITS_PER_YEAR,
     DETAIL_COLUMNS,

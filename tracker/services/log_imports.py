@@ -7,37 +7,16 @@ by SHA-256, and a :class:`QueryLogImport` record in the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
-from tracker.domain.model import Agency
+from tracker.domain.audits import QueryLogImport
+from tracker.domain.vendors import Agency
 from tracker.querylog.reader import read_export
 from tracker.querylog.store import LogStore
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
-from tracker.storage.registry import new_id, register_collection
+from tracker.storage.registry import new_id
 from tracker.storage.store import Store
-
-
-@dataclass(frozen=True)
-class QueryLogImport:
-    """One NIA export imported for an agency; the original file is kept by ``sha256``."""
-
-    id: str
-    agency_id: str
-    sha256: str
-    rows: int
-    imported_by: str
-    imported_at: datetime
-    format: str
-    filename: str = ""
-    first_queried_at: datetime | None = None
-    last_queried_at: datetime | None = None
-
-
-register_collection("query_log_imports", QueryLogImport, lambda r: f"a-{r.agency_id}")
 
 
 def log_store(settings) -> LogStore:

@@ -63,6 +63,6 @@ def report_as_table(report: ComplianceReport) -> str:
 
 
 def _status(value: str):
-    from tracker.domain.model import Status
+    from tracker.domain.enums import Status
 
     return Status(value)

@@ -19,7 +19,7 @@ Rules this module holds:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -28,8 +28,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed, NotFound
-from tracker.domain.model import Vendor
-from tracker.storage.registry import register_collection
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
 APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
@@ -55,31 +55,6 @@ _hasher = PasswordHasher()
 def _dummy_hash() -> str:
     """A hash to check unknown usernames against, made on first use (0.2 s saved at start-up)."""
     return _hasher.hash("not-a-password-of-anyone")
-
-
-@dataclass(frozen=True)
-class AppUser:
-    """A local account of the web app; ``id`` is the username.
-
-    ``vendor_id`` is set exactly when ``role`` is ``vendor``.  ``locked_until``
-    is ``None`` unless five failures locked the account; ``email`` (optional)
-    maps a single sign-on identity to this account.
-    """
-
-    id: str
-    role: str
-    vendor_id: str | None = None
-    password_hash: str = ""
-    failed_attempts: int = 0
-    locked_until: datetime | None = None
-    disabled: bool = False
-    email: str = ""
-
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and now < self.locked_until
-
-
-register_collection("users", AppUser, redact=("password_hash",))
 
 
 class SignInFailed(NotAllowed):

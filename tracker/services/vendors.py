@@ -12,15 +12,8 @@ from datetime import date, datetime
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Incident,
-    ProtectionLevel,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.enums import ProtectionLevel
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 

@@ -1,30 +1,33 @@
 """Which records are stored, in which collection, split into which partitions.
 
-Each kind of record is a frozen dataclass registered under a collection name
-with a function naming its partition (one small table per vendor or agency, see
-:mod:`tracker.storage.store`).  Modules with records of their own call
-:func:`register_collection` once at import.  Nothing here does I/O.
+Every kind of record is a frozen dataclass of :mod:`tracker.domain`, listed
+once here under its collection name with the owner its partition is named
+after (one small table per vendor or agency, see :mod:`tracker.storage.store`).
+Partition names are spelled only in this module (:func:`vendor_part`,
+:func:`agency_part`); callers ask the store by vendor or agency.  Nothing here
+does I/O.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from hashlib import sha1, sha256
 
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Evidence,
-    Incident,
+from tracker.domain.accounts import (
+    AccountStep,
+    AdminChange,
+    IpChange,
     NiaAccount,
-    SelfAudit,
-    Vendor,
-    VendorStaff,
+    ProxyAuthorization,
 )
+from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
+from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -35,24 +38,66 @@ class Collection:
 
     name: str
     cls: type
-    partition: Callable[[object], str]
+    owner: Owner = None  # set in __post_init__ when left out
     redact: frozenset[str] = frozenset()
 
+    def __post_init__(self):
+        if self.owner is None:
+            object.__setattr__(self, "owner", Owner.NONE)
 
-def _single(_obj) -> str:
+    def partition(self, record) -> str:
+        """The partition file name of ``record`` (already safe as a file name)."""
+        return partition_of(self.owner, record)
+
+
+class Owner(Enum):
+    """Whose partition a record lives in."""
+
+    NONE = "none"  # one table for the whole collection
+    VENDOR = "vendor"
+    AGENCY = "agency"
+    VENDOR_OR_AGENCY = "vendor_or_agency"  # evidence: the vendor's, else the agency's
+    AUDIT = "audit"  # sampled records: one table per agency and audit
+
+
+def vendor_part(vendor_id: str) -> str:
+    """The partition of a vendor's records."""
+    return safe_part(f"v-{vendor_id}")
+
+
+def agency_part(agency_id: str) -> str:
+    """The partition of an agency's records."""
+    return safe_part(f"a-{agency_id}")
+
+
+def audit_part(agency_id: str, audit_id: str) -> str:
+    """The partition of one audit's sampled records."""
+    return safe_part(f"a-{agency_id}.{audit_id}")
+
+
+def partition_of(owner: Owner, record) -> str:
+    """The partition ``record`` is kept in, by its collection's ``owner``."""
+    if owner is Owner.VENDOR:
+        return vendor_part(record.vendor_id)
+    if owner is Owner.AGENCY:
+        return agency_part(record.agency_id)
+    if owner is Owner.VENDOR_OR_AGENCY:
+        return vendor_part(record.vendor_id) if record.vendor_id else agency_part(record.agency_id)
+    if owner is Owner.AUDIT:
+        return audit_part(record.agency_id, record.audit_id)
     return "all"
 
 
-def _by_vendor(obj) -> str:
-    return f"v-{obj.vendor_id}"
+def parts_for(owner: Owner, *, vendor: str | None = None, agency: str | None = None) -> list[str]:
+    """The partitions holding a collection's records of one vendor or agency.
 
-
-def _by_agency(obj) -> str:
-    return f"a-{obj.agency_id}"
-
-
-def _evidence_partition(ev: Evidence) -> str:
-    return f"v-{ev.vendor_id}" if ev.vendor_id else f"a-{ev.agency_id}"
+    Raises ValueError when the collection is not split by what was asked.
+    """
+    if vendor is not None and owner in (Owner.VENDOR, Owner.VENDOR_OR_AGENCY):
+        return [vendor_part(vendor)]
+    if agency is not None and owner in (Owner.AGENCY, Owner.VENDOR_OR_AGENCY):
+        return [agency_part(agency)]
+    raise ValueError(f"a {owner.value} collection is not split by vendor={vendor} agency={agency}")
 
 
 COLLECTIONS: dict[str, Collection] = {}
@@ -66,11 +111,11 @@ def _identity(cls: type) -> tuple[str, str]:
 def register_collection(
     name: str,
     cls: type,
-    partition: Callable[[object], str] = _single,
+    owner: Owner = Owner.NONE,
     *,
     redact: Iterable[str] = (),
 ) -> None:
-    """Make ``cls`` storable as ``name``; modules with their own records call this once.
+    """Make ``cls`` storable as ``name`` (the project's records are listed below; tests add their own).
 
     Fields named in ``redact`` (a password hash) are stored but never written to
     the activity log: the log shows a short digest instead, so a change is
@@ -81,7 +126,7 @@ def register_collection(
     existing = COLLECTIONS.get(name)
     if existing and _identity(existing.cls) != _identity(cls):
         raise ValueError(f"collection {name} already holds {existing.cls.__name__}")
-    COLLECTIONS[name] = Collection(name, cls, partition, frozenset(redact))
+    COLLECTIONS[name] = Collection(name, cls, owner, frozenset(redact))
 
 
 def redacted(coll: Collection, doc: dict | None) -> dict | None:
@@ -95,18 +140,26 @@ def redacted(coll: Collection, doc: dict | None) -> dict | None:
     return out
 
 
-for _name, _cls, _part in (
-    ("agencies", Agency, _single),
-    ("vendors", Vendor, _single),
-    ("contracts", Contract, _by_vendor),
-    ("staff", VendorStaff, _by_vendor),
-    ("pcs", DedicatedPC, _by_vendor),
-    ("incidents", Incident, _by_vendor),
-    ("evidence", Evidence, _evidence_partition),
-    ("accounts", NiaAccount, _by_agency),
-    ("audits", SelfAudit, _by_agency),
+for _name, _cls, _owner in (
+    ("agencies", Agency, Owner.NONE),
+    ("vendors", Vendor, Owner.NONE),
+    ("contracts", Contract, Owner.VENDOR),
+    ("staff", VendorStaff, Owner.VENDOR),
+    ("pcs", DedicatedPC, Owner.VENDOR),
+    ("incidents", Incident, Owner.VENDOR),
+    ("evidence", Evidence, Owner.VENDOR_OR_AGENCY),
+    ("forms", IssuedForm, Owner.VENDOR),
+    ("accounts", NiaAccount, Owner.AGENCY),
+    ("account_steps", AccountStep, Owner.AGENCY),
+    ("ip_changes", IpChange, Owner.AGENCY),
+    ("proxy_authorizations", ProxyAuthorization, Owner.AGENCY),
+    ("admin_changes", AdminChange, Owner.AGENCY),
+    ("audits", SelfAudit, Owner.AGENCY),
+    ("query_log_imports", QueryLogImport, Owner.AGENCY),
+    ("sampled_records", SampledRecord, Owner.AUDIT),
 ):
-    register_collection(_name, _cls, _part)
+    register_collection(_name, _cls, _owner)
+register_collection("users", AppUser, redact=("password_hash",))
 
 
 def collection_of(obj_or_cls) -> Collection:

@@ -44,18 +44,11 @@ from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import NotFound, StoreError
 from tracker.core.fileio import atomic_write
-from tracker.domain.model import (
-    Agency,
-    Contract,
-    DedicatedPC,
-    Evidence,
-    Facts,
-    Incident,
-    NiaAccount,
-    SelfAudit,
-    Vendor,
-    VendorStaff,
-)
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.evidence import Evidence
+from tracker.domain.facts import Facts
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.storage import migrations
 from tracker.storage.codec import from_doc, to_doc
 from tracker.storage.registry import COLLECTIONS, Collection, collection_of, redacted, safe_part

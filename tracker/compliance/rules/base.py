@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 
 if TYPE_CHECKING:
     from tracker.compliance.results import Context

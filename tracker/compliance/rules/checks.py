@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.compliance.rules.base import Finding, missing_by
 from tracker.core.clock import local_date
-from tracker.domain.model import Status
+from tracker.domain.enums import Status
 
 if TYPE_CHECKING:
     from tracker.compliance.results import Context

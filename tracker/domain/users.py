@@ -1,0 +1,28 @@
+"""People who sign in to the web app: role, vendor, password hash, lock-out state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AppUser:
+    """A local account of the web app; ``id`` is the username.
+
+    ``vendor_id`` is set exactly when ``role`` is ``vendor``.  ``locked_until``
+    is ``None`` unless five failures locked the account; ``email`` (optional)
+    maps a single sign-on identity to this account.
+    """
+
+    id: str
+    role: str
+    vendor_id: str | None = None
+    password_hash: str = ""
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    disabled: bool = False
+    email: str = ""
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until

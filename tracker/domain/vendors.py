@@ -1,0 +1,101 @@
+"""The parties and what they bring: agencies, vendors, contracts, vendor staff, dedicated PCs, incidents (point 八)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.domain.enums import ProtectionLevel
+
+
+@dataclass(frozen=True)
+class Agency:
+    """本局 or one of its affiliated agencies (所屬機關)."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    account_admin: str = ""
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """An outsourced IT contractor; ``ubn`` is its checksummed 統一編號."""
+
+    id: str
+    name: str
+    ubn: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One outsourcing engagement (委託案) of a vendor with an agency."""
+
+    id: str
+    vendor_id: str
+    agency_id: str
+    title: str
+    start: date
+    end: date
+    handles_personal_data: bool = True
+    custom_development: bool = False
+    protection_level: ProtectionLevel = ProtectionLevel.NORMAL
+    amount: int = 0
+
+    def is_active(self, today: date) -> bool:
+        return self.start <= today <= self.end
+
+
+@dataclass(frozen=True)
+class VendorStaff:
+    """A person a vendor assigns to a contract (專案作業人員).
+
+    ``id_masked`` is the only form of the national ID this project keeps.
+    ``end`` is the departure date, ``None`` while the person still works on it.
+    ``accounts`` names the accounts the person holds on agency systems;
+    ``accounts_removed_on`` is when the last of them was disabled or deleted.
+    """
+
+    id: str
+    vendor_id: str
+    contract_id: str
+    name: str
+    id_masked: str
+    start: date
+    end: date | None = None
+    touches_sensitive_data: bool = True
+    accounts: tuple[str, ...] = ()
+    accounts_removed_on: date | None = None
+
+    def has_left(self, today: date) -> bool:
+        return self.end is not None and self.end <= today
+
+
+@dataclass(frozen=True)
+class DedicatedPC:
+    """A PC used only for one contract (8.11), with the vendor's attestations."""
+
+    id: str
+    vendor_id: str
+    contract_id: str
+    asset_tag: str
+    location: str
+    offline: bool = False
+    exclusive: bool = False
+    licensed_software_only: bool = False
+    last_inspected: date | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A security incident a vendor must report at once (8.3)."""
+
+    id: str
+    vendor_id: str
+    contract_id: str | None
+    summary: str
+    known_at: datetime
+    reported_at: datetime | None = None
+    measures: str = ""
+    closed: bool = False
