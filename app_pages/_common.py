@@ -84,9 +84,7 @@ def own_record(store: Store, cls: type, record_id: str, user: AppUser):
 
 def vendor_contracts(store: Store, vendor_id: str) -> list[Contract]:
     """The vendor's contracts, newest first (read from the vendor's own partition only)."""
-    return sorted(
-        store.all(Contract, partition=f"v-{vendor_id}"), key=lambda c: c.start, reverse=True
-    )
+    return sorted(store.all(Contract, vendor=vendor_id), key=lambda c: c.start, reverse=True)
 
 
 def show_error(exc: TrackerError) -> None:

@@ -26,7 +26,7 @@ english("Pre-filled staff pledge forms with a unique form number")
 
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
 vendor_id = st.selectbox("廠商", list(vendors), format_func=lambda k: vendors[k].name)
-staff = {s.id: s for s in store.all(VendorStaff, partition=f"v-{vendor_id}") if s.end is None}
+staff = {s.id: s for s in store.all(VendorStaff, vendor=vendor_id) if s.end is None}
 pledge = {
     r.subject_id: r.status
     for r in compliance_report(store, vendor_id=vendor_id).rows
@@ -83,9 +83,9 @@ if issued and issued[1] in staff:
 
 st.subheader("已發出之表單")
 forms = sorted(
-    store.all(IssuedForm, partition=f"v-{vendor_id}"), key=lambda f: str(f.issued_at), reverse=True
+    store.all(IssuedForm, vendor=vendor_id), key=lambda f: str(f.issued_at), reverse=True
 )
-everyone = {s.id: s for s in store.all(VendorStaff, partition=f"v-{vendor_id}")}
+everyone = {s.id: s for s in store.all(VendorStaff, vendor=vendor_id)}
 show_table(
     pd.DataFrame(
         {

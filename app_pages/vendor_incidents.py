@@ -25,7 +25,7 @@ st.title("資安事件通報")
 english("Security incidents (8.3): report at once, with the time the vendor became aware")
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 incidents = sorted(
-    store.all(Incident, partition=f"v-{user.vendor_id}"), key=lambda i: i.known_at, reverse=True
+    store.all(Incident, vendor=user.vendor_id), key=lambda i: i.known_at, reverse=True
 )
 
 st.warning("知悉資通安全事件或違反資安法令時，應立即通報本局並說明因應措施。")

@@ -22,7 +22,7 @@ store = get_store()
 st.title("專用電腦")
 english("Dedicated PCs (8.11): offline, not shared with other projects, licensed software only")
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
-pcs = sorted(store.all(DedicatedPC, partition=f"v-{user.vendor_id}"), key=lambda p: p.asset_tag)
+pcs = sorted(store.all(DedicatedPC, vendor=user.vendor_id), key=lambda p: p.asset_tag)
 
 
 def yes_no(flag: bool) -> str:

@@ -27,7 +27,7 @@ st.title("專案作業人員")
 english("Project staff: additions, departures (8.10) and account removal")
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 staff = sorted(
-    store.all(VendorStaff, partition=f"v-{user.vendor_id}"), key=lambda s: (s.contract_id, s.start)
+    store.all(VendorStaff, vendor=user.vendor_id), key=lambda s: (s.contract_id, s.start)
 )
 today = clock.today()
 

@@ -31,6 +31,7 @@ from tracker.domain.enums import ReviewState
 from tracker.domain.evidence import Evidence
 from tracker.services.evidence import review_evidence
 from tracker.storage.codec import to_doc
+from tracker.storage.registry import collection_of
 from tracker.storage.store import Store
 
 REVIEWER = "it.office"
@@ -47,7 +48,7 @@ class Bench:
     rng: random.Random
 
     def partition_file(self, ev: Evidence) -> Path:
-        part = f"v-{ev.vendor_id}" if ev.vendor_id else f"a-{ev.agency_id}"
+        part = collection_of(Evidence).partition(ev)
         return self.store.root / "tables" / "evidence" / f"{part}.json"
 
 

@@ -33,6 +33,7 @@ from tracker.core.config import Settings
 from tracker.domain.enums import Status
 from tracker.domain.evidence import Evidence
 from tracker.services.compliance import compliance_report
+from tracker.storage.registry import collection_of
 from tracker.storage.store import Store
 
 ROLLUP_KEYS = ("vendor_id", "contract_id", "obligation_id", "agency_id")
@@ -71,7 +72,7 @@ def _loaded(settings: Settings) -> Store:
 
 
 def _partition_file(store: Store, ev: Evidence) -> Path:
-    part = f"v-{ev.vendor_id}" if ev.vendor_id else f"a-{ev.agency_id}"
+    part = collection_of(Evidence).partition(ev)
     return store.root / "tables" / "evidence" / f"{part}.json"
 
 

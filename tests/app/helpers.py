@@ -21,15 +21,14 @@ def foreign_markers(store: Store, vendor_id: str) -> tuple[list[str], re.Pattern
             continue
         texts += [vendor.name, vendor.ubn]
         ids.append(vendor.id)
-        part = f"v-{vendor.id}"
-        texts += [c.title for c in store.all(Contract, partition=part)]
-        ids += [c.id for c in store.all(Contract, partition=part)]
-        texts += [s.name for s in store.all(VendorStaff, partition=part)]
-        texts += [s.id_masked for s in store.all(VendorStaff, partition=part)]
-        ids += [s.id for s in store.all(VendorStaff, partition=part)]
-        texts += [p.asset_tag for p in store.all(DedicatedPC, partition=part)]
-        texts += [i.summary for i in store.all(Incident, partition=part)]
-    own_names = {s.name for s in store.all(VendorStaff, partition=f"v-{vendor_id}")}
+        texts += [c.title for c in store.all(Contract, vendor=vendor.id)]
+        ids += [c.id for c in store.all(Contract, vendor=vendor.id)]
+        texts += [s.name for s in store.all(VendorStaff, vendor=vendor.id)]
+        texts += [s.id_masked for s in store.all(VendorStaff, vendor=vendor.id)]
+        ids += [s.id for s in store.all(VendorStaff, vendor=vendor.id)]
+        texts += [p.asset_tag for p in store.all(DedicatedPC, vendor=vendor.id)]
+        texts += [i.summary for i in store.all(Incident, vendor=vendor.id)]
+    own_names = {s.name for s in store.all(VendorStaff, vendor=vendor_id)}
     texts = [t for t in texts if t and t not in own_names]  # two people may share a name
     pattern = re.compile(
         r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9-])"

@@ -45,12 +45,12 @@ def test_a_vendor_sees_nothing_of_any_other_vendor_on_any_page(app_settings, sto
 
 def test_own_record_refuses_another_vendors_record(app_settings, store):
     user = store.require(AppUser, "vendor.a")
-    foreign = store.all(VendorStaff, partition="v-v-b")[0]
+    foreign = store.all(VendorStaff, vendor="v-b")[0]
     with pytest.raises(NotAllowed):
         own_record(store, VendorStaff, foreign.id, user)
     with pytest.raises(NotAllowed):
         own_record(store, VendorStaff, "s-does-not-exist", user)
-    mine = store.all(VendorStaff, partition="v-v-a")[0]
+    mine = store.all(VendorStaff, vendor="v-a")[0]
     assert own_record(store, VendorStaff, mine.id, user) == mine
 
 
@@ -63,7 +63,7 @@ def test_uploading_a_pledge_shows_the_inspection_at_once_and_awaits_review(app_s
     assert person.name in rendered_text(at)
     uploaded = [
         e
-        for e in store.all(Evidence, partition="v-v-a")
+        for e in store.all(Evidence, vendor="v-a")
         if e.subject_id == person.id and e.kind == "staff_pledge"
     ]
     assert [(e.state, e.uploaded_by, e.kind) for e in uploaded] == [
@@ -92,7 +92,7 @@ def test_adding_staff_keeps_only_the_masked_national_id(app_settings, store):
     next(b for b in at.button if b.label == "新增人員").click().run()
     assert any("A12****789" in s.value for s in at.success)
     assert "A123456789" not in rendered_text(at)
-    added = [s for s in store.all(VendorStaff, partition="v-v-a") if s.name == "林測試"]
+    added = [s for s in store.all(VendorStaff, vendor="v-a") if s.name == "林測試"]
     assert [s.id_masked for s in added] == ["A12****789"]
     assert "A123456789" not in (app_settings.data_dir / "activity-log.jsonl").read_text(
         encoding="utf-8"
@@ -125,7 +125,7 @@ def test_registering_a_pc_with_its_attestations(app_settings, store):
     for box in at.checkbox:
         box.check()
     next(b for b in at.button if b.label == "儲存").click().run()
-    pcs = [p for p in store.all(DedicatedPC, partition="v-v-a") if p.asset_tag == "SW-PC-TEST"]
+    pcs = [p for p in store.all(DedicatedPC, vendor="v-a") if p.asset_tag == "SW-PC-TEST"]
     assert [(p.offline, p.exclusive, p.licensed_software_only) for p in pcs] == [(True, True, True)]
 
 
@@ -135,7 +135,5 @@ def test_reporting_an_incident_with_the_time_it_became_known(app_settings, store
     at.date_input[0].set_value(date.today())
     next(b for b in at.button if b.label == "立即通報").click().run()
     assert any("已通報" in s.value for s in at.success)
-    mine = [
-        i for i in store.all(Incident, partition="v-v-a") if i.summary == "發現測試主機遭未授權存取"
-    ]
+    mine = [i for i in store.all(Incident, vendor="v-a") if i.summary == "發現測試主機遭未授權存取"]
     assert len(mine) == 1 and mine[0].reported_at >= mine[0].known_at

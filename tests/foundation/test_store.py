@@ -59,7 +59,7 @@ def test_records_are_split_into_partitions_and_all_finds_them(store):
     ]
     store.put_many(contracts, actor="t", action="create")
     assert sorted(c.id for c in store.all(Contract)) == sorted(c.id for c in contracts)
-    assert {c.id for c in store.all(Contract, partition="v-v1")} == {"c1", "c4", "c7"}
+    assert {c.id for c in store.all(Contract, vendor="v1")} == {"c1", "c4", "c7"}
 
 
 def test_deleting_a_record_removes_it_and_logs_it(store):

@@ -257,7 +257,7 @@ def _refuse_duplicate_login(store: Store, account: NiaAccount) -> None:
     """A log account must name one register entry: no two open accounts of an agency share a login."""
     if not account.login:
         return
-    for other in store.all(NiaAccount, partition=f"a-{account.agency_id}"):
+    for other in store.all(NiaAccount, agency=account.agency_id):
         if other.id != account.id and other.login == account.login and other.state in OPEN_STATES:
             raise InvalidInput(
                 f"移民署帳號 {account.login} 已登錄於 {other.holder}",

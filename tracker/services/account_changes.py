@@ -168,7 +168,7 @@ def proxy_authorizations(store: Store, account_id: str) -> list[ProxyAuthorizati
 
 
 def admin_changes(store: Store, agency_id: str) -> list[AdminChange]:
-    return sorted(store.all(AdminChange, partition=f"a-{agency_id}"), key=lambda c: c.at)
+    return sorted(store.all(AdminChange, agency=agency_id), key=lambda c: c.at)
 
 
 # --- helpers -------------------------------------------------------------------

@@ -21,9 +21,8 @@ from tracker.storage.store import Store
 
 def list_accounts(store: Store, agency_id: str | None = None) -> list[NiaAccount]:
     """Accounts of one agency (or all), by agency, unit and holder."""
-    part = f"a-{agency_id}" if agency_id else None
     return sorted(
-        store.all(NiaAccount, partition=part), key=lambda a: (a.agency_id, a.unit, a.holder, a.id)
+        store.all(NiaAccount, agency=agency_id), key=lambda a: (a.agency_id, a.unit, a.holder, a.id)
     )
 
 
@@ -34,7 +33,7 @@ def account_steps(store: Store, account_id: str) -> list[AccountStep]:
 def history_of(store: Store, cls: type, account_id: str) -> list:
     """The account's records of ``cls`` (steps or changes, by ``account_id``), oldest first."""
     account = store.require(NiaAccount, account_id)
-    records = store.all(cls, partition=f"a-{account.agency_id}")
+    records = store.all(cls, agency=account.agency_id)
     return sorted((r for r in records if r.account_id == account_id), key=lambda r: r.at)
 
 

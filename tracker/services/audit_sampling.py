@@ -146,7 +146,7 @@ def add_risk_picks(
 def sampled_records(store: Store, audit_id: str) -> list[SampledRecord]:
     """The audit's sampled records in the order they were drawn (random first, then risk picks)."""
     audit = store.require(SelfAudit, audit_id)
-    records = store.all(SampledRecord, partition=f"a-{audit.agency_id}.{audit.id}")
+    records = store.all(SampledRecord, agency=audit.agency_id, audit=audit.id)
     return sorted(records, key=lambda r: r.id)
 
 
@@ -185,6 +185,6 @@ def _departed(store: Store, agency_id: str) -> dict[str, date]:
     """Log account name -> the day its holder left, for the register's accounts (5.3)."""
     return {
         (a.login or a.id): a.holder_left_on
-        for a in store.all(NiaAccount, partition=f"a-{agency_id}")
+        for a in store.all(NiaAccount, agency=agency_id)
         if a.holder_left_on is not None
     }

@@ -73,9 +73,8 @@ REQUIRED_PER_YEAR = 2
 
 
 def list_audits(store: Store, agency_id: str | None = None) -> list[SelfAudit]:
-    part = f"a-{agency_id}" if agency_id else None
     return sorted(
-        store.all(SelfAudit, partition=part), key=lambda a: (a.agency_id, a.period_start, a.id)
+        store.all(SelfAudit, agency=agency_id), key=lambda a: (a.agency_id, a.period_start, a.id)
     )
 
 
@@ -101,7 +100,7 @@ def flagged_accounts(store: Store) -> frozenset[str]:
         names = {
             r.account for r in sampled_records(store, audit.id) if r.finding == "not_legitimate"
         }
-        for account in store.all(NiaAccount, partition=f"a-{audit.agency_id}"):
+        for account in store.all(NiaAccount, agency=audit.agency_id):
             if account.login in names or account.id in names:
                 flagged.add(account.id)
     return frozenset(flagged)

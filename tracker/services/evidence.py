@@ -212,10 +212,9 @@ def current_evidence(
 ) -> list[Evidence]:
     """The subject's evidence that is not superseded, oldest first."""
     _, vendor_id, agency_id = subject_owner(store, SubjectKind(subject_kind), subject_id)
-    partition = f"v-{vendor_id}" if vendor_id else f"a-{agency_id}"
     records = [
         e
-        for e in store.all(Evidence, partition=partition)
+        for e in store.all(Evidence, vendor=vendor_id, agency=agency_id)
         if e.subject_id == subject_id
         and e.state != ReviewState.SUPERSEDED
         and (kind is None or e.kind == kind)
@@ -225,10 +224,7 @@ def current_evidence(
 
 def review_queue(store: Store, vendor_id: str | None = None) -> list[Evidence]:
     """Submitted evidence awaiting the IT office, oldest first."""
-    partition = f"v-{vendor_id}" if vendor_id else None
-    pending = [
-        e for e in store.all(Evidence, partition=partition) if e.state == ReviewState.SUBMITTED
-    ]
+    pending = [e for e in store.all(Evidence, vendor=vendor_id) if e.state == ReviewState.SUBMITTED]
     return sorted(pending, key=lambda e: e.uploaded_at)
 
 

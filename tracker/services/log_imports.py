@@ -70,6 +70,4 @@ def import_query_log(
 
 
 def list_imports(store: Store, agency_id: str) -> list[QueryLogImport]:
-    return sorted(
-        store.all(QueryLogImport, partition=f"a-{agency_id}"), key=lambda r: r.imported_at
-    )
+    return sorted(store.all(QueryLogImport, agency=agency_id), key=lambda r: r.imported_at)

@@ -214,7 +214,7 @@ def register_pc(
     """8.11: a dedicated PC with the vendor's three attestations."""
     contract = store.require(Contract, contract_id)
     tag = clean_text(asset_tag, "財產編號", "asset tag", max_len=60)
-    for other in store.all(DedicatedPC, partition=f"v-{contract.vendor_id}"):
+    for other in store.all(DedicatedPC, vendor=contract.vendor_id):
         if other.asset_tag == tag and other.id != pc_id:
             raise InvalidInput(f"財產編號 {tag} 已登錄", f"asset tag {tag} is already registered")
     pc = DedicatedPC(

@@ -51,7 +51,14 @@ from tracker.domain.facts import Facts
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.storage import migrations
 from tracker.storage.codec import from_doc, to_doc
-from tracker.storage.registry import COLLECTIONS, Collection, collection_of, redacted, safe_part
+from tracker.storage.registry import (
+    COLLECTIONS,
+    Collection,
+    audit_part,
+    collection_of,
+    parts_for,
+    redacted,
+)
 
 SYSTEM = "system"
 
@@ -250,14 +257,30 @@ class Store:
             raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
         return record
 
-    def all(self, cls: type, *, partition: str | None = None) -> list:
-        """Every record of ``cls`` (only those of one ``partition`` if given)."""
+    def all(
+        self,
+        cls: type,
+        *,
+        vendor: str | None = None,
+        agency: str | None = None,
+        audit: str | None = None,
+    ) -> list:
+        """Every record of ``cls``; only one vendor's, agency's (or one audit's) when given.
+
+        ``None`` means no filter.  Raises ValueError when the collection is not
+        kept by what was asked (e.g. vendors by agency).
+        """
         coll = collection_of(cls)
         with self._lock:
             self._refresh()
             self._ids(coll.name)
             parts = self._parts[coll.name]
-            names = [partition] if partition is not None else list(parts)
+            if vendor is None and agency is None:
+                names = list(parts)
+            elif audit is not None:
+                names = [audit_part(agency, audit)]
+            else:
+                names = parts_for(coll.owner, vendor=vendor, agency=agency)
             out: list = []
             for name in names:
                 part = parts.get(name)
@@ -322,7 +345,7 @@ class Store:
                 entries.append(
                     self._entry(actor, action, name, record_id, before_doc, redacted(coll, after))
                 )
-                writes.setdefault((name, safe_part(coll.partition(record))), []).append(
+                writes.setdefault((name, coll.partition(record)), []).append(
                     (record_id, after, record)
                 )
             self.log.append_many(entries)
@@ -465,7 +488,7 @@ class Store:
         coll = COLLECTIONS.get(name)
         if after is not None and coll is not None:
             try:
-                parts.add(safe_part(coll.partition(from_doc(coll.cls, after))))
+                parts.add(coll.partition(from_doc(coll.cls, after)))
             except (TypeError, ValueError, KeyError):
                 self._forget_collection(name)
                 return
