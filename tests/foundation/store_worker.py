@@ -11,11 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from tracker.config import Settings  # noqa: E402
-from tracker.domain import Vendor  # noqa: E402
-from tracker.store import Store  # noqa: E402
+from tracker.config import Settings
+from tracker.domain import Vendor
+from tracker.store import Store
 
 
 def crash(data: Path) -> None:
