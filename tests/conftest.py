@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tracker.core.config import Settings
 
-from tracker.core.config import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -29,7 +27,6 @@ def cli_env(settings: Settings) -> dict[str, str]:
     env["TRACKER_DATA_DIR"] = str(settings.data_dir)
     env["TRACKER_EVIDENCE_DIR"] = str(settings.evidence_dir)
     env["TRACKER_TRUST_DIR"] = str(settings.trust_dir)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
@@ -48,7 +45,6 @@ def demo_root(tmp_path_factory) -> Path:
         TRACKER_DATA_DIR=str(settings.data_dir),
         TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
         TRACKER_TRUST_DIR=str(settings.trust_dir),
-        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     result = subprocess.run(
         [sys.executable, "-m", "tracker", "demo", "seed"],

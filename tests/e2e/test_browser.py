@@ -59,7 +59,6 @@ def app_server(demo_root: Path, tmp_path: Path):
         TRACKER_DATA_DIR=str(settings.data_dir),
         TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
         TRACKER_TRUST_DIR=str(settings.trust_dir),
-        PYTHONPATH=str(ROOT),
     )
     port = free_port()
     log = (tmp_path / "streamlit.log").open("wb")

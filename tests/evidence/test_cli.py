@@ -74,7 +74,6 @@ def cli_env_with_trust(tmp_path_factory) -> dict[str, str]:
         TRACKER_DATA_DIR=str(base / "data"),
         TRACKER_EVIDENCE_DIR=str(base / "evidence"),
         TRACKER_TRUST_DIR=str(base / "trust"),
-        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     env.pop("TRACKER_MAX_UPLOAD_MB", None)
     return env

@@ -11,11 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from tracker.core.config import Settings  # noqa: E402
-from tracker.domain.vendors import Vendor  # noqa: E402
-from tracker.storage.store import Store  # noqa: E402
+from tracker.core.config import Settings
+from tracker.domain.vendors import Vendor
+from tracker.storage.store import Store
 
 
 def crash(data: Path) -> None:

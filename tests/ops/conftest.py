@@ -41,7 +41,6 @@ def env_for(settings: Settings) -> dict[str, str]:
     env["TRACKER_DATA_DIR"] = str(settings.data_dir)
     env["TRACKER_EVIDENCE_DIR"] = str(settings.evidence_dir)
     env["TRACKER_TRUST_DIR"] = str(settings.trust_dir)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 

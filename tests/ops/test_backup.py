@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -314,7 +313,6 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(world, tmp_pa
             str(world.settings.evidence_dir),
         ],
         cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     try:
         archives = []

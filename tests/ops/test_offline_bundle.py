@@ -1,11 +1,12 @@
 """Offline installation: the bundle alone installs the app into a fresh virtual environment.
 
-Building the bundle downloads from the package registry (allowed here); the
-install then runs with ``--no-index`` and ``PIP_CONFIG_FILE=/dev/null`` and no
+Building the bundle downloads the runtime lock's wheels from the package
+registry, so the test is marked ``network``: deselected by default, run by CI
+as a step of its own (``scripts/test.sh -m network``).  The install then runs with ``--no-index`` and ``PIP_CONFIG_FILE=/dev/null`` and no
 ``PIP_*`` variables, so the machine's own find-links (/opt/wheels), extra
 indexes and constraints play no part: only the bundle is used.  Measured on the
 2-core development machine: about 30 s to build (warm pip cache) and 40 s to
-install, so the test runs with the regular suite, marked slow.
+install.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from tests.ops.conftest import ROOT
 
 
+@pytest.mark.network
 @pytest.mark.slow
 def test_the_offline_bundle_installs_every_requirement_into_a_fresh_venv_without_an_index(tmp_path):
     if sys.platform != "linux":
