@@ -32,46 +32,19 @@ from pathlib import Path
 import orjson
 
 from tracker.activitylog.chain import (
-    ANCHOR_KIND,
     GENESIS,
     HEAD_NAME,
     HEAD_WIDTH,
     LOG_NAME,
-    PURGE_ACTION,
-    PURGE_JOURNAL_NAME,
     ChainState,
     Head,
     Verification,
-    anchor_digest,
     entry_hash,
-    entry_instant,
-    is_anchor,
     verify_lines,
 )
 from tracker.activitylog.chain import bad as _bad
 from tracker.activitylog.chain import check_line as _check_line
 from tracker.activitylog.purge import PurgeMixin, PurgePlan
-
-__all__ = [
-    "ANCHOR_KIND",
-    "GENESIS",
-    "HEAD_NAME",
-    "HEAD_WIDTH",
-    "LOG_NAME",
-    "PURGE_ACTION",
-    "PURGE_JOURNAL_NAME",
-    "ActivityLog",
-    "ChainState",
-    "Head",
-    "MemoryActivityLog",
-    "PurgePlan",
-    "Verification",
-    "anchor_digest",
-    "entry_hash",
-    "entry_instant",
-    "is_anchor",
-    "verify_lines",
-]
 
 
 class ActivityLog(PurgeMixin):

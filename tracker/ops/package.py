@@ -39,22 +39,8 @@ from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound, StoreError
 from tracker.domain.evidence import Evidence
 from tracker.ops.package_selection import Period, log_extract, select_evidence
-from tracker.ops.package_texts import README_TEMPLATE, VERIFY_CHAIN_SCRIPT, readme
+from tracker.ops.package_texts import VERIFY_CHAIN_SCRIPT, readme
 from tracker.storage.blobs import BlobStore
-
-__all__ = [
-    "COLUMNS",
-    "README_TEMPLATE",
-    "VERIFY_CHAIN_SCRIPT",
-    "PackageSummary",
-    "Period",
-    "build_package",
-    "log_extract",
-    "readme",
-    "select_evidence",
-    "sha256sums",
-    "write_package",
-]
 
 COLUMNS = (
     "evidence_id",

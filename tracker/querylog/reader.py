@@ -40,27 +40,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tracker.core.dates import parse_day
 from tracker.core.errors import InvalidInput
-from tracker.querylog.checks import MAX_LISTED, assemble, not_a_log
+from tracker.querylog.checks import assemble, not_a_log
 from tracker.querylog.csvreader import read_csv
-from tracker.querylog.dates import parse_times
-from tracker.querylog.schema import COLUMN_ALIASES, LABELS, OPTIONAL, REQUIRED, SCHEMA, QueryLog
+from tracker.querylog.schema import QueryLog
 from tracker.querylog.xlsxreader import read_xlsx
-
-__all__ = [
-    "COLUMN_ALIASES",
-    "LABELS",
-    "MAX_LISTED",
-    "OPTIONAL",
-    "REQUIRED",
-    "SCHEMA",
-    "QueryLog",
-    "open_export",
-    "parse_day",
-    "parse_times",
-    "read_export",
-]
 
 _WORKERS = max(1, min(8, os.cpu_count() or 1))
 

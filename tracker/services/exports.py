@@ -1,7 +1,6 @@
 """The dashboard's tables as an Excel workbook and a PDF report.
 
-The tables themselves are :mod:`tracker.services.dashboard`'s (re-exported
-here), so the screen, the workbook and the PDF show the same numbers from the
+The tables themselves are :mod:`tracker.services.dashboard`'s, so the screen, the workbook and the PDF show the same numbers from the
 same report.  The workbook writes ISO dates; the PDF, like the screen, the ROC
 calendar.
 """
@@ -18,35 +17,10 @@ from tracker.documents.labels import STATUS
 from tracker.documents.pdf import FONT, new_pdf
 from tracker.domain.enums import Status
 from tracker.services.dashboard import (
-    AUDITS_PER_YEAR,
-    DETAIL_COLUMNS,
-    EXPIRY_WINDOW_DAYS,
     Dashboard,
     Table,
-    dashboard,
-    obligation_label,
-    obligation_title,
-    percent_text,
 )
 from tracker.storage.store import Store
-
-__all__ = [
-    "AUDITS_PER_YEAR",
-    "DETAIL_COLUMNS",
-    "EXPIRY_WINDOW_DAYS",
-    "REPORT_TITLE",
-    "Dashboard",
-    "Table",
-    "dashboard",
-    "iso_to_roc",
-    "obligation_label",
-    "obligation_title",
-    "pdf_bytes",
-    "percent_text",
-    "record_export",
-    "summary_lines",
-    "workbook_bytes",
-]
 
 REPORT_TITLE = "移民資訊應用合規報告"
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
