@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from tracker.cli import EXIT_USAGE, Parser, day, print_json
+from tracker.compliance.loader import default_catalogue
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput
 from tracker.domain.audits import RANDOM
@@ -91,8 +92,15 @@ def run_sample(args: argparse.Namespace, settings: Settings) -> int:
         )
     log = open_export(args.file)
     risk = {"departed_accounts": set(args.departed)} if args.risk or args.departed else None
+    ratio, floor = default_catalogue().sampling_rule()
     sample = draw_audit_sample(
-        log, args.seed, date_from=args.date_from, date_to=args.date_to, risk=risk
+        log,
+        args.seed,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        ratio=ratio,
+        floor=floor,
+        risk=risk,
     )
     if args.json:
         print_json(sample.to_dict())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from tracker.core.errors import CatalogueError
 from tracker.domain.enums import Role, SubjectKind
 
 TIMING_RULES = {"none", "before_start", "within_days", "within_hours", "per_year", "continuous"}
@@ -105,8 +106,14 @@ class Catalogue:
         return {b["id"] for b in self.legal_bases}
 
     def sampling_rule(self) -> tuple[Fraction, int]:
-        """The 7.2 sampling ratio and floor (see the catalogue's reading of 7.2)."""
+        """The 7.2 sampling ratio and floor, as the catalogue writes them with its reading.
+
+        The one source of the sample size for the web app, the CLI and the
+        audit record.  Raises CatalogueError when no obligation carries them.
+        """
         for o in self.obligations:
             if o.sampling_ratio is not None:
                 return o.sampling_ratio, o.sampling_floor or 0
-        return Fraction(1, 1000), 10
+        raise CatalogueError(
+            "清單未寫明 7.2 的抽樣比例", "the catalogue gives no sampling ratio for point 7.2"
+        )

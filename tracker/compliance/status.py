@@ -16,9 +16,10 @@ from datetime import date, datetime, time, timedelta
 from tracker.compliance.catalogue import Catalogue, Obligation
 from tracker.compliance.results import SEVERITY, Context, ObligationStatus
 from tracker.compliance.rules.applicability import PREDICATES, departure_date
-from tracker.compliance.rules.base import Finding
+from tracker.compliance.rules.base import Finding, lateness
 from tracker.compliance.rules.checks import CHECKS
-from tracker.core.clock import TAIPEI, add_months, local_date
+from tracker.compliance.validity import valid_until
+from tracker.core.clock import TAIPEI, local_date
 from tracker.domain.enums import ReviewState, Status, SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.facts import Facts
@@ -165,7 +166,9 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     if current.state == ReviewState.REJECTED:
         why = current.review_reason or "—"
         return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due), False, current.id
-    until, soon_applies = valid_until(current, ctx)
+    until, soon_applies = valid_until(
+        ctx.catalogue.evidence_kinds.get(current.kind), current, ctx.contract
+    )
     if until is not None and until < today:
         return (
             Finding(
@@ -192,18 +195,18 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
 
 
 def _missing(due: date | None, today: date, ctx: Context) -> Finding:
-    if due is not None and today > due:
+    if due is None:
+        return Finding(Status.MISSING, "缺件", "no evidence", due)
+    status = lateness(due, today, ctx.catalogue.due_soon_days)
+    if status is Status.OVERDUE:
         return Finding(
-            Status.OVERDUE,
-            f"缺件，期限 {due.isoformat()} 已過",
-            f"missing, due {due.isoformat()}",
-            due,
+            status, f"缺件，期限 {due.isoformat()} 已過", f"missing, due {due.isoformat()}", due
         )
-    if due is not None and (due - today).days <= ctx.catalogue.due_soon_days:
+    if status is Status.DUE_SOON:
         return Finding(
-            Status.DUE_SOON, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
+            status, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
         )
-    return Finding(Status.MISSING, "缺件", "no evidence", due)
+    return Finding(status, "缺件", "no evidence", due)
 
 
 def due_date(obligation: Obligation, ctx: Context) -> date | None:
@@ -227,26 +230,6 @@ def _event_date(event: str, ctx: Context) -> date | None:
     if event == "audit_closed":
         return ctx.subject.closed_on
     return None
-
-
-def valid_until(ev: Evidence, ctx: Context) -> tuple[date | None, bool]:
-    """When approved evidence stops being valid, and whether "due soon" applies before that.
-
-    Evidence tied to the contract's end follows the contract (an extension
-    extends it) and never shows as due soon; otherwise the date set at approval,
-    or the kind's months counted from the document's own date.
-    """
-    kind = ctx.catalogue.evidence_kinds.get(ev.kind)
-    if kind is not None and kind.valid_until_contract_end:
-        return (ctx.contract.end if ctx.contract else None), False
-    if ev.valid_until is not None:
-        return ev.valid_until, True
-    if kind is not None and kind.validity_months:
-        start = ev.effective or (
-            local_date(ev.reviewed_at) if ev.reviewed_at else local_date(ev.uploaded_at)
-        )
-        return add_months(start, kind.validity_months), True
-    return None, False
 
 
 def _index_evidence(records: Iterable[Evidence]) -> dict:

@@ -13,6 +13,7 @@ from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
+from tracker.compliance.validity import valid_until
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.accounts import NiaAccount
@@ -183,15 +184,16 @@ def review_evidence(
                 "此佐證已審查或已被取代", f"evidence is {evidence.state.value}, not submitted"
             )
         now = clock.now()
-        valid_until = _valid_until(store, catalogue, evidence, now.date()) if approve else None
         decided = replace(
             evidence,
             state=ReviewState.APPROVED if approve else ReviewState.REJECTED,
             reviewed_by=actor,
             reviewed_at=now,
             review_reason=reason,
-            valid_until=valid_until,
+            valid_until=None,
         )
+        if approve:
+            decided = replace(decided, valid_until=_valid_until(store, catalogue, decided))
         superseded = [
             replace(e, state=ReviewState.SUPERSEDED)
             for e in current_evidence(
@@ -250,22 +252,15 @@ def _obligation_for(catalogue: Catalogue, obligation_id, subject_kind: SubjectKi
     )
 
 
-def _valid_until(
-    store: Store, catalogue: Catalogue, evidence: Evidence, today: date
-) -> date | None:
-    from tracker.core.clock import add_months
-
+def _valid_until(store: Store, catalogue: Catalogue, evidence: Evidence) -> date | None:
+    """The validity recorded at approval (``evidence`` already carries its review time)."""
+    subject, _, _ = subject_owner(store, evidence.subject_kind, evidence.subject_id)
+    contract_id = (
+        subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
+    )
+    contract = store.get(Contract, contract_id) if contract_id else None
     kind = catalogue.evidence_kinds[evidence.kind]
-    if kind.valid_until_contract_end:
-        subject, _, _ = subject_owner(store, evidence.subject_kind, evidence.subject_id)
-        contract_id = (
-            subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
-        )
-        contract = store.get(Contract, contract_id) if contract_id else None
-        return contract.end if contract else None
-    if kind.validity_months:
-        return add_months(evidence.effective or today, kind.validity_months)
-    return None
+    return valid_until(kind, replace(evidence, valid_until=None), contract)[0]
 
 
 def _match_form(store: Store, numbers: list[str]) -> IssuedForm | None:
