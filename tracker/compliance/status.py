@@ -23,6 +23,7 @@ from tracker.core.clock import TAIPEI, local_date
 from tracker.domain.enums import ReviewState, Status, SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.facts import Facts
+from tracker.domain.subjects import subject_label
 
 
 def evaluate(
@@ -45,8 +46,8 @@ def evaluate(
 def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Context]:
     contracts = {c.id: c for c in facts.contracts}
 
-    def ctx(subject, kind, label, **kw) -> Context:
-        return Context(subject, kind, label, catalogue, facts, now, **kw)
+    def ctx(subject, kind, **kw) -> Context:
+        return Context(subject, kind, subject_label(subject), catalogue, facts, now, **kw)
 
     staff_ids: dict[str, set[str]] = defaultdict(set)
     for s in facts.staff:
@@ -54,16 +55,13 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
             staff_ids[s.name].add(s.id_masked)
     names = {name: frozenset(ids) for name, ids in staff_ids.items()}
     for agency in facts.agencies:
-        yield ctx(
-            agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_ids=names
-        )
+        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff_ids=names)
     for vendor in facts.vendors:
-        yield ctx(vendor, SubjectKind.VENDOR, vendor.name, vendor_id=vendor.id)
+        yield ctx(vendor, SubjectKind.VENDOR, vendor_id=vendor.id)
     for c in facts.contracts:
         yield ctx(
             c,
             SubjectKind.CONTRACT,
-            c.title,
             contract=c,
             vendor_id=c.vendor_id,
             agency_id=c.agency_id,
@@ -74,7 +72,6 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             s,
             SubjectKind.VENDOR_STAFF,
-            s.name,
             contract=c,
             vendor_id=s.vendor_id,
             agency_id=c.agency_id if c else None,
@@ -85,7 +82,6 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             pc,
             SubjectKind.DEDICATED_PC,
-            pc.asset_tag,
             contract=c,
             vendor_id=pc.vendor_id,
             agency_id=c.agency_id if c else None,
@@ -96,19 +92,15 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             inc,
             SubjectKind.INCIDENT,
-            inc.summary,
             contract=c,
             vendor_id=inc.vendor_id,
             agency_id=c.agency_id if c else None,
             start=local_date(inc.known_at),
         )
     for acc in facts.accounts:
-        yield ctx(
-            acc, SubjectKind.NIA_ACCOUNT, acc.holder, agency_id=acc.agency_id, start=acc.active_from
-        )
+        yield ctx(acc, SubjectKind.NIA_ACCOUNT, agency_id=acc.agency_id, start=acc.active_from)
     for audit in facts.audits:
-        label = f"{audit.period_start.isoformat()}–{audit.period_end.isoformat()}"
-        yield ctx(audit, SubjectKind.AUDIT, label, agency_id=audit.agency_id, start=audit.closed_on)
+        yield ctx(audit, SubjectKind.AUDIT, agency_id=audit.agency_id, start=audit.closed_on)
 
 
 def _evaluate_one(
