@@ -5,8 +5,6 @@ it cannot be opened by its URL either; each page checks the role again
 (``app_pages._common.require_role``).  Run with ``streamlit run streamlit_app.py``.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import _session
@@ -15,7 +13,6 @@ from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
 
-HERE = Path(__file__).parent
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
 PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
@@ -44,8 +41,8 @@ PAGES_BY_ROLE = {
 
 
 def pages_for(role: str) -> list:
-    """The st.Page list of ``role``; files that do not exist (yet) are left out."""
-    specs = [s for s in PAGES_BY_ROLE.get(role, ()) if (HERE / "app_pages" / s[0]).exists()]
+    """The st.Page list of ``role``."""
+    specs = PAGES_BY_ROLE.get(role, ())
     return [
         st.Page(f"app_pages/{file}", title=title, icon=icon, default=n == 0)
         for n, (file, title, icon) in enumerate(specs)

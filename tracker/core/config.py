@@ -10,7 +10,7 @@ folder instead of touching the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,6 @@ class Settings:
     data_dir: Path
     evidence_dir: Path
     trust_dir: Path | None = None
-    checklists_dir: Path = field(default=CHECKLISTS_DIR)
     max_upload_bytes: int = 20 * 1024 * 1024
 
     @classmethod

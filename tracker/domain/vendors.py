@@ -43,9 +43,6 @@ class Contract:
     protection_level: ProtectionLevel = ProtectionLevel.NORMAL
     amount: int = 0
 
-    def is_active(self, today: date) -> bool:
-        return self.start <= today <= self.end
-
 
 @dataclass(frozen=True)
 class VendorStaff:
@@ -67,9 +64,6 @@ class VendorStaff:
     touches_sensitive_data: bool = True
     accounts: tuple[str, ...] = ()
     accounts_removed_on: date | None = None
-
-    def has_left(self, today: date) -> bool:
-        return self.end is not None and self.end <= today
 
 
 @dataclass(frozen=True)
