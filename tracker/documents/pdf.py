@@ -1,7 +1,8 @@
 """Plain Traditional Chinese PDF documents (reports, audit records, demo files).
 
-Uses the CJK font that :func:`tracker.documents.pledge.find_cjk_font` finds on the machine;
-fpdf2 embeds only the glyphs used, so the files stay small and keep a text layer.
+Uses the CJK font that :func:`tracker.documents.pledge.find_cjk_font` finds on the machine, parsed
+once per process (:mod:`tracker.documents.cjkfont`); only the glyphs used are embedded, so the files
+stay small and keep a text layer.
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ FONT = "cjk"
 
 def new_pdf(title: str = ""):
     """An A4 fpdf2 document with the CJK font registered as ``"cjk"`` and automatic page breaks."""
-    from fpdf import FPDF
+    from tracker.documents.cjkfont import CjkPdf
 
     # fontTools says on stderr that it drops uming.ttc's bitmap (BDF) table when
     # subsetting: harmless for a vector PDF, and noise on every report.
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     path, index = find_cjk_font()
-    pdf = FPDF(format="A4")
+    pdf = CjkPdf(format="A4")
     pdf.set_auto_page_break(True, margin=15)
-    kwargs = {"collection_font_number": index} if str(path).lower().endswith(".ttc") else {}
-    pdf.add_font(FONT, fname=str(path), **kwargs)
+    pdf.add_cjk_font(FONT, path, index)
     pdf.set_font(FONT, size=11)
     if title:
         pdf.set_title(title)
