@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
+from app_pages._widgets import choose_record
 from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
@@ -101,18 +102,13 @@ if user.role in ("manager", "it_office"):
     st.subheader("佐證資料")
     english("Evidence behind a status row")
     with_evidence = {row.evidence_id: row for row in board.detail.rows if row.evidence_id}
-    picked = st.selectbox(
+    picked = choose_record(
         "選擇項目以檢視佐證",
-        ["", *with_evidence],
-        format_func=lambda k: (
-            "（請選擇）"
-            if not k
-            else (
-                f"{with_evidence[k].obligation_id} {with_evidence[k].subject_label}｜"
-                f"{with_evidence[k].vendor or with_evidence[k].agency}｜"
-                f"{STATUS[with_evidence[k].status]}"
-            )
-        ),
+        {
+            k: f"{r.obligation_id} {r.subject_label}｜{r.vendor or r.agency}｜{STATUS[r.status]}"
+            for k, r in with_evidence.items()
+        },
+        key="dashboard_evidence",
     )
     evidence = store.get(Evidence, picked) if picked else None
     if evidence is not None:

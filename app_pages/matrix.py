@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages._charts import heatmap, vendor_obligation_matrix
 from app_pages._common import english, get_store, require_role, show_table, status_frame
+from app_pages._widgets import choose_record
 from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
 from tracker.services.dashboard import obligation_label
@@ -20,7 +21,20 @@ st.caption("綠：100%　黃：80% 以上　橘：50% 以上　紅：未達 50%�
 
 st.subheader("細項")
 left, right = st.columns(2)
-vendor_id = left.selectbox("廠商", sorted(vendors, key=vendors.get), format_func=vendors.get)
-obligation_id = right.selectbox("應辦事項", list(frame.columns), format_func=obligation_label)
+ordered = sorted(vendors, key=vendors.get)
+vendor_id = choose_record(
+    "廠商",
+    {v: vendors[v] for v in ordered},
+    key="matrix_vendor",
+    container=left,
+    default=next(iter(ordered), None),
+)
+obligation_id = choose_record(
+    "應辦事項",
+    {o: obligation_label(o) for o in frame.columns},
+    key="matrix_obligation",
+    container=right,
+    default=next(iter(frame.columns), None),
+)
 rows = [r for r in report.rows if r.vendor_id == vendor_id and r.obligation_id == obligation_id]
 show_table(status_frame(rows))

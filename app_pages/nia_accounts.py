@@ -22,6 +22,7 @@ from app_pages._common import (
     require_role,
     roc,
 )
+from app_pages._widgets import choose_record, show_flash
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.domain import accounts
@@ -42,8 +43,17 @@ english(
 )
 if not editable:
     st.caption(READ_ONLY_NOTE)
+show_flash()
 agencies = agencies_or_stop(store)
-agency_id = st.selectbox("機關", list(agencies), format_func=lambda a: agencies[a].name)
+agency_id = choose_record(
+    "機關",
+    {a: agencies[a].name for a in agencies},
+    key="accounts_agency",
+    default=next(iter(agencies)),
+)
+if agency_id is None:
+    st.info("請選擇機關。")
+    st.stop()
 agency = agencies[agency_id]
 register = account_register.list_accounts(store, agency_id)
 
@@ -64,13 +74,22 @@ with tab_detail:
         st.info("此機關尚無帳號。")
     else:
         by_id = {a.id: a for a in register}
-        chosen = by_id[st.selectbox("帳號", list(by_id), format_func=lambda a: ui.label(by_id[a]))]
-        ui.account_heading(chosen, bases, today)
-        if editable:
-            forms.flow_forms(store, user.id, chosen, today)
-            if chosen.state in accounts.OPEN_STATES:
-                forms.service_forms(store, user.id, chosen, today, removal_days)
-        ui.show_history(store, chosen)
+        picked = choose_record(
+            "帳號",
+            {a: ui.label(by_id[a]) for a in by_id},
+            key=f"account_pick-{agency_id}",
+            default=register[0].id,
+        )
+        chosen = by_id.get(picked)
+        if chosen is None:
+            st.info("請選擇帳號。")
+        else:
+            ui.account_heading(chosen, bases, today)
+            if editable:
+                forms.flow_forms(store, user.id, chosen, today)
+                if chosen.state in accounts.OPEN_STATES:
+                    forms.service_forms(store, user.id, chosen, today, removal_days)
+            ui.show_history(store, chosen)
 
 if tab_new is not None:
     with tab_new:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import english, get_store, require_role, roc, show_table
+from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.documents.labels import STATUS
 from tracker.documents.pledge import new_form_number, render_pledge_form
@@ -25,7 +26,15 @@ st.title("保密切結書")
 english("Pre-filled staff pledge forms with a unique form number")
 
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
-vendor_id = st.selectbox("廠商", list(vendors), format_func=lambda k: vendors[k].name)
+vendor_id = choose_record(
+    "廠商",
+    {k: v.name for k, v in vendors.items()},
+    key="pledge_vendor",
+    default=next(iter(vendors), None),
+)
+if vendor_id is None:
+    st.info("請選擇廠商。")
+    st.stop()
 staff = {s.id: s for s in store.all(VendorStaff, vendor=vendor_id) if s.end is None}
 pledge = {
     r.subject_id: r.status
@@ -52,8 +61,15 @@ if not staff:
     st.info("此廠商目前沒有在職的專案作業人員。")
     st.stop()
 needing_first = sorted(staff, key=lambda s: pledge.get(s) in (Status.COMPLIANT, Status.DUE_SOON))
-staff_id = st.selectbox("專案作業人員", needing_first, format_func=staff_label)
-if st.button("產生切結書", type="primary", icon=":material/description:"):
+staff_id = choose_record(
+    "專案作業人員",
+    {s: staff_label(s) for s in needing_first},
+    key=f"pledge_staff-{vendor_id}",
+    default=needing_first[0],
+)
+if st.button(
+    "產生切結書", type="primary", icon=":material/description:", disabled=staff_id is None
+):
     person = staff[staff_id]
     contract = store.require(Contract, person.contract_id)
     agency = store.get(Agency, contract.agency_id)
@@ -72,7 +88,9 @@ if st.button("產生切結書", type="primary", icon=":material/description:"):
 issued = st.session_state.get("pledge_pdf")
 if issued and issued[1] in staff:
     number, person_id, data = issued
-    st.success(f"已產生表單 {number}（{staff[person_id].name}）")
+    st.success(
+        f"已產生 {staff[person_id].name} 之切結書，表單編號 {number}（{roc(clock.today())}）"
+    )
     st.download_button(
         "下載切結書 PDF",
         data,

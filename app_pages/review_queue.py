@@ -11,6 +11,8 @@ from app_pages._evidence import (
     show_preview,
     show_record,
 )
+from app_pages._widgets import choose_record, done, show_flash
+from tracker.core import clock
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import SUBJECT, VERDICT
 from tracker.domain.subjects import subject_label as label_of
@@ -23,9 +25,7 @@ store = get_store()
 st.title("佐證審查")
 english("Review queue: submitted evidence, oldest first")
 
-done = st.session_state.pop("review_done", None)
-if done:
-    st.success(done)
+show_flash()
 
 vendors = {v.id: v.name for v in store.all(Vendor)}
 queue = review_queue(store)
@@ -59,7 +59,10 @@ show_table(
 if not queue:
     st.stop()
 
-picked = st.selectbox("審查項目", list(labels), format_func=labels.get)
+picked = choose_record("審查項目", labels, key="review_pick", default=queue[0].id)
+if picked is None:
+    st.info("請選擇要審查的項目。")
+    st.stop()
 evidence = next(e for e in queue if e.id == picked)
 left, right = st.columns([3, 2])
 with left:
@@ -85,5 +88,4 @@ with right:
             show_error(exc)
         else:
             verb = "核准" if approve else "退件"
-            st.session_state["review_done"] = f"已{verb}：{labels[decided.id]}"
-            st.rerun()
+            done(f"已{verb}：{labels[decided.id]}（{roc(clock.local_date(decided.reviewed_at))}）")

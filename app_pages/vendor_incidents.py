@@ -15,6 +15,7 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
+from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
 from tracker.domain.vendors import Contract, Incident
 from tracker.services.vendors import report_incident
@@ -23,16 +24,20 @@ user = require_role("vendor")
 store = get_store()
 st.title("資安事件通報")
 english("Security incidents (8.3): report at once, with the time the vendor became aware")
+show_flash()
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 incidents = sorted(
     store.all(Incident, vendor=user.vendor_id), key=lambda i: i.known_at, reverse=True
 )
 
 st.warning("知悉資通安全事件或違反資安法令時，應立即通報本局並說明因應措施。")
-with st.form("incident", clear_on_submit=True):
-    options = ["", *contracts]
-    contract_id = st.selectbox(
-        "相關委託案", options, format_func=lambda c: contracts[c].title if c else "（不限）"
+ANY = "__any__"
+with st.form(form_key("incident")):
+    contract_id = choose_record(
+        "相關委託案",
+        {ANY: "（不限）", **{c: contracts[c].title for c in contracts}},
+        key="incident_contract",
+        default=ANY,
     )
     summary = st.text_area("事件摘要", max_chars=500)
     now = clock.now()
@@ -44,6 +49,7 @@ with st.form("incident", clear_on_submit=True):
     measures = st.text_area("已採取之因應措施", max_chars=2000)
     if st.form_submit_button("立即通報", type="primary"):
         with attempt():
+            contract_id = None if contract_id in (None, ANY) else contract_id
             if contract_id:
                 own_record(store, Contract, contract_id, user)
             known_at = datetime.combine(known_day, known_time, clock.TAIPEI)
@@ -53,13 +59,14 @@ with st.form("incident", clear_on_submit=True):
                 vendor_id=user.vendor_id,
                 summary=summary,
                 known_at=known_at,
-                contract_id=contract_id or None,
+                contract_id=contract_id,
                 measures=measures,
             )
-            st.success(
-                f"已通報（{roc(incident.reported_at)}）；請至「合規狀態與上傳」上傳資安事件通報單。"
+            done(
+                f"已通報「{incident.summary}」（知悉 {roc(incident.known_at)}，通報 {roc(incident.reported_at)}）；"
+                "請至「合規狀態與上傳」上傳資安事件通報單。",
+                clear="incident",
             )
-            incidents.insert(0, incident)
 
 st.subheader("已通報事件")
 show_table(

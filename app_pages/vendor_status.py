@@ -19,6 +19,7 @@ from app_pages._common import (
     work_first,
 )
 from app_pages._evidence import kind_label, show_inspection
+from app_pages._widgets import choose_record
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import TrackerError
@@ -58,7 +59,10 @@ def item_label(row) -> str:
 def upload_form(row, kind: str) -> None:
     """The file picker for one item; the inspection's result is shown at once."""
     limit = store.settings.max_upload_bytes // 2**20
-    st.caption(f"佐證種類：{kind_label(kind)}　·　僅接受 PDF，上限 {limit} MB")
+    target = f"{SUBJECT[row.subject_kind]} {row.subject_label} 之{kind_label(kind)}"
+    st.info(
+        f"將上傳為：{target}（{obligation_label(row.obligation_id)}）　·　僅接受 PDF，上限 {limit} MB"
+    )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("選擇 PDF 檔", type=["pdf"])
         effective = st.date_input(
@@ -90,8 +94,8 @@ def upload_form(row, kind: str) -> None:
                 show_error(exc)
             else:
                 progress.update(label="已上傳，待資訊室審查", state="complete", expanded=True)
+                st.success(f"已上傳 {target}（{roc(evidence.effective)}），待資訊室審查")
                 show_inspection(evidence.inspection)
-                st.toast("已上傳，待資訊室審查", icon=":material/task_alt:")
 
 
 with upload:
@@ -99,14 +103,19 @@ with upload:
     if not items:
         st.info("目前沒有需要上傳佐證的項目。")
     else:
-        key = st.selectbox(
-            "要上傳佐證的項目", list(items), format_func=lambda k: item_label(items[k])
+        key = choose_record(
+            "要上傳佐證的項目", {k: item_label(r) for k, r in items.items()}, key="upload_item"
         )
-        kinds = catalogue.get(items[key].obligation_id).evidence
-        kind = (
-            st.selectbox("佐證種類", kinds, format_func=kind_label) if len(kinds) > 1 else kinds[0]
-        )
-        upload_form(items[key], kind)
+        if key is None:
+            st.info("請先選擇要上傳佐證的項目。")
+        else:
+            kinds = catalogue.get(items[key].obligation_id).evidence
+            kind = (
+                st.selectbox("佐證種類", kinds, format_func=kind_label, key=f"upload_kind-{key}")
+                if len(kinds) > 1
+                else kinds[0]
+            )
+            upload_form(items[key], kind)
 
 with overview:
     report = compliance_report(store, vendor_id=user.vendor_id)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, Vendor
@@ -17,6 +18,8 @@ user = require_role("it_office")
 store = get_store()
 st.title("廠商與委託案")
 english("Vendors and contracts")
+show_flash()
+NEW = "__new__"
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
 agencies = {a.id: a for a in store.all(Agency)}
 contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendor_id, c.start))}
@@ -37,14 +40,14 @@ with tab_vendors:
             }
         )
     )
-    picked = st.selectbox(
+    picked = choose_record(
         "編輯廠商",
-        ["", *vendors],
+        {NEW: "（新增廠商）", **{k: v.name for k, v in vendors.items()}},
         key="edit_vendor",
-        format_func=lambda k: vendors[k].name if k else "（新增廠商）",
+        default=NEW,
     )
     current = vendors.get(picked)
-    with st.form(f"vendor-{picked or 'new'}"):
+    with st.form(f"vendor-{picked or NEW}"):
         name = st.text_input("廠商名稱", value=current.name if current else "")
         ubn = st.text_input(
             "統一編號（8 碼，含檢查碼）", value=current.ubn if current else "", max_chars=8
@@ -60,7 +63,9 @@ with tab_vendors:
                     contact=contact,
                     vendor_id=current.id if current else None,
                 )
-                st.success(f"已儲存 {saved.name}（{saved.ubn}）")
+                set_choice("edit_vendor", saved.id)
+                verb = "更新" if current else "新增"
+                done(f"已{verb}廠商 {saved.name}（統一編號 {saved.ubn}）")
 
 with tab_contracts:
     show_table(
@@ -85,27 +90,26 @@ with tab_contracts:
         ),
         column_config={"金額": st.column_config.NumberColumn(format="localized")},
     )
-    picked = st.selectbox(
+    picked = choose_record(
         "編輯委託案",
-        ["", *contracts],
+        {NEW: "（新增委託案）", **{k: c.title for k, c in contracts.items()}},
         key="edit_contract",
-        format_func=lambda k: contracts[k].title if k else "（新增委託案）",
+        default=NEW,
     )
     current = contracts.get(picked)
     today = clock.today()
-    with st.form(f"contract-{picked or 'new'}"):
-        vendor_ids, agency_ids = list(vendors), list(agencies)
-        vendor_id = st.selectbox(
+    with st.form(f"contract-{picked or NEW}"):
+        vendor_id = choose_record(
             "廠商",
-            vendor_ids,
-            format_func=lambda k: vendors[k].name,
-            index=vendor_ids.index(current.vendor_id) if current else 0,
+            {k: v.name for k, v in vendors.items()},
+            key=f"contract_vendor-{picked}",
+            default=current.vendor_id if current else None,
         )
-        agency_id = st.selectbox(
+        agency_id = choose_record(
             "機關",
-            agency_ids,
-            format_func=lambda k: agencies[k].name,
-            index=agency_ids.index(current.agency_id) if current else 0,
+            {k: a.name for k, a in agencies.items()},
+            key=f"contract_agency-{picked}",
+            default=current.agency_id if current else None,
         )
         title = st.text_input("委託案名稱", value=current.title if current else "")
         left, right = st.columns(2)
@@ -130,20 +134,28 @@ with tab_contracts:
         amount = st.number_input(
             "契約金額（元）", min_value=0, step=1000, value=current.amount if current else 0
         )
-        if st.form_submit_button("儲存委託案", type="primary") and vendor_id and agency_id:
-            with attempt():
-                saved = save_contract(
-                    store,
-                    user.id,
-                    vendor_id=vendor_id,
-                    agency_id=agency_id,
-                    title=title,
-                    start=start,
-                    end=end,
-                    handles_personal_data=personal,
-                    custom_development=custom,
-                    protection_level=level,
-                    amount=int(amount),
-                    contract_id=current.id if current else None,
-                )
-                st.success(f"已儲存 {saved.title}")
+        if st.form_submit_button("儲存委託案", type="primary"):
+            if not (vendor_id and agency_id):
+                st.warning("請選擇廠商與機關。")
+            else:
+                with attempt():
+                    saved = save_contract(
+                        store,
+                        user.id,
+                        vendor_id=vendor_id,
+                        agency_id=agency_id,
+                        title=title,
+                        start=start,
+                        end=end,
+                        handles_personal_data=personal,
+                        custom_development=custom,
+                        protection_level=level,
+                        amount=int(amount),
+                        contract_id=current.id if current else None,
+                    )
+                    set_choice("edit_contract", saved.id)
+                    verb = "更新" if current else "新增"
+                    done(
+                        f"已{verb}委託案 {saved.title}（{roc(saved.start)}–{roc(saved.end)}，"
+                        f"{vendors[saved.vendor_id].name}）"
+                    )

@@ -81,7 +81,7 @@ def test_editing_a_contract(app_settings, store):
 def test_a_pledge_form_is_issued_with_a_number_and_offered_for_download(app_settings, store):
     at = open_page(signed_in("it.office"), "pledge_forms")
     next(b for b in at.button if b.label == "產生切結書").click().run()
-    assert any("已產生表單 PLG-" in s.value for s in at.success)
+    assert any("切結書，表單編號 PLG-" in s.value for s in at.success)
     assert any(b.label == "下載切結書 PDF" for b in at.get("download_button"))
     assert store.all(IssuedForm)
 

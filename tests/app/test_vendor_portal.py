@@ -59,7 +59,8 @@ def test_uploading_a_pledge_shows_the_inspection_at_once_and_awaits_review(app_s
     at = open_page(signed_in("vendor.a"), "vendor_status")
     upload_tab(at, f"8.8|vendor_staff|{person.id}", "切結書.pdf", pledge_pdf(store, person))
     assert at.status[0].label == "已上傳，待資訊室審查"
-    assert [s.value for s in at.success] == ["自動檢核通過"]
+    assert [s.value for s in at.success][-1] == "自動檢核通過"
+    assert any(person.name in s.value and "已上傳" in s.value for s in at.success)
     assert person.name in rendered_text(at)
     uploaded = [
         e
@@ -110,8 +111,8 @@ def test_a_bad_national_id_is_refused_clearly(app_settings, store):
 
 def test_recording_a_departure_starts_the_removal_clock(app_settings, store):
     at = open_page(signed_in("vendor.a"), "vendor_staff")
-    form_box = next(b for b in at.selectbox if b.label == "人員" and b.key != "removed_who")
-    person_id = form_box.value
+    person_id = next(s.id for s in store.all(VendorStaff, vendor="v-a") if s.end is None)
+    at.selectbox(key="departure_who").set_value(person_id)
     next(b for b in at.button if b.label == "登錄離職").click().run()
     assert any("離職" in s.value for s in at.success)
     assert store.require(VendorStaff, person_id).end is not None

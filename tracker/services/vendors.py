@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from tracker.core import clock
-from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.dates import roc_short
+from tracker.core.errors import InvalidInput, NotAllowed, NotFound
 from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
@@ -182,20 +183,46 @@ def add_staff(
 
 
 def record_departure(store: Store, actor: str, staff_id: str, left_on: date) -> VendorStaff:
-    """8.10: the person left; the account-removal clock starts on ``left_on``."""
-    staff = store.require(VendorStaff, staff_id)
-    if left_on < staff.start:
-        raise InvalidInput("離職日不得早於到職日", "the departure is before the start date")
-    return store.put(replace(staff, end=left_on), actor=actor, action="staff_departed")
+    """8.10: the person left on ``left_on`` (not in the future); the account-removal clock starts then.
+
+    Refused (NotAllowed) when a departure is already recorded: a wrong one is set right with
+    :func:`tracker.services.corrections.correct_departure`, never by recording another.
+    """
+    if left_on > clock.today():
+        raise InvalidInput("離職日不得晚於今天", "the departure date is in the future")
+    with store.locked():
+        staff = store.require(VendorStaff, staff_id)
+        if staff.end is not None:
+            raise NotAllowed(
+                f"{staff.name} 已於 {roc_short(staff.end)} 登錄離職；如有錯誤請使用「更正離職」",
+                f"{staff_id} already left on {staff.end.isoformat()}",
+            )
+        if left_on < staff.start:
+            raise InvalidInput(
+                f"離職日不得早於 {staff.name} 之到職日 {roc_short(staff.start)}",
+                "the departure is before the start date",
+            )
+        return store.put(replace(staff, end=left_on), actor=actor, action="staff_departed")
 
 
 def record_accounts_removed(
     store: Store, actor: str, staff_id: str, removed_on: date
 ) -> VendorStaff:
-    staff = store.require(VendorStaff, staff_id)
-    return store.put(
-        replace(staff, accounts_removed_on=removed_on), actor=actor, action="staff_accounts_removed"
-    )
+    """8.10: the departed person's accounts were disabled or deleted on ``removed_on`` (not in the future)."""
+    if removed_on > clock.today():
+        raise InvalidInput("停用日不得晚於今天", "the removal date is in the future")
+    with store.locked():
+        staff = store.require(VendorStaff, staff_id)
+        if staff.accounts_removed_on is not None:
+            raise NotAllowed(
+                f"{staff.name} 之帳號已於 {roc_short(staff.accounts_removed_on)} 登錄停用",
+                f"{staff_id}'s accounts were already removed",
+            )
+        return store.put(
+            replace(staff, accounts_removed_on=removed_on),
+            actor=actor,
+            action="staff_accounts_removed",
+        )
 
 
 def register_pc(

@@ -25,6 +25,7 @@ from tracker.domain.accounts import (
     ProxyAuthorization,
 )
 from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
+from tracker.domain.corrections import Correction
 from tracker.domain.evidence import Evidence, IssuedForm
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
@@ -157,6 +158,7 @@ for _name, _cls, _owner in (
     ("audits", SelfAudit, Owner.AGENCY),
     ("query_log_imports", QueryLogImport, Owner.AGENCY),
     ("sampled_records", SampledRecord, Owner.AUDIT),
+    ("corrections", Correction, Owner.NONE),
 ):
     register_collection(_name, _cls, _owner)
 register_collection("users", AppUser, redact=("password_hash",))
