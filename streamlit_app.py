@@ -37,6 +37,7 @@ PAGES_BY_ROLE = {
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
     "account_admin": (DASHBOARD, *ACCOUNT_PAGES),
+    "unit_head": (("nia_accounts.py", "帳號申請初審", ":material/badge:"),),
 }
 
 

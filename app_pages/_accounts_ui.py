@@ -11,20 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import roc, show_table
+from tracker.documents.labels import ACCOUNT_STATE
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
 from tracker.services import account_changes, account_departure, account_register
 from tracker.storage.store import Store
 
-STATE = {
-    "draft": "草稿（待送出）",
-    "first_review": "待初審",
-    "second_review": "待複審",
-    "nia_review": "待移民署複核",
-    "active": "使用中",
-    "rejected": "退件",
-    "cancelled": "已註銷",
-}
+STATE = ACCOUNT_STATE
 STEP = {
     "drafted": "填寫申請表",
     "submitted": "送出申請",

@@ -28,8 +28,9 @@ from tracker.core import clock
 from tracker.domain import accounts
 from tracker.services import account_register
 
-user = require_role("account_admin", "manager")
+user = require_role("account_admin", "manager", "unit_head")
 editable = user.role == "account_admin"
+reviews = user.role in ("account_admin", "unit_head")
 store = get_store()
 catalogue = default_catalogue()
 bases = {b["id"]: b["zh"] for b in catalogue.legal_bases}
@@ -41,8 +42,10 @@ st.title("移民署資訊系統帳號")
 english(
     "NIA system accounts: applications, reviews, IP addresses, proxies, departures (points 4–6)"
 )
-if not editable:
+if user.role == "manager":
     st.caption(READ_ONLY_NOTE)
+elif user.role == "unit_head":
+    st.caption("使用單位主管：於「帳號明細與作業」辦理初審；其餘資料僅供檢視。")
 show_flash()
 agencies = agencies_or_stop(store)
 agency_id = choose_record(
@@ -60,7 +63,7 @@ register = account_register.list_accounts(store, agency_id)
 tabs = st.tabs(
     ["帳號清冊", "帳號明細與作業", "新增申請", "機關帳號管理者"]
     if editable
-    else ["帳號清冊", "帳號明細", "機關帳號管理者"]
+    else ["帳號清冊", "帳號明細與作業" if reviews else "帳號明細", "機關帳號管理者"]
 )
 tab_list, tab_detail = tabs[0], tabs[1]
 tab_new = tabs[2] if editable else None
@@ -78,17 +81,20 @@ with tab_detail:
             "帳號",
             {a: ui.label(by_id[a]) for a in by_id},
             key=f"account_pick-{agency_id}",
-            default=register[0].id,
+            default=next(
+                (a.id for a in register if a.state == forms.REVIEW_BY_ROLE.get(user.role)),
+                register[0].id,
+            ),
         )
         chosen = by_id.get(picked)
         if chosen is None:
             st.info("請選擇帳號。")
         else:
             ui.account_heading(chosen, bases, today)
-            if editable:
-                forms.flow_forms(store, user.id, chosen, today)
-                if chosen.state in accounts.OPEN_STATES:
-                    forms.service_forms(store, user.id, chosen, today, removal_days)
+            if reviews:
+                forms.flow_forms(store, user, chosen, today)
+            if editable and chosen.state in accounts.OPEN_STATES:
+                forms.service_forms(store, user.id, chosen, today, removal_days)
             ui.show_history(store, chosen)
 
 if tab_new is not None:

@@ -24,6 +24,7 @@ from tracker.domain.enums import SubjectKind
 from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import evidence as ev_service
 from tracker.services import vendors as v
+from tracker.services.account_application import first_review, register_account, submit_account
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
 from tracker.services.log_imports import import_query_log, log_store
@@ -392,8 +393,30 @@ class DemoSeeder:
                 effective=record.active_from,
                 decision="approve",
             )
+        self.applications()
         if self.today.month > 1:
             self.self_audit([r for r in records if r.agency_id == "ag-sw"])
+
+    def applications(self):
+        """Two applications in the two-level review of point 五: one awaiting the unit head's 初審
+        (demo login ``unit.head``), one awaiting the account manager's 複審 (``account.admin``)."""
+        for n, unit in enumerate(("老人福利科", "社會救助科")):
+            account = register_account(
+                self.store,
+                "account.admin",
+                agency_id="ag-sw",
+                holder=self.names.pop(),
+                national_id=self._national_id(),
+                unit=unit,
+                legal_basis="senior_welfare_act" if n == 0 else "social_assistance_act",
+                business="辦理老人福利及社會救助資格審核",
+                channels=["online_service"],
+            )
+            submit_account(self.store, "account.admin", account.id)
+            if n == 1:
+                first_review(
+                    self.store, "unit.head", account.id, approve=True, reviewer="科長 王大明"
+                )
 
     def self_audit(self, accounts: list[NiaAccount]):
         """7.2: this year's first self-audit of 社會局, run as the account manager would.

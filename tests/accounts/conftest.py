@@ -12,6 +12,7 @@ from tracker.services import account_application, account_changes
 from tracker.storage.store import Store
 
 ACTOR = "admin.lin"
+HEAD = "head.wang"  # the unit head, who takes the first review (point 五)
 AGENCY_ID = "ag-sw"
 _LETTERS = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 
@@ -67,7 +68,7 @@ def activate(store: Store, active_from: date, **kw):
     """An account taken through the whole flow, in service from ``active_from``."""
     account = draft(store, **kw)
     account_application.submit_account(store, "user.chen", account.id)
-    account_application.first_review(store, ACTOR, account.id, approve=True, reviewer="科長 王大明")
+    account_application.first_review(store, HEAD, account.id, approve=True, reviewer="科長 王大明")
     account_application.second_review(store, ACTOR, account.id, approve=True)
     account_application.confirm_active(store, ACTOR, account.id, active_from)
     return account_changes.set_ips(store, ACTOR, account.id, ["10.20.0.11"])

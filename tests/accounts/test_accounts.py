@@ -20,7 +20,16 @@ from tracker.services import (
     account_register,
 )
 
-from .conftest import ACTOR, AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, draft, national_id
+from .conftest import (
+    ACTOR,
+    AGENCY_ID,
+    HEAD,
+    HOLDER_ID,
+    VENDOR_STAFF_ID,
+    activate,
+    draft,
+    national_id,
+)
 
 
 def status_of(store, obligation: str, subject_id: str):
@@ -49,7 +58,7 @@ def test_an_application_passes_draft_first_review_second_review_and_nia_confirma
         "nia_confirmed",
     ]
     assert (
-        steps[2].by == "科長 王大明" and steps[2].actor == ACTOR and steps[2].decision == "approved"
+        steps[2].by == "科長 王大明" and steps[2].actor == HEAD and steps[2].decision == "approved"
     )
 
 

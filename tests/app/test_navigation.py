@@ -32,6 +32,7 @@ ALLOWED = {
     },
     "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},
     "account.admin": {"dashboard", "nia_accounts", "self_audits"},
+    "unit.head": {"nia_accounts"},
 }
 
 

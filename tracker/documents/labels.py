@@ -43,6 +43,15 @@ REVIEW = {
     ReviewState.REJECTED: "退件",
     ReviewState.SUPERSEDED: "已被取代",
 }
+ACCOUNT_STATE = {
+    "draft": "草稿（待送出）",
+    "first_review": "待初審",
+    "second_review": "待複審",
+    "nia_review": "待移民署複核",
+    "active": "使用中",
+    "rejected": "退件",
+    "cancelled": "已註銷",
+}
 VERDICT = {"accepted": "自動檢核通過", "needs_review": "需人工判讀", "rejected": "無法受理"}
 
 ACHIEVED = {True: "已達成", False: "未達成"}

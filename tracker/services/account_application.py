@@ -1,7 +1,13 @@
 """Applying for an NIA account (5.1, 5.2, 5.7): the draft, two reviews, the NIA's confirmation.
 
 Also the account's NIA login and the signed application form kept as evidence.
-``reviewer`` is the name of the person who reviewed on paper (default: ``actor``).
+
+Point 五: 初審 by the unit head (使用單位主管), 複審 by the account manager (機關帳號管理者).  The
+reviewer of a level is the signed-in user (``actor``); ``reviewer`` is a name they may type for the
+record (e.g. 「科長 王大明」), kept exactly as typed, else the record names ``actor``.  The same person
+never takes both levels of one application: the second review is refused when its actor or name is
+the first review's.  An ``actor`` who is an account of the web app must hold the level's role
+(``unit_head`` for the first review, ``account_admin`` for the second).
 """
 
 from __future__ import annotations
@@ -14,11 +20,19 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.documents.labels import ROLE
 from tracker.domain.accounts import OPEN_STATES, NiaAccount
 from tracker.domain.enums import SubjectKind
 from tracker.domain.evidence import Evidence
+from tracker.domain.users import AppUser
 from tracker.domain.vendors import Agency, VendorStaff
-from tracker.services.account_register import new_step, refuse_future, require_open, require_state
+from tracker.services.account_register import (
+    account_steps,
+    new_step,
+    refuse_future,
+    require_open,
+    require_state,
+)
 from tracker.services.vendors import clean_text, masked_national_id
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
@@ -87,7 +101,8 @@ def first_review(
 ) -> NiaAccount:
     """4.2, 5.1 2.(3): the unit head's first review; approval passes it to the account manager.
 
-    ``reviewer`` (default: ``actor``) may not be the holder; a rejection needs a reason.
+    The reviewer is ``actor``, named ``reviewer`` when typed; neither may be the holder.  A rejection
+    needs a reason.
     """
     return _review(store, actor, account_id, "first_review", approve, reviewer, reason, on)
 
@@ -102,7 +117,10 @@ def second_review(
     reason: str = "",
     on: date | None = None,
 ) -> NiaAccount:
-    """4.3, 5.1 2.(4): the account manager's second review; approval sends it to the NIA."""
+    """4.3, 5.1 2.(4): the account manager's second review; approval sends it to the NIA.
+
+    Refused (NotAllowed) when ``actor`` or the reviewer's name is the first review's.
+    """
     return _review(store, actor, account_id, "second_review", approve, reviewer, reason, on)
 
 
@@ -176,27 +194,59 @@ def _review(
     reason: str,
     on: date | None,
 ) -> NiaAccount:
-    reviewer = clean_text(reviewer or actor, "審核者", "reviewer", max_len=60)
+    name = clean_text(reviewer, "審核者姓名", "reviewer", required=False, max_len=60) or actor
     reason = clean_text(
         reason, "退件理由", "reason for rejection", required=not approve, max_len=500
     )
     refuse_future(on, "審核日期", "review date")
+    _require_app_role(store, actor, REVIEW_ROLES[stage])
     with store.locked():
         account = require_state(store, account_id, stage)
-        if reviewer == account.holder:
+        if account.holder in (name, actor):
             raise NotAllowed(
                 "審核者不得為申請人本人", "the holder may not review their own application"
             )
+        if stage == "second_review":
+            _refuse_same_reviewer(store, account, actor, name)
         if approve:
             nxt = "second_review" if stage == "first_review" else "nia_review"
             field = "first_reviewed_by" if stage == "first_review" else "second_reviewed_by"
-            changed = replace(account, state=nxt, **{field: reviewer})
+            changed = replace(account, state=nxt, **{field: name})
         else:
             changed = replace(account, state="rejected", rejection_reason=reason)
         decision = "approved" if approve else "rejected"
-        step = new_step(changed, stage, actor, by=reviewer, on=on, decision=decision, reason=reason)
+        step = new_step(changed, stage, actor, by=name, on=on, decision=decision, reason=reason)
         store.put_many([changed, step], actor=actor, action=f"nia_account_{stage}_{decision}")
     return changed
+
+
+REVIEW_ROLES = {"first_review": "unit_head", "second_review": "account_admin"}
+_LEVEL = {"first_review": "初審（使用單位主管）", "second_review": "複審（機關帳號管理者）"}
+
+
+def _require_app_role(store: Store, actor: str, role: str) -> None:
+    """A signed-in account of the web app may take a review level only with the level's role."""
+    user = store.get(AppUser, actor)
+    if user is not None and user.role != role:
+        stage = next(s for s, r in REVIEW_ROLES.items() if r == role)
+        raise NotAllowed(
+            f"{_LEVEL[stage]}須由{ROLE[role]}辦理", f"{stage} is taken by the {role} role"
+        )
+
+
+def _refuse_same_reviewer(store: Store, account: NiaAccount, actor: str, name: str) -> None:
+    """Point 五: the first and the second review of one application are two people."""
+    first = [
+        s
+        for s in account_steps(store, account.id)
+        if s.step == "first_review" and s.decision == "approved"
+    ]
+    if first and {actor, name} & {first[-1].actor, first[-1].by}:
+        raise NotAllowed(
+            f"同一人不得同時辦理初審與複審：{account.holder} 之申請已由 {first[-1].by} 初審，"
+            "複審須由另一位機關帳號管理者辦理（第五點）",
+            "the same person may not take both review levels of one application",
+        )
 
 
 def _advance(

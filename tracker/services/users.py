@@ -8,7 +8,8 @@ characters already reaches.
 
 Rules this module holds:
 
-* roles ``it_office``, ``manager``, ``account_admin`` and ``vendor``; a vendor
+* roles ``it_office``, ``manager``, ``account_admin``, ``unit_head`` (使用單位主管, who takes the
+  first review of NIA account applications) and ``vendor``; a vendor
   account is bound to exactly one vendor, the other roles to none;
 * five failed sign-ins in a row lock the account for 15 minutes, and while it
   is locked even the right password is refused;
@@ -32,7 +33,7 @@ from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
-APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
+APP_ROLES = ("it_office", "manager", "account_admin", "unit_head", "vendor")
 MAX_FAILURES = 5
 LOCK_PERIOD = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=15)
@@ -43,6 +44,7 @@ DEMO_USERS = (
     ("it.office", "it_office", None),
     ("manager", "manager", None),
     ("account.admin", "account_admin", None),
+    ("unit.head", "unit_head", None),
     ("vendor.a", "vendor", "v-a"),
     ("vendor.b", "vendor", "v-b"),
 )
