@@ -18,6 +18,7 @@ from tracker.compliance.results import SEVERITY, Context, ObligationStatus
 from tracker.compliance.rules.applicability import PREDICATES, departure_date
 from tracker.compliance.rules.base import Finding, lateness
 from tracker.compliance.rules.checks import CHECKS
+from tracker.compliance.rules.identity import Person
 from tracker.compliance.validity import valid_until
 from tracker.core.clock import TAIPEI, local_date
 from tracker.domain.enums import ReviewState, Status, SubjectKind
@@ -49,13 +50,13 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
     def ctx(subject, kind, **kw) -> Context:
         return Context(subject, kind, subject_label(subject), catalogue, facts, now, **kw)
 
-    staff_ids: dict[str, set[str]] = defaultdict(set)
-    for s in facts.staff:
-        if s.end is None or s.end >= now.date():
-            staff_ids[s.name].add(s.id_masked)
-    names = {name: frozenset(ids) for name, ids in staff_ids.items()}
+    current = tuple(
+        Person(s.name, s.id_masked, s.id_digest)
+        for s in facts.staff
+        if s.end is None or s.end >= now.date()
+    )
     for agency in facts.agencies:
-        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff_ids=names)
+        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff=current)
     for vendor in facts.vendors:
         yield ctx(vendor, SubjectKind.VENDOR, vendor_id=vendor.id)
     for c in facts.contracts:

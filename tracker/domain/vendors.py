@@ -48,7 +48,9 @@ class Contract:
 class VendorStaff:
     """A person a vendor assigns to a contract (專案作業人員).
 
-    ``id_masked`` is the only form of the national ID this project keeps.
+    ``id_masked`` is the only readable form of the national ID this project keeps;
+    ``id_digest`` is a keyed digest of the full number (:mod:`tracker.services.identity`),
+    ``""`` where the full number was never typed, used only to match records (5.7).
     ``end`` is the departure date, ``None`` while the person still works on it.
     ``accounts`` names the accounts the person holds on agency systems;
     ``accounts_removed_on`` is when the last of them was disabled or deleted.
@@ -64,6 +66,7 @@ class VendorStaff:
     touches_sensitive_data: bool = True
     accounts: tuple[str, ...] = ()
     accounts_removed_on: date | None = None
+    id_digest: str = ""
 
 
 @dataclass(frozen=True)

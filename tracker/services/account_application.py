@@ -18,14 +18,14 @@ from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
-from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.documents.labels import ROLE
 from tracker.domain.accounts import OPEN_STATES, NiaAccount
 from tracker.domain.enums import SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.users import AppUser
-from tracker.domain.vendors import Agency, VendorStaff
+from tracker.domain.vendors import Agency
+from tracker.services.account_eligibility import refuse_second_application, refuse_vendor_staff
 from tracker.services.account_register import (
     account_steps,
     new_step,
@@ -33,13 +33,11 @@ from tracker.services.account_register import (
     require_open,
     require_state,
 )
+from tracker.services.identity import national_id_digest
 from tracker.services.vendors import clean_text, masked_national_id
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
-
-VENDOR_REFUSAL_ZH = "依第五點第七款，委外廠商人員不得申請使用移民署資訊系統"
-VENDOR_REFUSAL_EN = "point 5.7: vendor staff may not apply for NIA system accounts"
 
 
 def register_account(
@@ -59,9 +57,9 @@ def register_account(
 ) -> NiaAccount:
     """Draft an application (5.1 2.(1)–(2)); the account starts in ``draft``.
 
-    Refuses (5.7) a holder flagged as vendor staff, or whose name or masked ID
-    matches a current vendor staff member.  ``legal_basis`` must be one of point
-    三's list and ``channels`` among its query channels.
+    Refuses (5.7) a holder flagged as vendor staff or who is a current vendor staff member, and a
+    second open application for the same person (:mod:`tracker.services.account_eligibility`).
+    ``legal_basis`` must be one of point 三's list and ``channels`` among its query channels.
     """
     catalogue = catalogue or default_catalogue()
     agency = store.require(Agency, agency_id)
@@ -75,12 +73,15 @@ def register_account(
         channels=_channels(catalogue, channels),
         login=clean_text(login, "移民署帳號", "NIA login", required=False, max_len=60),
         holder_id_masked=masked_national_id(national_id),
+        holder_id_digest=national_id_digest(store, national_id),
         applied_by=actor,
     )
-    _refuse_vendor_staff(store, account, is_vendor_staff)
-    _refuse_duplicate_login(store, account)
-    step = new_step(account, "drafted", actor)
-    store.put_many([account, step], actor=actor, action="nia_account_drafted")
+    with store.locked():
+        refuse_vendor_staff(store, account, is_vendor_staff)
+        refuse_second_application(store, account)
+        _refuse_duplicate_login(store, account)
+        step = new_step(account, "drafted", actor)
+        store.put_many([account, step], actor=actor, action="nia_account_drafted")
     return account
 
 
@@ -286,21 +287,6 @@ def _channels(catalogue: Catalogue, values: Iterable[str]) -> tuple[str, ...]:
             f"channels must be among {', '.join(sorted(known))}",
         )
     return chosen
-
-
-def _refuse_vendor_staff(store: Store, account: NiaAccount, flagged: bool) -> None:
-    """5.7: refuse vendor staff by the explicit flag, by name or by masked national ID.
-
-    Both are compared with staff still on a contract (no end date, or one not
-    yet passed), as the 5.7 status check does.  A masked ID keeps six of ten
-    characters, so a match is read as the same person.
-    """
-    today = clock.today()
-    current = [s for s in store.all(VendorStaff) if s.end is None or s.end >= today]
-    if flagged or any(
-        s.name == account.holder or s.id_masked == account.holder_id_masked for s in current
-    ):
-        raise NotAllowed(VENDOR_REFUSAL_ZH, VENDOR_REFUSAL_EN)
 
 
 def _refuse_duplicate_login(store: Store, account: NiaAccount) -> None:

@@ -15,6 +15,7 @@ from tracker.core.errors import InvalidInput, NotAllowed, NotFound
 from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.services.identity import national_id_digest
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
@@ -175,6 +176,7 @@ def add_staff(
         contract_id=contract.id,
         name=clean_text(name, "姓名", "name", max_len=60),
         id_masked=masked_national_id(national_id),
+        id_digest=national_id_digest(store, national_id),
         start=start,
         touches_sensitive_data=bool(touches_sensitive_data),
         accounts=accounts,
