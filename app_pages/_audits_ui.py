@@ -108,7 +108,8 @@ def audit_summary(audit: SelfAudit, records: list, catalogue: Catalogue) -> None
     cols[3].metric("未填結果", f"{sum(1 for r in records if not r.finding):,}")
     cols[4].metric("不合法", f"{audit.violations:,}")
     st.caption(
-        f"{rule_text(audit, catalogue)}；亂數種子 {audit.seed}；開啟者 {audit.opened_by}，"
+        f"{rule_text(audit, catalogue)}；抽樣代碼 {audit.seed}（以同一代碼可重現同一組樣本）；"
+        f"開啟者 {audit.opened_by}，"
         f"{roc(audit.opened_at)}"
     )
 

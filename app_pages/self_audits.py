@@ -67,7 +67,7 @@ with tab_import:
 with tab_open:
     ui.sampling_rule(ratio, floor, catalogue)
     if editable:
-        forms.open_form(store, logs, user.id, agency_id, today, ratio, floor)
+        forms.open_form(store, logs, user.id, agency, today, ratio, floor)
     else:
         st.info("僅機關帳號管理者可開啟稽核。")
 
@@ -104,3 +104,4 @@ with tab_work:
             forms.close_section(store, blobs, user.id, audit)
         if editable and not is_open:
             ui.downloads(store, blobs, audit, agency)
+            forms.reopen_form(store, user.id, audit)

@@ -72,7 +72,7 @@ def summary(
         ("風險抽查筆數", audit.risk_picks),
         ("抽查總筆數", len(records)),
         ("抽樣規則", rule_text(audit, catalogue)),
-        ("亂數種子", audit.seed),
+        ("抽樣代碼（以同一代碼可重現同一組樣本）", audit.seed),
         ("開啟者", audit.opened_by),
         ("開啟日期", _day(audit.opened_at.date() if audit.opened_at else None)),
         ("結案者", audit.closed_by or "—"),

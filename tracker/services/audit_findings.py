@@ -126,6 +126,21 @@ def record_case(
     return changed
 
 
+def missing_case_fields(audit: SelfAudit) -> list[str]:
+    """What a violation's case still lacks before the audit may close: the day the ethics and IT
+    units were notified (7.3) and the corrective action (7.4); ``[]`` without a violation."""
+    if not audit.violations:
+        return []
+    return [
+        label
+        for value, label in (
+            (audit.notified_on, "通知政風及資訊單位日期"),
+            (audit.corrective_action, "改善措施"),
+        )
+        if not value
+    ]
+
+
 def missing_findings(store: Store, audit_id: str) -> int:
     """How many sampled records of the audit still have no finding."""
     return sum(1 for r in sampled_records(store, audit_id) if not r.finding)
@@ -143,7 +158,8 @@ def close_audit(
     """7.2: close the audit and keep its audit record (抽查紀錄) as evidence for five years.
 
     Refused while any sampled record has no finding (the message gives the
-    count).  The PDF and the XLSX are stored as ``audit_record`` evidence of the
+    count), and while a "not legitimate" finding's case lacks its notice date or
+    corrective action (:func:`missing_case_fields`).  The PDF and the XLSX are stored as ``audit_record`` evidence of the
     agency (obligation 7.2), approved by the closer: there is nothing for the IT
     office to inspect (see :func:`_record_evidence`).
     """
@@ -159,6 +175,13 @@ def close_audit(
             raise NotAllowed(
                 f"尚有 {missing} 筆抽查紀錄未填查核結果，無法結案",
                 f"{missing} sampled records have no finding yet",
+            )
+        case_gaps = missing_case_fields(audit)
+        if case_gaps:
+            raise NotAllowed(
+                f"查核發現 {audit.violations} 筆不合法查詢，請先於「違失案件」填寫"
+                f"{'、'.join(case_gaps)}，方可結案（第七點第三款、第四款）",
+                "a violation's case needs its notice date and corrective action before closing",
             )
         closed = replace(audit, closed_on=closed_on, closed_by=actor)
         agency = store.require(Agency, audit.agency_id)
