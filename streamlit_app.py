@@ -32,6 +32,7 @@ PAGES_BY_ROLE = {
         ("review_queue.py", "佐證審查", ":material/rule:"),
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
+        ("incidents_admin.py", "資安事件處理", ":material/emergency:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
         PACKAGE,
     ),

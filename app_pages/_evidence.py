@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._common import get_blobs, roc
+from tracker.compliance.attention import FLAG_ZH
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import REVIEW, VERDICT
@@ -24,10 +25,6 @@ from tracker.domain.evidence import Evidence
 PREVIEW_PAGES = 2
 PREVIEW_DPI = 100
 _LIMITS = 'ulimit -v 1048576; ulimit -t 20; exec "$@"'  # 1 GiB address space, 20 s CPU
-FLAG_ZH = {
-    "same_file_other_staff": "同一檔案亦上傳給其他人員",
-    "form_number_other_staff": "表單編號屬於其他人員",
-}
 
 
 def kind_label(kind: str) -> str:

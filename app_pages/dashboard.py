@@ -21,7 +21,7 @@ from tracker.services import dashboard, exports
 from tracker.services.compliance import ComplianceReport, compliance_report
 from tracker.services.exports import iso_to_roc
 
-SHORT_LABELS = ("逾期項目", "30 日內到期", "離職未停用帳號", "未結案資安事件")
+SHORT_LABELS = ("逾期或已過期", "30 日內到期", "離職未停用帳號", "未結案資安事件")
 
 VENDOR_METRICS = 8  # at most this many vendor boxes (the worst first); the table below lists all
 

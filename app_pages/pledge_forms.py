@@ -37,7 +37,7 @@ if vendor_id is None:
     st.stop()
 staff = {s.id: s for s in store.all(VendorStaff, vendor=vendor_id) if s.end is None}
 pledge = {
-    r.subject_id: r.status
+    r.subject_id: r
     for r in compliance_report(store, vendor_id=vendor_id).rows
     if r.obligation_id == "8.8"
 }
@@ -45,9 +45,11 @@ pledge = {
 
 def staff_label(staff_id: str) -> str:
     person = staff[staff_id]
-    status = pledge.get(staff_id)
-    shown = STATUS[status] if status and status != Status.NOT_APPLICABLE else "—"
-    return f"{person.name}（{person.id_masked}）切結書：{shown}"
+    row = pledge.get(staff_id)
+    if row is None or row.status == Status.NOT_APPLICABLE:
+        return f"{person.name}（{person.id_masked}）切結書：—"
+    due = f"（期限 {roc(row.due)}）" if row.due and not row.ok else ""
+    return f"{person.name}（{person.id_masked}）切結書：{STATUS[row.status]}{due}"
 
 
 def issued_when(form: IssuedForm) -> str:
@@ -60,7 +62,7 @@ def issued_when(form: IssuedForm) -> str:
 if not staff:
     st.info("此廠商目前沒有在職的專案作業人員。")
     st.stop()
-needing_first = sorted(staff, key=lambda s: pledge.get(s) in (Status.COMPLIANT, Status.DUE_SOON))
+needing_first = sorted(staff, key=lambda s: bool(pledge.get(s) and pledge[s].ok))
 staff_id = choose_record(
     "專案作業人員",
     {s: staff_label(s) for s in needing_first},

@@ -17,8 +17,9 @@ from app_pages._common import (
 )
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
+from tracker.documents.labels import incident_state
 from tracker.domain.vendors import Contract, Incident
-from tracker.services.vendors import report_incident
+from tracker.services.incidents import add_measures, report_incident
 
 user = require_role("vendor")
 store = get_store()
@@ -79,8 +80,30 @@ show_table(
             ],
             "知悉時間": [roc(i.known_at) for i in incidents],
             "通報時間": [roc(i.reported_at) for i in incidents],
+            "狀態": [incident_state(i) for i in incidents],
             "因應措施": [i.measures for i in incidents],
-            "狀態": ["已結案" if i.closed else "處理中" for i in incidents],
+            "結案報告": [i.final_report for i in incidents],
         }
-    )
+    ),
+    column_config={
+        "因應措施": st.column_config.TextColumn(width="large"),
+        "摘要": st.column_config.TextColumn(width="medium"),
+    },
 )
+
+open_ones = {i.id: f"{i.summary}（知悉 {roc(i.known_at)}）" for i in incidents if not i.closed}
+if open_ones:
+    st.subheader("補充因應措施")
+    with st.form(form_key("measures")):
+        picked = choose_record("事件", open_ones, key="measures_incident")
+        text = st.text_area("補充之因應措施（將加註時間後附於原因應措施之後）", max_chars=2000)
+        if st.form_submit_button("補充"):
+            if picked is None:
+                st.warning("請先選擇事件。")
+            else:
+                with attempt():
+                    changed = add_measures(store, user.id, picked, text, vendor_id=user.vendor_id)
+                    done(
+                        f"已補充「{changed.summary}」之因應措施（{roc(clock.now())}）",
+                        clear="measures",
+                    )

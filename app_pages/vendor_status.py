@@ -125,7 +125,11 @@ with overview:
     cols[0].metric("合規率", percent_text(mine))
     cols[1].metric("符合項目", sum(r.ok for r in applicable))
     cols[2].metric("待辦項目", sum(not r.ok for r in applicable))
-    cols[3].metric("逾期項目", sum(r.status == Status.OVERDUE for r in applicable))
+    cols[3].metric(
+        "逾期或已過期",
+        sum(r.status in (Status.OVERDUE, Status.EXPIRED) for r in applicable),
+        help="期限已過而未完成，或佐證已過有效期限",
+    )
     for contract in vendor_contracts(store, user.vendor_id):
         agency = store.get(Agency, contract.agency_id)
         rows = [r for r in report.rows if r.contract_id == contract.id]

@@ -27,6 +27,7 @@ from tracker.services import vendors as v
 from tracker.services.account_application import first_review, register_account, submit_account
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
+from tracker.services.incidents import report_incident
 from tracker.services.log_imports import import_query_log, log_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
@@ -313,7 +314,7 @@ class DemoSeeder:
 
     def incidents(self):
         known = datetime.combine(self.day(-12), time(9, 30), clock.TAIPEI)
-        inc = v.report_incident(
+        inc = report_incident(
             self.store,
             ACTOR,
             vendor_id="v-a",
@@ -333,7 +334,7 @@ class DemoSeeder:
             decision="approve",
         )
         known = datetime.combine(self.day(-3), time(14, 0), clock.TAIPEI)
-        v.report_incident(
+        report_incident(
             self.store,
             ACTOR,
             vendor_id="v-b",

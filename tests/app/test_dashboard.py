@@ -33,7 +33,7 @@ def test_the_screen_shows_the_reports_percentages(app_settings, board):
     assert shown["整體合規率"] == dashboard.percent_text(report.overall)
     for row in board.by_vendor.rows:
         assert shown[row.name] == dashboard.percent_text(report.by_vendor[row.key])
-    assert shown["逾期項目"] == str(len(board.overdue.rows))
+    assert shown["逾期或已過期"] == str(len(board.overdue.rows))
 
 
 def test_the_workbook_has_its_sheets_and_the_same_numbers(board):
@@ -88,12 +88,12 @@ def test_the_account_manager_sees_no_evidence_files(app_settings):
 def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board):
     titles = [table_title(t.name, board.report.today) for t in board.lists]
     assert titles[:4] == [
-        "逾期項目",
+        "逾期或已過期項目",
         "30 日內到期",
         "離職人員帳號尚未停用（8.10）",
         "未結案資安事件",
     ]
-    assert all(r.status == Status.OVERDUE for r in board.overdue.rows)
+    assert all(r.status in (Status.OVERDUE, Status.EXPIRED) for r in board.overdue.rows)
     assert all(r.obligation_id == "8.10" for r in board.departed.rows)
     audits = {row.agency_id: (row.done, row.required, row.achieved) for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}

@@ -19,6 +19,7 @@ ALL_PAGES = (
     "nia_accounts",
     "self_audits",
     "audit_package",
+    "incidents_admin",
 )
 ALLOWED = {
     "vendor.a": {"vendor_status", "vendor_staff", "vendor_pcs", "vendor_incidents"},
@@ -29,6 +30,7 @@ ALLOWED = {
         "pledge_forms",
         "matrix",
         "audit_package",
+        "incidents_admin",
     },
     "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},
     "account.admin": {"dashboard", "nia_accounts", "self_audits"},

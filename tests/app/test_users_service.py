@@ -154,6 +154,13 @@ def test_vendors_are_found_by_id_name_or_business_number(mem):
 def test_demo_users_are_seeded_once(mem):
     mem.put(Vendor("v-b", "立安系統整合有限公司", "22099131"), actor="t", action="seed")
     made = users.seed_demo_users(mem)
-    assert {u.id for u in made} == {"it.office", "manager", "account.admin", "vendor.a", "vendor.b"}
+    assert {u.id for u in made} == {
+        "it.office",
+        "manager",
+        "account.admin",
+        "unit.head",
+        "vendor.a",
+        "vendor.b",
+    }
     assert users.seed_demo_users(mem) == []
     assert users.sign_in(mem, "vendor.b", users.DEMO_PASSWORD).vendor_id == "v-b"

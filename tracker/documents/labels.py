@@ -56,6 +56,14 @@ VERDICT = {"accepted": "自動檢核通過", "needs_review": "需人工判讀", 
 
 ACHIEVED = {True: "已達成", False: "未達成"}
 
+
+def incident_state(incident) -> str:
+    """Where an incident stands (8.3): 待資訊室確認, 資訊室已確認 or 已結案."""
+    if incident.closed:
+        return "已結案"
+    return "資訊室已確認" if incident.acknowledged_at else "待資訊室確認"
+
+
 _DETAIL = {
     "obligation_id": "項次",
     "obligation_title": "應辦事項",
@@ -82,7 +90,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "by_obligation": ("依應辦事項", _rollup("應辦事項")),
     "by_agency": ("依機關", _rollup("機關")),
     "detail": ("明細", _DETAIL),
-    "overdue": ("逾期項目", _DETAIL),
+    "overdue": ("逾期或已過期項目", _DETAIL),
     "expiring": ("30 日內到期", _DETAIL),
     "departed": ("離職人員帳號尚未停用（8.10）", _DETAIL),
     "incidents": (

@@ -86,7 +86,13 @@ class DedicatedPC:
 
 @dataclass(frozen=True)
 class Incident:
-    """A security incident a vendor must report at once (8.3)."""
+    """A security incident a vendor must report at once (8.3), and how it was handled.
+
+    ``measures`` is the vendor's 因應措施, added to over time (each addition stamped).  The IT
+    office acknowledges it (``acknowledged_at``/``acknowledged_by``), may accept a late report with
+    a recorded ``late_reason``, and closes it with its ``final_report`` (``closed``, ``closed_at``,
+    ``closed_by``).
+    """
 
     id: str
     vendor_id: str
@@ -96,3 +102,9 @@ class Incident:
     reported_at: datetime | None = None
     measures: str = ""
     closed: bool = False
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str = ""
+    late_reason: str = ""
+    final_report: str = ""
+    closed_at: datetime | None = None
+    closed_by: str = ""

@@ -144,7 +144,9 @@ def dashboard(store: Store, report: ComplianceReport) -> Dashboard:
         ),
         by_agency=_rollup_table("by_agency", report.by_agency, names),
         detail=_detail("detail", rows, names),
-        overdue=_detail("overdue", [r for r in rows if r.status == Status.OVERDUE], names),
+        overdue=_detail(
+            "overdue", [r for r in rows if r.status in (Status.OVERDUE, Status.EXPIRED)], names
+        ),
         expiring=_detail("expiring", _expiring(rows, report.today), names),
         departed=_detail(
             "departed", [r for r in rows if r.obligation_id == "8.10" and not r.ok], names

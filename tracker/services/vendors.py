@@ -1,4 +1,5 @@
-"""Vendors, contracts, their staff, dedicated PCs and incidents (point 八).
+"""Vendors, contracts, their staff and dedicated PCs (point 八); incidents are in
+:mod:`tracker.services.incidents`.
 
 Every function validates its input here, at the edge, and raises
 :class:`InvalidInput` with a bilingual message before anything is written.
@@ -7,14 +8,14 @@ Every function validates its input here, at the edge, and raises
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 from tracker.core import clock
 from tracker.core.dates import roc_short
 from tracker.core.errors import InvalidInput, NotAllowed, NotFound
 from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
 from tracker.domain.enums import ProtectionLevel
-from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Vendor, VendorStaff
 from tracker.services.identity import national_id_digest
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
@@ -258,40 +259,3 @@ def register_pc(
         last_inspected=last_inspected,
     )
     return store.put(pc, actor=actor, action="pc_updated" if pc_id else "pc_registered")
-
-
-def report_incident(
-    store: Store,
-    actor: str,
-    *,
-    vendor_id: str,
-    summary: str,
-    known_at: datetime,
-    contract_id: str | None = None,
-    measures: str = "",
-    reported_at: datetime | None = None,
-) -> Incident:
-    """8.3: a vendor reports an incident; ``reported_at`` defaults to now."""
-    store.require(Vendor, vendor_id)
-    if contract_id is not None and store.require(Contract, contract_id).vendor_id != vendor_id:
-        raise InvalidInput("委託案不屬於此廠商", "the contract belongs to another vendor")
-    reported_at = reported_at or clock.now()
-    if known_at.tzinfo is None:
-        known_at = known_at.replace(tzinfo=clock.TAIPEI)
-    if known_at > reported_at:
-        raise InvalidInput("知悉時間不得晚於通報時間", "the time of knowledge is after the report")
-    incident = Incident(
-        id=new_id("inc"),
-        vendor_id=vendor_id,
-        contract_id=contract_id,
-        summary=clean_text(summary, "事件摘要", "summary", max_len=500),
-        known_at=known_at,
-        reported_at=reported_at,
-        measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
-    )
-    return store.put(incident, actor=actor, action="incident_reported")
-
-
-def close_incident(store: Store, actor: str, incident_id: str) -> Incident:
-    incident = store.require(Incident, incident_id)
-    return store.put(replace(incident, closed=True), actor=actor, action="incident_closed")

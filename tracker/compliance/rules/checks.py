@@ -201,12 +201,15 @@ def recommendation_recorded(ctx: Context, today: date) -> Finding | None:
 
 
 def incident_reported(ctx: Context, today: date) -> Finding | None:
-    """8.3: the vendor notified the department within the catalogue's hours of knowing."""
+    """8.3: the vendor notified the department within the catalogue's hours of knowing.
+
+    A late report the IT office accepted with a recorded reason (``late_reason``) is resolved.
+    """
     incident = ctx.subject
     limit = timedelta(hours=ctx.obligation.timing.hours)
     deadline: datetime = incident.known_at + limit
     if incident.reported_at is not None:
-        if incident.reported_at <= deadline:
+        if incident.reported_at <= deadline or getattr(incident, "late_reason", ""):
             return None
         late = incident.reported_at - incident.known_at
         hours = round(late.total_seconds() / 3600, 1)
