@@ -32,14 +32,23 @@ def kind_label(kind: str) -> str:
     return found.zh if found else kind
 
 
-def show_inspection(doc: dict) -> None:
-    """The inspection report (``InspectionReport.to_dict()``) as a person reads it."""
+def show_inspection(doc: dict, points: list[str] | None = None) -> None:
+    """The inspection report (``InspectionReport.to_dict()``) as a person reads it.
+
+    ``points`` (:func:`tracker.compliance.attention.attention_points`) are shown first; with any,
+    the verdict is never shown as passed.
+    """
+    points = points or []
     verdict = doc.get("verdict", "")
+    if points and verdict == "accepted":
+        verdict = "needs_review"
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
+    for point in points:
+        st.markdown(f"- ⚠ {point}")
     for reason in doc.get("reasons") or []:
-        st.markdown(f"- {reason.get('zh', '')}")
-        st.caption(reason.get("en", ""))
+        if reason.get("zh") not in points:
+            st.markdown(f"- {reason.get('zh', '')}")
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",

@@ -20,6 +20,7 @@ from app_pages._common import (
 )
 from app_pages._evidence import kind_label, show_inspection
 from app_pages._widgets import choose_record
+from tracker.compliance.attention import attention_points
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import TrackerError
@@ -95,7 +96,7 @@ def upload_form(row, kind: str) -> None:
             else:
                 progress.update(label="已上傳，待資訊室審查", state="complete", expanded=True)
                 st.success(f"已上傳 {target}（{roc(evidence.effective)}），待資訊室審查")
-                show_inspection(evidence.inspection)
+                show_inspection(evidence.inspection, attention_points(evidence))
 
 
 with upload:

@@ -8,6 +8,7 @@ from tracker.domain.vendors import Contract, Vendor
 from tracker.services.evidence import review_queue
 
 from .conftest import activity_log, open_page, rendered_text, signed_in
+from .test_choices import tick_seen
 
 
 def queue_page():
@@ -29,6 +30,7 @@ def test_the_queue_shows_findings_beside_a_preview_and_a_download(app_settings, 
 def test_approving_evidence(app_settings, store):
     at = queue_page()
     evidence = picked_evidence(at, store)
+    tick_seen(at, evidence.id)
     at.button(key="approve").click().run()
     assert not at.exception
     assert any("已核准" in s.value for s in at.success)
