@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages._accounts_ui import LEFT
 from app_pages._common import attempt, get_blobs, roc
-from app_pages._widgets import choose_record, done, form_key, set_choice
+from app_pages._widgets import choose_record, done, field_key, form_key, set_choice
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
 from tracker.services import account_application, account_changes, account_departure
@@ -118,22 +118,28 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
                     store, actor, account.id, ips.split(), reason=reason
                 )
                 done(f"已儲存 {account.holder} 之 IP 位址：{'、'.join(changed.ips) or '（無）'}")
-    with right, st.form("application", clear_on_submit=True):
+    with right, st.form(form_key("application")):
         st.markdown("**上傳已核章之申請表（公務機關應用入出境電子資料申請表）**")
-        upload = st.file_uploader("申請表 PDF", type=["pdf"], key="application_pdf")
+        upload = st.file_uploader("申請表 PDF", type=["pdf"], key=field_key("application", "pdf"))
         effective = st.date_input("申請表日期", value=today, max_value=today)
-        if st.form_submit_button("上傳申請表") and upload is not None:
-            with attempt():
-                ev = account_application.attach_application(
-                    store,
-                    get_blobs(),
-                    actor,
-                    account.id,
-                    data=upload.getvalue(),
-                    filename=upload.name,
-                    effective=effective,
-                )
-                st.success(f"已上傳，待資訊室審查（{ev.filename}）")
+        submitted = st.form_submit_button("上傳申請表")
+    if submitted and upload is None:
+        right.warning("請先選擇申請表 PDF 檔。")
+    elif submitted:
+        with attempt():
+            ev = account_application.attach_application(
+                store,
+                get_blobs(),
+                actor,
+                account.id,
+                data=upload.getvalue(),
+                filename=upload.name,
+                effective=effective,
+            )
+            done(
+                f"已上傳 {account.holder} 之申請表 {ev.filename}（{roc(effective)}），待資訊室審查",
+                clear="application",
+            )
 
 
 def departure_forms(
@@ -171,13 +177,13 @@ def departure_forms(
 
 def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> None:
     left, right = st.columns(2)
-    with left, st.form("proxy", clear_on_submit=True):
+    with left, st.form(form_key("proxy")):
         st.markdown("**新增代查授權（移民資料代查授權單）**")
         requester = st.text_input("委託查詢人姓名")
         unit = st.text_input("委託人單位")
         case_ref = st.text_input("個案編號")
         granted_on = st.date_input("授權日", value=today, max_value=today)
-        upload = st.file_uploader("授權單 PDF", type=["pdf"], key="proxy_pdf")
+        upload = st.file_uploader("授權單 PDF", type=["pdf"], key=field_key("proxy", "pdf"))
         if st.form_submit_button("登錄代查授權"):
             if upload is None:
                 st.error("請上傳已簽署之代查授權單")
@@ -195,7 +201,9 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
                         data=upload.getvalue(),
                         filename=upload.name,
                     )
-                    done(f"已登錄 {requester.strip()} 之代查授權（{roc(granted_on)}）")
+                    done(
+                        f"已登錄 {requester.strip()} 之代查授權（{roc(granted_on)}）", clear="proxy"
+                    )
     grants = {
         g.id: g
         for g in account_changes.proxy_authorizations(store, account.id)
@@ -258,7 +266,7 @@ def new_account_form(store: Store, actor: str, agency_id: str, bases: dict, chan
 
 def admin_form(store: Store, actor: str, agency: Agency) -> None:
     """A change of the agency's account manager (5.4)."""
-    with st.form("admin_change", clear_on_submit=True):
+    with st.form(form_key("admin_change")):
         st.markdown("**變更機關帳號管理者（第五點第四款）**")
         new_admin = st.text_input("新任管理者姓名")
         reason = st.text_input("異動原因")
@@ -267,4 +275,7 @@ def admin_form(store: Store, actor: str, agency: Agency) -> None:
                 account_changes.change_account_admin(
                     store, actor, agency.id, new_admin, reason=reason
                 )
-                done(f"已登錄 {agency.name} 之機關帳號管理者變更為 {new_admin.strip()}")
+                done(
+                    f"已登錄 {agency.name} 之機關帳號管理者變更為 {new_admin.strip()}",
+                    clear="admin_change",
+                )

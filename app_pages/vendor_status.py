@@ -19,7 +19,7 @@ from app_pages._common import (
     work_first,
 )
 from app_pages._evidence import kind_label, show_inspection
-from app_pages._widgets import choose_record
+from app_pages._widgets import choose_record, clear_form, field_key, form_key
 from tracker.compliance.attention import attention_points
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
@@ -64,8 +64,8 @@ def upload_form(row, kind: str) -> None:
     st.info(
         f"將上傳為：{target}（{obligation_label(row.obligation_id)}）　·　僅接受 PDF，上限 {limit} MB"
     )
-    with st.form("upload", clear_on_submit=True):
-        file = st.file_uploader("選擇 PDF 檔", type=["pdf"])
+    with st.form(form_key("upload")):
+        file = st.file_uploader("選擇 PDF 檔", type=["pdf"], key=field_key("upload", "file"))
         effective = st.date_input(
             "文件日期（簽署或檢測日期）", value=clock.today(), max_value=clock.today()
         )
@@ -95,6 +95,7 @@ def upload_form(row, kind: str) -> None:
                 show_error(exc)
             else:
                 progress.update(label="已上傳，待資訊室審查", state="complete", expanded=True)
+                clear_form("upload")  # the next run starts with an empty picker: no second upload
                 st.success(f"已上傳 {target}（{roc(evidence.effective)}），待資訊室審查")
                 show_inspection(evidence.inspection, attention_points(evidence))
 
