@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages._accounts_ui import LEFT
 from app_pages._common import attempt, get_blobs, roc
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, field_key, form_key, set_choice
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
@@ -36,9 +37,10 @@ def flow_forms(store: Store, user, account: NiaAccount, today: date) -> None:
     elif account.state == "nia_review" and role == "account_admin":
         with st.form("confirm"):
             st.markdown("**移民署核准開通（以移民署電子郵件通知之日期為準）**")
-            active_from = st.date_input("開通日期", value=today, max_value=today)
+            active_from = date_text("開通日期", today)
             if st.form_submit_button("登錄開通", type="primary"):
                 with attempt():
+                    active_from = read_date(active_from, "開通日期")
                     account_application.confirm_active(store, actor, account.id, active_from)
                     done(f"已登錄 {account.holder} 之帳號開通（{roc(active_from)}）")
 
@@ -62,12 +64,13 @@ def review_form(store: Store, actor: str, account: NiaAccount, today: date) -> N
         name = st.text_input("審核者姓名職稱（選填，照填記錄；留空則記錄登入帳號）")
         decision = st.radio("審核結果", ["通過", "退件"], horizontal=True)
         reason = st.text_input("退件理由（退件時必填）")
-        on = st.date_input("審核日期", value=today, max_value=today)
+        on = date_text("審核日期", today)
         if st.form_submit_button("登錄審核結果", type="primary"):
             review = (
                 account_application.first_review if first else account_application.second_review
             )
             with attempt():
+                on = read_date(on, "審核日期")
                 review(
                     store,
                     actor,
@@ -121,12 +124,13 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
     with right, st.form(form_key("application")):
         st.markdown("**上傳已核章之申請表（公務機關應用入出境電子資料申請表）**")
         upload = st.file_uploader("申請表 PDF", type=["pdf"], key=field_key("application", "pdf"))
-        effective = st.date_input("申請表日期", value=today, max_value=today)
+        effective = date_text("申請表日期", today)
         submitted = st.form_submit_button("上傳申請表")
     if submitted and upload is None:
         right.warning("請先選擇申請表 PDF 檔。")
     elif submitted:
         with attempt():
+            effective = read_date(effective, "申請表日期")
             ev = account_application.attach_application(
                 store,
                 get_blobs(),
@@ -150,10 +154,11 @@ def departure_forms(
         with left, st.form("holder_left"):
             st.markdown("**使用者辭職、離職、停職或職務調動**")
             reason = st.selectbox("異動原因", list(LEFT), format_func=LEFT.get)
-            left_on = st.date_input("異動日", value=today)
+            left_on = date_text("異動日", today)
             st.caption(f"登錄後應於 {removal_days} 日內註銷帳號。")
             if st.form_submit_button("登錄異動"):
                 with attempt():
+                    left_on = read_date(left_on, "異動日", past=False)
                     account_departure.record_holder_left(
                         store, actor, account.id, left_on=left_on, reason=reason
                     )
@@ -165,10 +170,11 @@ def departure_forms(
         )
     with right, st.form("cancel"):
         st.markdown("**帳號註銷**")
-        removed_on = st.date_input("註銷日", value=today, max_value=today)
+        removed_on = date_text("註銷日", today)
         reason = st.text_input("註銷原因", key="cancel_reason")
         if st.form_submit_button("登錄註銷"):
             with attempt():
+                removed_on = read_date(removed_on, "註銷日")
                 account_departure.cancel_account(
                     store, actor, account.id, removed_on=removed_on, reason=reason
                 )
@@ -182,13 +188,14 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
         requester = st.text_input("委託查詢人姓名")
         unit = st.text_input("委託人單位")
         case_ref = st.text_input("個案編號")
-        granted_on = st.date_input("授權日", value=today, max_value=today)
+        granted_on = date_text("授權日", today)
         upload = st.file_uploader("授權單 PDF", type=["pdf"], key=field_key("proxy", "pdf"))
         if st.form_submit_button("登錄代查授權"):
             if upload is None:
                 st.error("請上傳已簽署之代查授權單")
             else:
                 with attempt():
+                    granted_on = read_date(granted_on, "授權日")
                     account_changes.authorize_proxy(
                         store,
                         get_blobs(),
@@ -216,12 +223,13 @@ def proxy_forms(store: Store, actor: str, account: NiaAccount, today: date) -> N
             {g: f"{grants[g].requester}（{roc(grants[g].granted_on)}）" for g in grants},
             key=f"revoke_grant-{account.id}",
         )
-        revoked_on = st.date_input("終止日", value=today, max_value=today)
+        revoked_on = date_text("終止日", today)
         if st.form_submit_button("終止授權"):
             if grant is None:
                 st.warning("請先選擇授權。")
             else:
                 with attempt():
+                    revoked_on = read_date(revoked_on, "終止日")
                     account_changes.revoke_proxy(store, actor, grant, revoked_on=revoked_on)
                     done(f"已終止 {grants[grant].requester} 之代查授權（{roc(revoked_on)}）")
 

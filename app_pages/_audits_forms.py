@@ -13,8 +13,10 @@ import streamlit as st
 
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import done, form_key, set_choice
 from tracker.core import clock
+from tracker.core.errors import InvalidInput
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency
@@ -74,9 +76,14 @@ def open_form(
     """The period, its population and sample size shown first, then the audit opened (7.2)."""
     first, last = default_period(today)
     left, right = st.columns(2)
-    start = left.date_input("稽核期間起日", value=first, max_value=today, key="open_start")
-    end = right.date_input("稽核期間迄日", value=last, max_value=today, key="open_end")
-    population = logs.rows(agency.id, start, end).population if start <= end else 0
+    start_text = date_text("稽核期間起日", first, key="open_start", container=left)
+    end_text = date_text("稽核期間迄日", last, key="open_end", container=right)
+    try:
+        start, end = read_date(start_text, "稽核期間起日"), read_date(end_text, "稽核期間迄日")
+    except InvalidInput as exc:
+        st.error(exc.message_zh)
+        start = end = None
+    population = logs.rows(agency.id, start, end).population if start and start <= end else 0
     left, right = st.columns(2)
     left.metric("母體（期間內已匯入筆數）", f"{population:,}")
     right.metric("抽樣數", f"{sample_size(population, ratio, floor):,}")
@@ -84,7 +91,7 @@ def open_form(
         seed_text = st.text_input(
             "抽樣代碼（正整數；留空則由系統隨機產生並記錄於抽查紀錄）", key="open_seed"
         )
-    if st.button("開啟稽核", type="primary", key="open_audit"):
+    if st.button("開啟稽核", type="primary", key="open_audit", disabled=start is None):
         seed = int(seed_text) if seed_text.strip().isdigit() else None
         if seed_text.strip() and seed is None:
             st.error("抽樣代碼須為正整數")
@@ -190,13 +197,11 @@ def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> Non
 def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
     with st.form("case"):
         st.markdown("**違失案件**（第七點第三款至第五款）")
-        notified_on = st.date_input(
-            "通知政風及資訊單位日期", value=audit.notified_on, max_value=today
-        )
+        notified_on = date_text("通知政風及資訊單位日期（7.3）", audit.notified_on)
         units = st.text_input("通知單位", value=audit.notified_units or "政風室、資訊室")
         action = st.text_area("改善措施", value=audit.corrective_action)
-        due = st.date_input("改善期限", value=audit.corrective_due)
-        done_on = st.date_input("改善完成日期", value=audit.corrective_done_on, max_value=today)
+        due = date_text("改善期限", audit.corrective_due)
+        done_on = date_text("改善完成日期", audit.corrective_done_on)
         recommendation = st.text_input("獎懲建議（無則填「無」）", value=audit.recommendation)
         if st.form_submit_button("儲存案件"):
             with attempt():
@@ -204,11 +209,11 @@ def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
                     store,
                     actor,
                     audit.id,
-                    notified_on=notified_on,
+                    notified_on=read_date(notified_on, "通知日期", required=False),
                     notified_units=units,
                     corrective_action=action,
-                    corrective_due=due,
-                    corrective_done_on=done_on,
+                    corrective_due=read_date(due, "改善期限", past=False, required=False),
+                    corrective_done_on=read_date(done_on, "改善完成日期", required=False),
                     recommendation=recommendation,
                 )
                 done(f"已儲存違失案件（{roc(audit.period_start)}–{roc(audit.period_end)} 之稽核）")

@@ -10,6 +10,7 @@ from datetime import date
 import streamlit as st
 
 from app_pages._common import attempt, english, get_blobs, get_store, require_role
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
@@ -29,8 +30,8 @@ agencies = {a.id: a.name for a in store.all(Agency)}
 vendors = {v.id: v.name for v in store.all(Vendor)}
 with st.form("package"):
     left, right = st.columns(2)
-    start = left.date_input("期間起日", value=date(today.year, 1, 1), max_value=today)
-    end = right.date_input("期間迄日", value=today, max_value=today)
+    start = date_text("期間起日", date(today.year, 1, 1), container=left)
+    end = date_text("期間迄日", today, container=right)
     scope = st.radio("範圍", ["全部", "單一機關", "單一廠商"], horizontal=True)
     agency_id = choose_record("機關（單一機關時）", agencies, key="package_agency")
     vendor_id = choose_record("廠商（單一廠商時）", vendors, key="package_vendor")
@@ -38,7 +39,7 @@ with st.form("package"):
 
 if submitted:
     with attempt(), st.spinner("正在彙整佐證檔案與操作日誌…"):
-        period = Period(start, end)
+        period = Period(read_date(start, "期間起日"), read_date(end, "期間迄日"))
         agency = agency_id if scope == "單一機關" else None
         vendor = vendor_id if scope == "單一廠商" else None
         if (scope == "單一機關" and agency is None) or (scope == "單一廠商" and vendor is None):

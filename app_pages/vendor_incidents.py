@@ -15,6 +15,7 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
 from tracker.documents.labels import incident_state
@@ -43,7 +44,7 @@ with st.form(form_key("incident")):
     summary = st.text_area("事件摘要", max_chars=500)
     now = clock.now()
     left, right = st.columns(2)
-    known_day = left.date_input("知悉日期", value=now.date(), max_value=now.date())
+    known_day = date_text("知悉日期", now.date(), container=left)
     known_time = right.time_input(
         "知悉時間", value=now.time().replace(second=0, microsecond=0), step=300
     )
@@ -53,7 +54,8 @@ with st.form(form_key("incident")):
             contract_id = None if contract_id in (None, ANY) else contract_id
             if contract_id:
                 own_record(store, Contract, contract_id, user)
-            known_at = datetime.combine(known_day, known_time, clock.TAIPEI)
+            day = read_date(known_day, "知悉日期")
+            known_at = datetime.combine(day, known_time, clock.TAIPEI)
             incident = report_incident(
                 store,
                 user.id,

@@ -13,6 +13,7 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
 from tracker.domain.vendors import Contract, DedicatedPC
@@ -74,10 +75,8 @@ with st.form(f"pc-{picked or NEW}"):
     licensed = st.checkbox(
         "未安裝未經合法授權之軟體", value=bool(current and current.licensed_software_only)
     )
-    inspected = st.date_input(
-        "最近檢查日",
-        value=(current.last_inspected if current else None) or clock.today(),
-        max_value=clock.today(),
+    inspected = date_text(
+        "最近檢查日", (current.last_inspected if current else None) or clock.today()
     )
     submitted = st.form_submit_button("儲存", type="primary")
     if submitted and contract_id is None:
@@ -96,7 +95,7 @@ with st.form(f"pc-{picked or NEW}"):
                 offline=offline,
                 exclusive=exclusive,
                 licensed_software_only=licensed,
-                last_inspected=inspected,
+                last_inspected=read_date(inspected, "最近檢查日"),
                 pc_id=current.id if current else None,
             )
             set_choice("pc_pick", pc.id)

@@ -19,6 +19,7 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
 from tracker.domain.vendors import Contract, VendorStaff
@@ -71,7 +72,7 @@ with tab_add, st.form(form_key("add_staff")):
     )
     name = st.text_input("姓名")
     national_id = st.text_input("身分證統一編號（輸入後僅保存遮蔽後號碼）", type="password")
-    start = st.date_input("到職日", value=today)
+    start = date_text("到職日", today)
     sensitive = st.checkbox("作業會接觸機敏性資訊（需簽保密切結書）", value=True)
     accounts = st.text_input("於機關系統之帳號（以逗號分隔，可留空）")
     if st.form_submit_button("新增人員", type="primary"):
@@ -86,7 +87,7 @@ with tab_add, st.form(form_key("add_staff")):
                     contract_id=contract_id,
                     name=name,
                     national_id=national_id,
-                    start=start,
+                    start=read_date(start, "到職日", past=False),
                     touches_sensitive_data=sensitive,
                     accounts=tuple(a.strip() for a in accounts.replace("，", ",").split(",")),
                 )
@@ -106,14 +107,17 @@ with tab_leave:
     with left, st.form("departure"):
         st.markdown("**登錄離職或職務異動**")
         who = choose_record("人員", active, key="departure_who")
-        left_on = st.date_input("離職（異動）日", value=today, max_value=today)
+        left_on = date_text("離職（異動）日", today)
         if st.form_submit_button("登錄離職"):
             if who is None:
                 st.warning("請先選擇人員。")
             else:
                 with attempt():
                     person = record_departure(
-                        store, user.id, own_record(store, VendorStaff, who, user).id, left_on
+                        store,
+                        user.id,
+                        own_record(store, VendorStaff, who, user).id,
+                        read_date(left_on, "離職（異動）日"),
                     )
                     done(
                         f"已登錄 {person.name} 離職（{roc(person.end)}）；"
@@ -122,17 +126,20 @@ with tab_leave:
     with right, st.form("accounts_removed"):
         st.markdown("**登錄帳號已停用（刪除）**")
         who = choose_record("人員", departed, key="removed_who")
-        removed_on = st.date_input("停用日", value=today, max_value=today)
+        removed_on = date_text("停用日", today)
         if st.form_submit_button("登錄帳號停用"):
             if who is None:
                 st.warning("請先選擇人員。")
             else:
                 with attempt():
                     person = record_accounts_removed(
-                        store, user.id, own_record(store, VendorStaff, who, user).id, removed_on
+                        store,
+                        user.id,
+                        own_record(store, VendorStaff, who, user).id,
+                        read_date(removed_on, "停用日"),
                     )
                     done(
-                        f"已登錄 {person.name} 之帳號停用（{roc(removed_on)}）；"
+                        f"已登錄 {person.name} 之帳號停用（{roc(person.accounts_removed_on)}）；"
                         "請至「合規狀態與上傳」上傳停用紀錄。"
                     )
     with st.expander("更正離職紀錄（登錄錯誤時）"), st.form(form_key("correct_departure")):
@@ -144,7 +151,7 @@ with tab_leave:
         undo = st.radio("更正為", ["撤銷離職（仍在職）", "改正離職日"], horizontal=True) == (
             "撤銷離職（仍在職）"
         )
-        right_day = st.date_input("正確之離職日（改正離職日時）", value=today, max_value=today)
+        right_day = date_text("正確之離職日（改正離職日時）", today)
         reason = st.text_input("更正理由（必填，記入操作日誌）")
         if st.form_submit_button("更正"):
             if who is None:
@@ -152,8 +159,7 @@ with tab_leave:
             else:
                 with attempt():
                     own_record(store, VendorStaff, who, user)
-                    person = correct_departure(
-                        store, user.id, who, reason, left_on=None if undo else right_day
-                    )
+                    day = None if undo else read_date(right_day, "正確之離職日")
+                    person = correct_departure(store, user.id, who, reason, left_on=day)
                     state = "在職" if person.end is None else f"離職 {roc(person.end)}"
                     done(f"已更正 {person.name} 之離職紀錄，現為{state}", clear="correct_departure")

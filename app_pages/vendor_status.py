@@ -18,6 +18,7 @@ from app_pages._common import (
     vendor_contracts,
     work_first,
 )
+from app_pages._dates import date_text, read_date
 from app_pages._evidence import kind_label, show_inspection
 from app_pages._widgets import choose_record, clear_form, field_key, form_key
 from tracker.compliance.attention import attention_points
@@ -66,9 +67,7 @@ def upload_form(row, kind: str) -> None:
     )
     with st.form(form_key("upload")):
         file = st.file_uploader("選擇 PDF 檔", type=["pdf"], key=field_key("upload", "file"))
-        effective = st.date_input(
-            "文件日期（簽署或檢測日期）", value=clock.today(), max_value=clock.today()
-        )
+        effective = date_text("文件日期（簽署或檢測日期）", clock.today())
         submitted = st.form_submit_button("上傳並自動檢核", type="primary")
     if submitted and file is None:
         st.warning("請先選擇檔案。")
@@ -85,7 +84,7 @@ def upload_form(row, kind: str) -> None:
                     obligation_id=row.obligation_id,
                     subject_kind=row.subject_kind,
                     subject_id=row.subject_id,
-                    effective=effective,
+                    effective=read_date(effective, "文件日期"),
                     vendor_scope=user.vendor_id,
                     trust_dir=store.settings.trust_dir,
                     max_bytes=store.settings.max_upload_bytes,

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
@@ -113,9 +114,9 @@ with tab_contracts:
         )
         title = st.text_input("委託案名稱", value=current.title if current else "")
         left, right = st.columns(2)
-        start = left.date_input("契約開始日", value=current.start if current else today)
-        end = right.date_input(
-            "契約結束日", value=current.end if current else today + timedelta(days=365)
+        start = date_text("契約開始日", current.start if current else today, container=left)
+        end = date_text(
+            "契約結束日", current.end if current else today + timedelta(days=365), container=right
         )
         personal = st.checkbox(
             "涉及民眾個人資料", value=current.handles_personal_data if current else True
@@ -145,8 +146,8 @@ with tab_contracts:
                         vendor_id=vendor_id,
                         agency_id=agency_id,
                         title=title,
-                        start=start,
-                        end=end,
+                        start=read_date(start, "契約開始日", past=False),
+                        end=read_date(end, "契約結束日", past=False),
                         handles_personal_data=personal,
                         custom_development=custom,
                         protection_level=level,

@@ -79,8 +79,8 @@ def test_an_audit_is_opened_and_closed_from_the_page_and_its_record_offered_for_
         filename="q.csv",
     )
     at = page("self_audits.py", "admin1")
-    by_label(at.date_input, "稽核期間起日").set_value(date(2025, 1, 1))
-    by_label(at.date_input, "稽核期間迄日").set_value(date(2025, 6, 30))
+    at.text_input(key="open_start").input("114/01/01")
+    at.text_input(key="open_end").input("114/06/30")
     at.run()
     assert [m.value for m in at.metric][:2] == ["12,345", "13"]
     at.text_input(key="open_seed").input("42")

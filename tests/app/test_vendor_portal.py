@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app_pages._common import own_record
+from tracker.core.dates import roc_short
 from tracker.core.errors import NotAllowed
 from tracker.domain.enums import ReviewState
 from tracker.domain.evidence import Evidence
@@ -134,7 +135,7 @@ def test_registering_a_pc_with_its_attestations(app_settings, store):
 def test_reporting_an_incident_with_the_time_it_became_known(app_settings, store):
     at = open_page(signed_in("vendor.a"), "vendor_incidents")
     at.text_area[0].input("發現測試主機遭未授權存取")
-    at.date_input[0].set_value(date.today())
+    next(t for t in at.text_input if t.label == "知悉日期").input(roc_short(date.today()))
     next(b for b in at.button if b.label == "立即通報").click().run()
     assert any("已通報" in s.value for s in at.success)
     mine = [i for i in store.all(Incident, vendor="v-a") if i.summary == "發現測試主機遭未授權存取"]

@@ -244,6 +244,8 @@ def register_pc(
     """8.11: a dedicated PC with the vendor's three attestations."""
     contract = store.require(Contract, contract_id)
     tag = clean_text(asset_tag, "財產編號", "asset tag", max_len=60)
+    if last_inspected is not None and last_inspected > clock.today():
+        raise InvalidInput("最近檢查日不得晚於今天", "the inspection date is in the future")
     for other in store.all(DedicatedPC, vendor=contract.vendor_id):
         if other.asset_tag == tag and other.id != pc_id:
             raise InvalidInput(f"財產編號 {tag} 已登錄", f"asset tag {tag} is already registered")
