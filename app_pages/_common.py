@@ -154,7 +154,23 @@ def show_table(frame: pd.DataFrame, **kwargs) -> None:
         st.info("（無資料）")
         return
     config = {"說明": st.column_config.TextColumn(width="large"), **kwargs.pop("column_config", {})}
+    kwargs.setdefault("placeholder", "")  # an empty cell is empty, not "None"
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
+
+
+WRAPPED_ROWS = 80
+
+
+def show_wrapped(frame: pd.DataFrame, first: str, **kwargs) -> None:
+    """A table whose cells wrap, so every column shows at 1024 px without scrolling sideways.
+
+    ``first`` is the column shown as the row heading.  Up to :data:`WRAPPED_ROWS` rows it is a
+    static table; a longer one is a scrolling grid (:func:`show_table`) so the page stays light.
+    """
+    if frame.empty or len(frame) > WRAPPED_ROWS:
+        show_table(frame, **kwargs)
+        return
+    st.table(frame.set_index(first))
 
 
 def english(text: str) -> None:

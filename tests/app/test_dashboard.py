@@ -27,13 +27,18 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_the_screen_shows_the_reports_percentages(app_settings, board):
-    shown = metrics(signed_in("manager"))
+def test_the_screen_shows_the_reports_numbers(app_settings, board):
+    at = signed_in("manager")
+    shown = metrics(at)
     report = board.report
     assert shown["整體合規率"] == dashboard.percent_text(report.overall)
-    for row in board.by_vendor.rows:
-        assert shown[row.name] == dashboard.percent_text(report.by_vendor[row.key])
-    assert shown["逾期或已過期"] == str(len(board.overdue.rows))
+    assert shown["逾期/過期"] == str(len(board.overdue.rows))
+    first = at.table[0].value
+    assert list(first.index) == [r.vendor for r in board.attention.rows]
+    for row in board.attention.rows:
+        line = first.loc[row.vendor]
+        assert (int(line["逾期/過期"]), int(line["待辦"])) == (row.late, row.open)
+        assert line["合規率(%)"] == f"{report.by_vendor[row.vendor_id].percent:.1f}"
 
 
 def test_the_workbook_has_its_sheets_and_the_same_numbers(board):

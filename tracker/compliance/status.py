@@ -190,7 +190,7 @@ def _submitted(current: Evidence, due: date | None, today: date) -> Finding:
     if points and due is not None and today > due:
         return Finding(
             Status.OVERDUE,
-            f"期限 {due.isoformat()} 已過；已上傳但需人工確認（{points[0]}），待資訊室審查",
+            f"已上傳待審查，需人工確認：{points[0]}",
             f"due {due.isoformat()}; the upload needs a person's check",
             due,
         )

@@ -85,6 +85,18 @@ def _rollup(what: str) -> dict[str, str]:
 
 # The dashboard's tables by name: (title, {row field: column header}), in column order.
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "attention": (
+        "各廠商待處理事項",
+        {
+            "vendor": "廠商",
+            "late": "逾期/過期",
+            "soon": "30日內到期",
+            "open": "待辦",
+            "next_due": "最早期限",
+            "reasons": "主要待辦事項",
+            "percent": "合規率(%)",
+        },
+    ),
     "by_vendor": ("依廠商", _rollup("廠商")),
     "by_contract": ("依委託案", _rollup("委託案")),
     "by_obligation": ("依應辦事項", _rollup("應辦事項")),
