@@ -17,7 +17,7 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency
-from tracker.services import audits, log_imports
+from tracker.services import audit_findings, audits, log_imports
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -70,7 +70,7 @@ def sampling_rule(ratio: Fraction, floor: int, catalogue: Catalogue) -> None:
         f"少於 {floor} 筆則全數查核（第七點第二款）；抽樣數＝min(母體, max({floor}, "
         f"母體×{ratio.numerator}/{ratio.denominator} 無條件進位))。"
     )
-    st.caption(f"本系統解讀：{catalogue.get('7.2').reading}")
+    st.caption(f"本系統解讀：{catalogue.get('7.2').reading_zh}")
 
 
 def audit_label(audit: SelfAudit) -> str:
@@ -135,7 +135,7 @@ def downloads(store: Store, blobs: BlobStore, audit: SelfAudit, agency: Agency) 
         return
     with attempt():
         files = audits.record_files(store, blobs, audit.id)
-        name = f"抽查紀錄-{agency.name}-{audit.period_start.isoformat()}-{audit.period_end.isoformat()}"
+        name = audit_findings.record_name(audit, agency)
         left, right = st.columns(2)
         left.download_button("下載抽查紀錄 PDF", files["pdf"], f"{name}.pdf", "application/pdf")
         right.download_button(

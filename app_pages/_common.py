@@ -130,7 +130,7 @@ def status_frame(
     data = {
         "應辦事項": [obligation_label(r.obligation_id) for r in shown],
         "適用對象": [SUBJECT[r.subject_kind] for r in shown],
-        "對象": [r.subject_label for r in shown],
+        "對象": [iso_to_roc(r.subject_label) for r in shown],
         "狀態": [STATUS[r.status] for r in shown],
         "期限": [roc(r.due) for r in shown],
         "說明": [iso_to_roc(r.reason_zh) for r in shown],

@@ -25,7 +25,7 @@ from app_pages._widgets import choose_record
 from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
-from tracker.services import dashboard, exports
+from tracker.services import dashboard, exports, report_pdf
 from tracker.services.compliance import ComplianceReport, compliance_report
 from tracker.services.exports import iso_to_roc
 
@@ -74,7 +74,7 @@ def detail_frame(table: dashboard.Table) -> pd.DataFrame:
             "狀態": [STATUS[r.status] for r in rows],
             "廠商／機關": [r.vendor or r.agency for r in rows],
             "應辦事項": [f"{r.obligation_id} {r.obligation_title}" for r in rows],
-            "對象": [r.subject_label for r in rows],
+            "對象": [iso_to_roc(r.subject_label) for r in rows],
             "說明": [iso_to_roc(r.reason) for r in rows],
         }
     )
@@ -157,20 +157,19 @@ if left.button("產生 Excel 活頁簿", icon=":material/table_view:"):
     st.session_state["export_xlsx"] = exports.workbook_bytes(board)
     exports.record_export(store, user.id, "xlsx", board)
 if right.button("產生 PDF 報告", icon=":material/picture_as_pdf:"):
-    st.session_state["export_pdf"] = exports.pdf_bytes(board)
+    st.session_state["export_pdf"] = report_pdf.pdf_bytes(board)
     exports.record_export(store, user.id, "pdf", board)
-stamp = report.today.isoformat()
 if "export_xlsx" in st.session_state:
     left.download_button(
         "下載 Excel",
         st.session_state["export_xlsx"],
-        file_name=f"compliance-{stamp}.xlsx",
+        file_name=exports.export_file_name("xlsx", report.today),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 if "export_pdf" in st.session_state:
     right.download_button(
         "下載 PDF",
         st.session_state["export_pdf"],
-        file_name=f"compliance-{stamp}.pdf",
+        file_name=exports.export_file_name("pdf", report.today),
         mime="application/pdf",
     )

@@ -118,3 +118,15 @@ def test_a_closing_is_corrected_by_reopening_and_the_first_record_is_kept(store,
 )
 def test_the_default_period_is_the_current_half_year_up_to_today(today, period):
     assert default_period(today) == period
+
+
+def test_the_audit_record_is_written_with_the_longest_notes_a_finding_allows(store, logs, settings):
+    blobs = BlobStore(settings.evidence_dir)
+    audit = open_audit(store, logs)
+    records = audit_sampling.sampled_records(store, audit.id)
+    long_note = "查詢對象非承辦個案" * 110 + "x" * 10  # 1,000 characters, the limit
+    rows = [(r.id, "unclear", long_note, "C" * 60) for r in records]
+    audit_findings.record_findings(store, "reviewer.wang", rows)
+    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
+    pdf = blobs.read(store.require(Evidence, closed.record_pdf_id).sha256)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

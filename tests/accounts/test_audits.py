@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -215,7 +216,7 @@ def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_siz
     for expected in (
         "臺北市政府社會局",
         "民國114年1月1日至民國114年6月30日",
-        "2025-01-01–2025-06-30",
+        "本系統解讀：「最小抽樣比例為千分之一",
         "抽樣數13",
         "母體筆數12,345",
         "抽樣代碼（以同一代碼可重現同一組樣本）42",
@@ -225,6 +226,9 @@ def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_siz
     ):
         assert expected in squeezed, expected
     assert "A12****" in squeezed or "****" in squeezed  # subject IDs appear masked
+    assert "catalogue" not in squeezed and "reading" not in squeezed, "zh-TW only"
+    assert audit.id not in squeezed and AGENCY_ID not in squeezed, "records are named, not ids"
+    assert not re.search(r"20\d\d-\d\d-\d\d", squeezed), "ROC dates only"
 
 
 def test_the_audit_record_workbook_has_the_same_numbers(store, logs, blobs, imported):

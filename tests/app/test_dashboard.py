@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +13,7 @@ from tracker.core.dates import roc_date
 from tracker.core.text import normalize_text
 from tracker.documents.labels import table_title
 from tracker.domain.enums import Status
-from tracker.services import dashboard, exports
+from tracker.services import dashboard, exports, report_pdf
 from tracker.services.compliance import compliance_report
 
 from .conftest import activity_log, signed_in
@@ -47,18 +48,22 @@ def test_the_workbook_has_its_sheets_and_the_same_numbers(board):
     summary = {row[0]: row[1] for row in book["摘要"].iter_rows(values_only=True) if row and row[0]}
     assert summary["整體合規率(%)"] == board.report.overall.percent
     assert summary["適用項數"] == board.report.overall.applicable
-    vendors = {row[0]: row[4] for row in book["依廠商"].iter_rows(min_row=2, values_only=True)}
-    assert vendors == {k: r.percent for k, r in board.report.by_vendor.items() if r.applicable}
+    vendors = {row[0]: row[3] for row in book["依廠商"].iter_rows(min_row=2, values_only=True)}
+    assert vendors == {
+        board.names[k]: r.percent for k, r in board.report.by_vendor.items() if r.applicable
+    }
     detail = book["明細"]
     applicable = [r for r in board.report.rows if r.status != Status.NOT_APPLICABLE]
     assert detail.max_row - 1 == len(applicable)
     assert detail.freeze_panes == "A2" and detail.auto_filter.ref
-    due_cells = [row[8] for row in detail.iter_rows(min_row=2) if row[8].value]
-    assert due_cells and all(c.number_format == "yyyy-mm-dd" for c in due_cells)
+    headers = [c.value for c in detail[1]]
+    assert "佐證編號" not in headers and "代碼" not in headers
+    dues = [row[headers.index("期限")] for row in detail.iter_rows(min_row=2, values_only=True)]
+    assert any(dues) and all(re.fullmatch(r"\d{2,3}/\d{2}/\d{2}", d) for d in dues if d)
 
 
 def test_the_pdf_is_in_chinese_dated_in_the_roc_calendar_with_the_same_numbers(board):
-    pages = PdfReader(io.BytesIO(exports.pdf_bytes(board))).pages
+    pages = PdfReader(io.BytesIO(report_pdf.pdf_bytes(board))).pages
     text = normalize_text("".join(page.extract_text() for page in pages))
     assert exports.REPORT_TITLE in text
     assert roc_date(board.report.today).replace(" ", "") in text.replace(" ", "")

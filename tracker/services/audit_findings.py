@@ -16,6 +16,7 @@ from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.core import clock
+from tracker.core.dates import roc_short
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.core.idnumbers import mask_id
 from tracker.domain.audits import SampledRecord, SelfAudit
@@ -191,7 +192,8 @@ def close_audit(
             "xlsx": record_xlsx(closed, agency, records, catalogue),
         }
         evidence = {
-            ext: _record_evidence(blobs, actor, closed, data, ext) for ext, data in files.items()
+            ext: _record_evidence(blobs, actor, closed, record_name(closed, agency), data, ext)
+            for ext, data in files.items()
         }
         closed = replace(
             closed, record_pdf_id=evidence["pdf"].id, record_xlsx_id=evidence["xlsx"].id
@@ -254,8 +256,14 @@ def _case_changes(
     return changes
 
 
+def record_name(audit: SelfAudit, agency: Agency) -> str:
+    """The audit record's file name without extension: ``抽查紀錄-臺北市政府社會局-115-01-01至115-06-30``."""
+    start, end = (roc_short(d).replace("/", "-") for d in (audit.period_start, audit.period_end))
+    return f"抽查紀錄-{agency.name}-{start}至{end}"
+
+
 def _record_evidence(
-    blobs: BlobStore, actor: str, audit: SelfAudit, data: bytes, ext: str
+    blobs: BlobStore, actor: str, audit: SelfAudit, name: str, data: bytes, ext: str
 ) -> Evidence:
     """The audit record as evidence of 7.2, approved by the account manager who closed the audit.
 
@@ -265,7 +273,6 @@ def _record_evidence(
     """
     sha256 = blobs.put(data)
     now = clock.now()
-    name = f"抽查紀錄-{audit.agency_id}-{audit.period_start.isoformat()}-{audit.period_end.isoformat()}.{ext}"
     return Evidence(
         id=new_id("ev"),
         obligation_id="7.2",
@@ -273,7 +280,7 @@ def _record_evidence(
         subject_id=audit.agency_id,
         kind="audit_record",
         sha256=sha256,
-        filename=name,
+        filename=f"{name}.{ext}",
         uploaded_by=actor,
         uploaded_at=now,
         agency_id=audit.agency_id,
@@ -281,6 +288,6 @@ def _record_evidence(
         state=ReviewState.APPROVED,
         reviewed_by=actor,
         reviewed_at=now,
-        review_reason="結案時由系統產製 generated when the audit was closed",
+        review_reason="結案時由系統產製",
         inspection={"generated": True, "audit_id": audit.id, "format": ext},
     )
