@@ -33,6 +33,7 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("incidents_admin.py", "資安事件處理", ":material/emergency:"),
+        ("vendor_logins.py", "廠商登入帳號", ":material/key:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
         PACKAGE,
     ),
@@ -65,6 +66,9 @@ def sidebar(user) -> None:
 user = current_user() or _session.adopt_sso_identity(get_store())
 if user is None:
     pages = [st.Page("app_pages/login.py", title="登入", icon=":material/login:", default=True)]
+elif user.must_change_password:  # a one-time password: nothing else until it is replaced
+    sidebar(user)
+    pages = [st.Page("app_pages/change_password.py", title="變更密碼", default=True)]
 else:
     sidebar(user)
     pages = pages_for(user.role)

@@ -9,16 +9,15 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, english, get_store, require_role, roc, show_table
 from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.documents.labels import STATUS
-from tracker.documents.pledge import new_form_number, render_pledge_form
 from tracker.domain.enums import Status
 from tracker.domain.evidence import IssuedForm
-from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
+from tracker.domain.vendors import Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
-from tracker.services.evidence import issue_form
+from tracker.services.pledges import pledge_file_name, prepare_pledge
 
 user = require_role("it_office")
 store = get_store()
@@ -72,20 +71,9 @@ staff_id = choose_record(
 if st.button(
     "產生切結書", type="primary", icon=":material/description:", disabled=staff_id is None
 ):
-    person = staff[staff_id]
-    contract = store.require(Contract, person.contract_id)
-    agency = store.get(Agency, contract.agency_id)
-    number = new_form_number(clock.today())
-    data = render_pledge_form(
-        form_number=number,
-        staff_name=person.name,
-        vendor_name=vendors[vendor_id].name,
-        contract_title=contract.title,
-        agency_name=agency.name if agency else "臺北市政府社會局",
-        issued_on=clock.today(),
-    )
-    issue_form(store, user.id, person.id, number)
-    st.session_state["pledge_pdf"] = (number, person.id, data)
+    with attempt():
+        number, data = prepare_pledge(store, user.id, staff_id)
+        st.session_state["pledge_pdf"] = (number, staff_id, data)
 
 issued = st.session_state.get("pledge_pdf")
 if issued and issued[1] in staff:
@@ -96,7 +84,7 @@ if issued and issued[1] in staff:
     st.download_button(
         "下載切結書 PDF",
         data,
-        file_name=f"{number}.pdf",
+        file_name=pledge_file_name(staff[person_id], number),
         mime="application/pdf",
         icon=":material/download:",
     )

@@ -24,6 +24,7 @@ from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
 from tracker.domain.vendors import Contract, VendorStaff
 from tracker.services.corrections import correct_departure
+from tracker.services.pledges import pledge_file_name, prepare_pledge
 from tracker.services.vendors import add_staff, record_accounts_removed, record_departure
 
 user = require_role("vendor")
@@ -42,7 +43,9 @@ def person_label(person: VendorStaff) -> str:
     return f"{person.name}（{person.id_masked}）"
 
 
-tab_list, tab_add, tab_leave = st.tabs(["人員名冊", "新增人員", "離職與帳號停用"])
+tab_list, tab_add, tab_leave, tab_pledge = st.tabs(
+    ["人員名冊", "新增人員", "離職與帳號停用", "下載保密切結書"]
+)
 
 with tab_list:
     show_table(
@@ -163,3 +166,26 @@ with tab_leave:
                     person = correct_departure(store, user.id, who, reason, left_on=day)
                     state = "在職" if person.end is None else f"離職 {roc(person.end)}"
                     done(f"已更正 {person.name} 之離職紀錄，現為{state}", clear="correct_departure")
+
+with tab_pledge:
+    st.markdown(
+        "下載預填之專案作業人員保密切結書（第八點第六款、第八款）：每份有唯一表單編號，"
+        "請本人簽署後於「合規狀態與上傳」上傳，系統依表單編號比對人員。"
+    )
+    current = {s.id: person_label(s) for s in staff if s.end is None or s.end >= today}
+    who = choose_record("人員", current, key="pledge_who")
+    if st.button("產生切結書", type="primary", disabled=who is None, key="make_pledge"):
+        with attempt():
+            number, data = prepare_pledge(store, user.id, who, vendor_scope=user.vendor_id)
+            st.session_state["vendor_pledge"] = (who, number, data)
+    made = st.session_state.get("vendor_pledge")
+    if made and made[0] in current:
+        person = next(s for s in staff if s.id == made[0])
+        st.success(f"已產生 {person.name} 之切結書，表單編號 {made[1]}（{roc(today)}）")
+        st.download_button(
+            "下載切結書 PDF",
+            made[2],
+            file_name=pledge_file_name(person, made[1]),
+            mime="application/pdf",
+            icon=":material/download:",
+        )

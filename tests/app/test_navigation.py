@@ -20,6 +20,7 @@ ALL_PAGES = (
     "self_audits",
     "audit_package",
     "incidents_admin",
+    "vendor_logins",
 )
 ALLOWED = {
     "vendor.a": {"vendor_status", "vendor_staff", "vendor_pcs", "vendor_incidents"},
@@ -31,6 +32,7 @@ ALLOWED = {
         "matrix",
         "audit_package",
         "incidents_admin",
+        "vendor_logins",
     },
     "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},
     "account.admin": {"dashboard", "nia_accounts", "self_audits"},

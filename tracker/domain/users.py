@@ -12,7 +12,8 @@ class AppUser:
 
     ``vendor_id`` is set exactly when ``role`` is ``vendor``.  ``locked_until``
     is ``None`` unless five failures locked the account; ``email`` (optional)
-    maps a single sign-on identity to this account.
+    maps a single sign-on identity to this account.  ``must_change_password``: the
+    password is a one-time password someone else saw, to be replaced at the next sign-in.
     """
 
     id: str
@@ -23,6 +24,7 @@ class AppUser:
     locked_until: datetime | None = None
     disabled: bool = False
     email: str = ""
+    must_change_password: bool = False
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
