@@ -9,9 +9,11 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import current_user, get_store, role_label
+from app_pages._zh import zh_widget_texts
 from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
+zh_widget_texts(get_store().settings.max_upload_bytes // 2**20)
 
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")

@@ -245,7 +245,11 @@ def new_account_form(store: Store, actor: str, agency_id: str, bases: dict, chan
         basis = st.selectbox("法令依據（第三點所列）", list(bases), format_func=bases.get)
         business = st.text_area("承辦業務")
         chosen_channels = st.multiselect(
-            "查詢方式", list(channels), format_func=channels.get, default=["online_service"]
+            "查詢方式",
+            list(channels),
+            format_func=channels.get,
+            default=["online_service"],
+            placeholder="請選擇…",
         )
         vendor = st.checkbox("申請人為委外廠商人員")
         st.caption("依第五點第七款，委外機構及廠商人員不得申請使用移民署資訊系統。")

@@ -177,6 +177,7 @@ def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> Non
             list(RISK_REASONS),
             default=list(RISK_REASONS),
             format_func=lambda r: PICK_LABELS[r].removeprefix("風險："),
+            placeholder="請選擇…",
         )
         limit = st.number_input("每項條件筆數", min_value=1, max_value=100, value=5)
         hours = st.slider("上班時間", 0, 24, (8, 18))

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, roc, show_table
+from app_pages._common import attempt, roc, show_wrapped
 from tracker.compliance.catalogue import Catalogue
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
 from tracker.domain.audits import SelfAudit
@@ -28,7 +28,7 @@ def yearly_status(store: Store, agencies: dict[str, Agency], today: date) -> Non
         f"{today.year - 1911} 年度自主稽核完成情形（每年至少 {audits.REQUIRED_PER_YEAR} 次）"
     )
     done_count = audits.audits_done(store, today.year)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "機關": [a.name for a in agencies.values()],
@@ -47,7 +47,7 @@ def imports_table(store: Store, agency_id: str) -> None:
     """The agency's imported query logs (kept at least five years, 7.1)."""
     imports = log_imports.list_imports(store, agency_id)
     st.markdown("**已匯入之查詢紀錄（保存至少五年，第七點第一款）**")
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "匯入時間": [roc(r.imported_at) for r in imports],

@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from app_pages._common import attempt, english, get_blobs, get_store, require_role
+from app_pages._common import attempt, get_blobs, get_store, require_role
 from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record
 from tracker.core import clock
@@ -21,9 +21,6 @@ from tracker.services.packages import create_package, package_file_name
 user = require_role("manager", "it_office")
 store = get_store()
 st.title("稽核資料包")
-english(
-    "Auditor's package: evidence, review decisions, audit records and the activity-log extract, with SHA256SUMS"
-)
 
 today = clock.today()
 agencies = {a.id: a.name for a in store.all(Agency)}

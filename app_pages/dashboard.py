@@ -1,4 +1,4 @@
-"""Dashboard (read-only): compliance overall and per vendor, contract, obligation and agency,
+"""Dashboard (read only): compliance overall and per vendor, contract, obligation and agency,
 the heat-map, the lists that need attention, evidence behind a row, and the Excel/PDF exports.
 
 The screen and both exports are built from one ``Dashboard`` of one report, so
@@ -12,7 +12,6 @@ import streamlit as st
 
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import (
-    english,
     get_store,
     require_role,
     roc,
@@ -43,7 +42,7 @@ store = get_store()
 report = compliance_report(store)
 board = dashboard_of(report, store)
 st.title("合規儀表板")
-st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視 (read-only dashboard)")
+st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視")
 
 
 def frame(table: dashboard.Table, drop: tuple[str, ...] = ("代碼", "佐證編號")) -> pd.DataFrame:
@@ -108,7 +107,7 @@ st.subheader("待處理清單")
 for tab, table in zip(st.tabs([title(t) for t in board.lists]), board.lists, strict=True):
     with tab:
         if table.name in ("incidents", "audits"):
-            show_table(frame(table, drop=("代碼", "編號")))
+            show_wrapped(frame(table, drop=("代碼", "編號")))
         else:
             show_wrapped(
                 detail_frame(table),
@@ -135,7 +134,6 @@ heatmap(vendor_obligation_matrix(report.rows, vendor_names))
 
 if user.role in ("manager", "it_office"):
     st.subheader("佐證資料")
-    english("Evidence behind a status row")
     with_evidence = {row.evidence_id: row for row in board.detail.rows if row.evidence_id}
     picked = choose_record(
         "選擇項目以檢視佐證",
@@ -151,7 +149,7 @@ if user.role in ("manager", "it_office"):
         download_button(evidence, key=f"dash-download-{evidence.id}")
 
 st.subheader("匯出")
-english("Exports are written to the activity log")
+st.caption("匯出時記入操作日誌。")
 left, right = st.columns(2)
 if left.button("產生 Excel 活頁簿", icon=":material/table_view:"):
     st.session_state["export_xlsx"] = exports.workbook_bytes(board)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.compliance.loader import default_catalogue
 from tracker.documents.labels import incident_state
@@ -32,7 +32,7 @@ def lateness(incident: Incident) -> str:
     return "逾時通報（已處理）" if incident.late_reason else f"逾時通報（逾 {hours} 小時）"
 
 
-show_table(
+show_wrapped(
     pd.DataFrame(
         {
             "狀態": [incident_state(i) for i in incidents],

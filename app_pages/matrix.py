@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages._charts import heatmap, vendor_obligation_matrix
-from app_pages._common import english, get_store, require_role, show_table, status_frame
+from app_pages._common import get_store, require_role, show_wrapped, status_frame
 from app_pages._widgets import choose_record
 from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
@@ -12,7 +12,6 @@ from tracker.services.dashboard import obligation_label
 require_role("it_office")
 store = get_store()
 st.title("廠商 × 應辦事項")
-english("Compliance % per vendor and obligation (point 八)")
 vendors = {v.id: v.name for v in store.all(Vendor)}
 report = compliance_report(store)
 frame = vendor_obligation_matrix(report.rows, vendors)
@@ -37,4 +36,4 @@ obligation_id = choose_record(
     default=next(iter(frame.columns), None),
 )
 rows = [r for r in report.rows if r.vendor_id == vendor_id and r.obligation_id == obligation_id]
-show_table(status_frame(rows))
+show_wrapped(status_frame(rows, subject=False), "狀態")

@@ -17,7 +17,6 @@ from app_pages import _accounts_ui as ui
 from app_pages._common import (
     READ_ONLY_NOTE,
     agencies_or_stop,
-    english,
     get_store,
     require_role,
     roc,
@@ -39,9 +38,6 @@ today = clock.today()
 removal_days = catalogue.get("5.3").timing.days  # 5.3: the system's deadline for cancelling
 
 st.title("移民署資訊系統帳號")
-english(
-    "NIA system accounts: applications, reviews, IP addresses, proxies, departures (points 4–6)"
-)
 if user.role == "manager":
     st.caption(READ_ONLY_NOTE)
 elif user.role == "unit_head":

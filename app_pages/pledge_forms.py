@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, require_role, roc, show_table
 from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.documents.labels import STATUS
@@ -22,7 +22,6 @@ from tracker.services.pledges import pledge_file_name, prepare_pledge
 user = require_role("it_office")
 store = get_store()
 st.title("保密切結書")
-english("Pre-filled staff pledge forms with a unique form number")
 
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
 vendor_id = choose_record(

@@ -9,7 +9,7 @@ right later by a logged correction (second tab).
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
 from app_pages._evidence import (
     download_button,
     kind_label,
@@ -37,7 +37,6 @@ from tracker.services.evidence import (
 user = require_role("it_office")
 store = get_store()
 st.title("佐證審查")
-english("Review queue: submitted evidence, oldest first")
 show_flash()
 
 vendors = {v.id: v.name for v in store.all(Vendor)}
@@ -72,11 +71,11 @@ tab_queue, tab_decided = st.tabs([f"待審查（{len(queue)}）", "已審查（�
 
 with tab_queue:
     points = {e.id: points_of(e) for e in queue}
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
-                "注意事項": ["⚠ " + "；".join(points[e.id]) if points[e.id] else "" for e in queue],
                 "上傳": [roc(e.uploaded_at) for e in queue],
+                "注意事項": ["⚠ " + "；".join(points[e.id]) if points[e.id] else "" for e in queue],
                 "廠商": [vendors.get(e.vendor_id, "") for e in queue],
                 "對象": [f"{SUBJECT[e.subject_kind]} {subject_label(e)}" for e in queue],
                 "佐證種類": [kind_label(e.kind) for e in queue],
@@ -86,10 +85,7 @@ with tab_queue:
                 ],
             }
         ),
-        column_config={
-            "注意事項": st.column_config.TextColumn(width="large"),
-            "對象": st.column_config.TextColumn(width="medium"),
-        },
+        "上傳",
     )
     picked = (
         choose_record(

@@ -17,7 +17,6 @@ from app_pages import _audits_ui as ui
 from app_pages._common import (
     READ_ONLY_NOTE,
     agencies_or_stop,
-    english,
     get_blobs,
     get_store,
     require_role,
@@ -37,9 +36,6 @@ ratio, floor = catalogue.sampling_rule()
 today = clock.today()
 
 st.title("自主稽核")
-english(
-    "Self-audit of NIA query logs: import, sample, findings, case, audit record (points 7.2–7.5)"
-)
 if not editable:
     st.caption(READ_ONLY_NOTE)
 show_flash()

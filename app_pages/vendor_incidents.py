@@ -7,12 +7,11 @@ import streamlit as st
 
 from app_pages._common import (
     attempt,
-    english,
     get_store,
     own_record,
     require_role,
     roc,
-    show_table,
+    show_wrapped,
     vendor_contracts,
 )
 from app_pages._dates import date_text, read_date
@@ -25,7 +24,6 @@ from tracker.services.incidents import add_measures, report_incident
 user = require_role("vendor")
 store = get_store()
 st.title("資安事件通報")
-english("Security incidents (8.3): report at once, with the time the vendor became aware")
 show_flash()
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 incidents = sorted(
@@ -72,7 +70,7 @@ with st.form(form_key("incident")):
             )
 
 st.subheader("已通報事件")
-show_table(
+show_wrapped(
     pd.DataFrame(
         {
             "摘要": [i.summary for i in incidents],

@@ -5,12 +5,11 @@ import streamlit as st
 
 from app_pages._common import (
     attempt,
-    english,
     get_store,
     own_record,
     require_role,
     roc,
-    show_table,
+    show_wrapped,
     vendor_contracts,
 )
 from app_pages._dates import date_text, read_date
@@ -22,7 +21,6 @@ from tracker.services.vendors import register_pc
 user = require_role("vendor")
 store = get_store()
 st.title("專用電腦")
-english("Dedicated PCs (8.11): offline, not shared with other projects, licensed software only")
 show_flash()
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 pcs = sorted(store.all(DedicatedPC, vendor=user.vendor_id), key=lambda p: p.asset_tag)
@@ -32,7 +30,7 @@ def yes_no(flag: bool) -> str:
     return "✔ 是" if flag else "✘ 否"
 
 
-show_table(
+show_wrapped(
     pd.DataFrame(
         {
             "財產編號": [p.asset_tag for p in pcs],

@@ -11,12 +11,11 @@ import streamlit as st
 
 from app_pages._common import (
     attempt,
-    english,
     get_store,
     own_record,
     require_role,
     roc,
-    show_table,
+    show_wrapped,
     vendor_contracts,
 )
 from app_pages._dates import date_text, read_date
@@ -30,7 +29,6 @@ from tracker.services.vendors import add_staff, record_accounts_removed, record_
 user = require_role("vendor")
 store = get_store()
 st.title("專案作業人員")
-english("Project staff: additions, departures (8.10) and account removal")
 show_flash()
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 staff = sorted(
@@ -48,7 +46,7 @@ tab_list, tab_add, tab_leave, tab_pledge = st.tabs(
 )
 
 with tab_list:
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "姓名": [s.name for s in staff],

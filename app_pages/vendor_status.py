@@ -7,13 +7,12 @@ contracts (the vendor's own partition) and the upload's ``vendor_scope``.
 import streamlit as st
 
 from app_pages._common import (
-    english,
     get_blobs,
     get_store,
     require_role,
     roc,
     show_error,
-    show_table,
+    show_wrapped,
     status_frame,
     vendor_contracts,
     work_first,
@@ -27,6 +26,7 @@ from tracker.core import clock
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import STATUS, SUBJECT
 from tracker.domain.enums import Status
+from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Agency, Vendor
 from tracker.services.compliance import compliance_report
 from tracker.services.dashboard import obligation_label, percent_text
@@ -36,8 +36,8 @@ user = require_role("vendor")
 store = get_store()
 catalogue = default_catalogue()
 vendor = store.require(Vendor, user.vendor_id)
-st.title(f"{vendor.name}　合規狀態")
-english("Vendor portal: obligations, statuses and evidence upload")
+st.title("合規狀態與上傳")
+st.caption(vendor.name)
 # The upload tab is filled first, so the status tab already shows an upload made in this run.
 overview, upload = st.tabs(["合規狀態", "上傳佐證資料"])
 
@@ -72,6 +72,11 @@ def upload_form(row, kind: str) -> None:
     if submitted and file is None:
         st.warning("請先選擇檔案。")
     elif submitted:
+        try:
+            day = read_date(effective, "文件日期")
+        except TrackerError as exc:
+            show_error(exc)
+            return
         with st.status("自動檢核中…", expanded=True) as progress:
             try:
                 evidence = upload_evidence(
@@ -84,7 +89,7 @@ def upload_form(row, kind: str) -> None:
                     obligation_id=row.obligation_id,
                     subject_kind=row.subject_kind,
                     subject_id=row.subject_id,
-                    effective=read_date(effective, "文件日期"),
+                    effective=day,
                     vendor_scope=user.vendor_id,
                     trust_dir=store.settings.trust_dir,
                     max_bytes=store.settings.max_upload_bytes,
@@ -92,14 +97,29 @@ def upload_form(row, kind: str) -> None:
             except TrackerError as exc:
                 progress.update(label="檔案無法受理", state="error", expanded=True)
                 show_error(exc)
-            else:
-                progress.update(label="已上傳，待資訊室審查", state="complete", expanded=True)
-                clear_form("upload")  # the next run starts with an empty picker: no second upload
-                st.success(f"已上傳 {target}（{roc(evidence.effective)}），待資訊室審查")
-                show_inspection(evidence.inspection, attention_points(evidence))
+                return
+        # Redraw at once: the picker starts empty (no second upload of the same file) and every
+        # status shows the upload; the result is shown above the chooser by show_last_upload.
+        st.session_state[LAST_UPLOAD] = (evidence.id, target)
+        clear_form("upload")
+        st.rerun()
+
+
+LAST_UPLOAD = "vendor_last_upload"
+
+
+def show_last_upload() -> None:
+    """The upload just made and its inspection, once."""
+    last = st.session_state.pop(LAST_UPLOAD, None)
+    evidence = store.get(Evidence, last[0]) if last else None
+    if evidence is None or evidence.vendor_id != user.vendor_id:
+        return
+    st.success(f"已上傳 {last[1]}（{roc(evidence.effective)}），待資訊室審查")
+    show_inspection(evidence.inspection, attention_points(evidence))
 
 
 with upload:
+    show_last_upload()
     items = uploadable(compliance_report(store, vendor_id=user.vendor_id).rows)
     if not items:
         st.info("目前沒有需要上傳佐證的項目。")
@@ -136,8 +156,8 @@ with overview:
         rows = [r for r in report.rows if r.contract_id == contract.id]
         title = f"{contract.title}（{agency.name if agency else ''}，{roc(contract.start)}–{roc(contract.end)}）"
         with st.expander(title, expanded=True):
-            show_table(status_frame(rows))
+            show_wrapped(status_frame(rows, subject=False), "狀態")
     other = [r for r in report.rows if r.contract_id is None]
     if [r for r in other if r.status != Status.NOT_APPLICABLE]:
         with st.expander("其他項目", expanded=True):
-            show_table(status_frame(other))
+            show_wrapped(status_frame(other, subject=False), "狀態")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
 from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
@@ -18,7 +18,6 @@ LEVELS = {ProtectionLevel.HIGH: "高", ProtectionLevel.MEDIUM: "中", Protection
 user = require_role("it_office")
 store = get_store()
 st.title("廠商與委託案")
-english("Vendors and contracts")
 show_flash()
 NEW = "__new__"
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
@@ -29,7 +28,7 @@ contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendo
 tab_vendors, tab_contracts = st.tabs(["委外廠商", "委託案"])
 
 with tab_vendors:
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "廠商名稱": [v.name for v in vendors.values()],
@@ -69,7 +68,7 @@ with tab_vendors:
                 done(f"已{verb}廠商 {saved.name}（統一編號 {saved.ubn}）")
 
 with tab_contracts:
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "委託案": [c.title for c in contracts.values()],

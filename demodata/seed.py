@@ -249,7 +249,12 @@ class DemoSeeder:
                     person.id,
                     "suitability_check",
                     "適任性查核紀錄",
-                    [f"受查核人：{person.name}", f"委託案：{contract.title}", "查核結果：適任"],
+                    [
+                        f"受查核人：{person.name}",
+                        f"所屬廠商：{self.store.get(Vendor, person.vendor_id).name}",
+                        f"委託案：{contract.title}",
+                        "查核結果：適任",
+                    ],
                     effective=person.start,
                     decision="approve" if index % 5 else "pending",
                 )

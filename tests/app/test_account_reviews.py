@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.domain.accounts import NiaAccount
 
-from .conftest import open_page, signed_in
+from .conftest import column_values, open_page, signed_in
 
 
 def waiting(store, state: str) -> NiaAccount:
@@ -58,4 +58,4 @@ def test_a_new_application_is_listed_and_chosen_at_once(app_settings, store):
     assert not at.exception and [e.value for e in at.error] == before
     [account] = [a for a in store.all(NiaAccount) if a.holder == "周新人"]
     assert at.selectbox(key="account_pick-ag-sw").value == account.id
-    assert "周新人" in at.dataframe[0].value["使用者"].tolist()
+    assert "周新人" in column_values(at, "使用者")

@@ -14,7 +14,7 @@ from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import DedicatedPC, Vendor, VendorStaff
 from tracker.services.evidence import review_queue
 
-from .conftest import activity_log, open_page, signed_in
+from .conftest import activity_log, column_values, open_page, signed_in
 from .helpers import pledge_pdf
 
 
@@ -137,7 +137,7 @@ def test_a_new_vendor_is_listed_and_chosen_so_saving_again_updates_it(app_settin
     press(at, "儲存廠商")
     [vendor] = [v for v in store.all(Vendor) if v.name == "測試資訊有限公司"]
     assert at.selectbox(key="edit_vendor").value == vendor.id
-    assert "測試資訊有限公司" in at.dataframe[0].value["廠商名稱"].tolist()
+    assert "測試資訊有限公司" in column_values(at, "廠商名稱")
     press(at, "儲存廠商")
     assert not at.error
     assert [v.id for v in store.all(Vendor) if v.name == "測試資訊有限公司"] == [vendor.id]
@@ -151,7 +151,7 @@ def test_a_new_pc_is_listed_and_chosen_after_saving(app_settings, store):
     press(at, "儲存")
     [pc] = [p for p in store.all(DedicatedPC, vendor="v-a") if p.asset_tag == "SW-PC-NEW"]
     assert at.selectbox(key="pc_pick").value == pc.id
-    assert "SW-PC-NEW" in at.dataframe[0].value["財產編號"].tolist()
+    assert "SW-PC-NEW" in column_values(at, "財產編號")
 
 
 def test_a_chooser_tells_the_browser_the_new_label_when_the_chosen_records_label_changes():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.domain.vendors import Incident, VendorStaff
 
-from .conftest import open_page, signed_in
+from .conftest import column_values, open_page, signed_in
 
 NATIONAL_LABEL = "身分證統一編號（輸入後僅保存遮蔽後號碼）"
 
@@ -36,7 +36,7 @@ def test_a_too_long_name_is_refused_and_the_name_id_and_date_stay_typed(app_sett
     press(at, "新增人員")
     assert any("已新增 林測試" in s.value for s in at.success)
     assert fields(at)["姓名"].value == "" and fields(at)[NATIONAL_LABEL].value == ""
-    assert "林測試" in at.dataframe[0].value["姓名"].tolist()
+    assert "林測試" in column_values(at, "姓名")
 
 
 def test_an_incident_without_a_summary_keeps_its_measures(app_settings, store):
@@ -49,7 +49,7 @@ def test_an_incident_without_a_summary_keeps_its_measures(app_settings, store):
     press(at, "立即通報")
     assert [i.summary for i in store.all(Incident, vendor="v-a")].count("偵測到異常連線") == 1
     assert fields(at)["事件摘要"].value == "" and fields(at)["已採取之因應措施"].value == ""
-    assert "偵測到異常連線" in at.dataframe[0].value["摘要"].tolist()
+    assert "偵測到異常連線" in column_values(at, "摘要")
 
 
 def test_a_refused_application_keeps_what_was_typed(app_settings, store):

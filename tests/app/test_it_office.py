@@ -21,7 +21,7 @@ def picked_evidence(at, store) -> Evidence:
 
 def test_the_queue_shows_findings_beside_a_preview_and_a_download(app_settings, store):
     at = queue_page()
-    assert len(at.dataframe[0].value) == len(review_queue(store))
+    assert len(at.table[0].value) == len(review_queue(store))
     assert at.image, "the first pages are rendered as images"
     assert any(b.label == "下載檔案" for b in at.get("download_button"))
     assert any(s.value in ("自動檢核通過",) for s in at.success) or at.warning

@@ -31,7 +31,7 @@ def upload_pledge(store, settings, person: VendorStaff, data: bytes) -> Evidence
 
 
 def queue_row(at, evidence_id: str, store) -> dict:
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     index = [e.id for e in review_queue(store)].index(evidence_id)
     return frame.iloc[index].to_dict()
 

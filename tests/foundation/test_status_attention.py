@@ -11,7 +11,7 @@ from tracker.compliance.attention import UNSIGNED_ZH, attention_points
 from tracker.domain.enums import ReviewState, Status
 from tracker.domain.vendors import Incident
 
-CHECKED = {"verdict": "accepted", "reasons": [], "signed": False, "signature_fields": 1}
+CHECKED = {"verdict": "accepted", "reasons": [], "signed": True, "signature_fields": 1}
 TEXT_MISSING = {
     "verdict": "needs_review",
     "reasons": [{"code": "keywords_missing", "zh": "找不到預期文字：王小明", "en": "missing"}],
@@ -36,13 +36,15 @@ def test_an_upload_that_passed_every_check_is_awaiting_review():
 
 
 def test_a_pledge_with_no_signature_at_all_is_never_taken_as_passed():
-    unsigned = upload(dict(CHECKED, signature_fields=0))
+    unsigned = upload(dict(CHECKED, signed=False, signature_fields=0))
     assert attention_points(unsigned) == [UNSIGNED_ZH]
     assert status_of(facts(evidence=(unsigned,)), "8.6", "s").status == Status.OVERDUE
+    empty_field = upload(dict(CHECKED, signed=False, signature_fields=1))
+    assert attention_points(empty_field) == [UNSIGNED_ZH], "an empty field is no signature"
     certificate = evidence(
         "security_test_certificate",
         state=ReviewState.SUBMITTED,
-        inspection=dict(CHECKED, signature_fields=0),
+        inspection=dict(CHECKED, signed=False, signature_fields=0),
     )
     assert attention_points(certificate) == []
 

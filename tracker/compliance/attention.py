@@ -16,14 +16,14 @@ FLAG_ZH = {
     "same_file_other_staff": "同一檔案亦上傳給其他人員",
     "form_number_other_staff": "表單編號屬於其他人員",
 }
-UNSIGNED_ZH = "未偵測到簽名欄位或數位簽章，請確認已親筆簽名"
+UNSIGNED_ZH = "未偵測到數位簽章，請確認已親筆簽名"
 
 
 def attention_points(evidence: Evidence) -> list[str]:
     """The points (zh-TW) an upload raises, ``[]`` when there is nothing to look at.
 
     The flags set at upload, the automatic check's reasons unless it passed, and for a form that
-    must be signed an inspected file with neither a signature field nor a digital signature.  Records
+    must be signed an inspected file without a digital signature.  Records
     the app generated itself (an audit record) raise none.
     """
     doc = evidence.inspection or {}
@@ -32,11 +32,8 @@ def attention_points(evidence: Evidence) -> list[str]:
     points = [FLAG_ZH.get(flag, flag) for flag in evidence.flags]
     if doc.get("verdict") not in (None, "accepted"):
         points += [r.get("zh", "") for r in doc.get("reasons") or [] if r.get("zh")]
-    inspected = "verdict" in doc
-    if (
-        inspected
-        and evidence.kind in SIGNED_KINDS
-        and not (doc.get("signed") or doc.get("signature_fields"))
-    ):
+    # An empty signature field is no signature: a machine sees only a digital one; a signature on
+    # paper (a scan) is for a person to see.
+    if "verdict" in doc and evidence.kind in SIGNED_KINDS and not doc.get("signed"):
         points.append(UNSIGNED_ZH)
     return list(dict.fromkeys(points))
