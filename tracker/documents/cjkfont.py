@@ -29,9 +29,9 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 _LOCK = threading.Lock()
 _PROTOTYPES: dict[tuple[str, int, float], TTFFont | None] = {}
-_BOUNDED: dict[
-    tuple[int, str], object
-] = {}  # simple glyphs with their true box, by master and name
+# Simple glyphs with their true bounding box, by master font and name; code points by glyph name.
+_BOUNDED: dict[tuple[int, str], object] = {}
+_CODES: dict[int, dict[str, list[int]]] = {}
 _COPIED_TABLES = ("head", "hhea", "OS/2", "name", "maxp")
 _HINTING_TABLES = ("gasp", "cvt ", "fpgm", "prep")  # how the outlines are rasterised
 _POST_FIELDS = (
@@ -102,7 +102,7 @@ def _small_font(master: TTFont, names) -> TTFont:
     """A TrueType font of ``names`` (plus ``.notdef`` and composite components) copied from ``master``."""
     with _LOCK:
         glyf = master["glyf"]
-        best = master.getBestCmap()
+        best = master.getBestCmap()  # cached by fontTools
         # The page-number aliases ({nb}) are filled in while the file is written, after this swap.
         digits = {best[ord(d)] for d in "0123456789" if ord(d) in best}
         # Glyphs 0-3 (.notdef, .null, CR, space) are the ones fpdf2's subsetting always keeps.
@@ -127,9 +127,21 @@ def _small_font(master: TTFont, names) -> TTFont:
         hmtx = newTable("hmtx")
         hmtx.metrics = {name: master["hmtx"][name] for name in order}
         small["hmtx"] = hmtx
-        small["cmap"] = _cmap({cp: n for cp, n in best.items() if n in keep})
+        codes = _codes_by_name(master, best)
+        small["cmap"] = _cmap({cp: n for n in keep for cp in codes.get(n, ())})
         _set_bounds(small)
     return small
+
+
+def _codes_by_name(master: TTFont, best: dict[int, str]) -> dict[str, list[int]]:
+    """Glyph name -> the code points mapped to it, made once per master font."""
+    key = id(master)
+    if key not in _CODES:
+        codes: dict[str, list[int]] = {}
+        for cp, name in best.items():
+            codes.setdefault(name, []).append(cp)
+        _CODES[key] = codes
+    return _CODES[key]
 
 
 def _set_bounds(small: TTFont) -> None:
@@ -182,8 +194,8 @@ def _glyf(source, order: list[str]):
         glyph = copy.deepcopy(source.glyphs[name])
         if glyph.isComposite():
             glyph.expand(source)  # components by name, renumbered when the small font is written
-        else:
-            glyph = copy.deepcopy(_bounded(source, name))
+        else:  # undecoded: only its bytes, which writing replaces and never changes in place
+            glyph = copy.copy(_bounded(source, name))
         table.glyphs[name] = glyph
     return table
 
