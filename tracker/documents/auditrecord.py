@@ -55,9 +55,18 @@ COLUMNS = (
 
 
 def summary(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> list[tuple[str, object]]:
-    """The record's header as ``(label, value)`` pairs, shared by the PDF and the workbook."""
+    """The record's header as ``(label, value)`` pairs, shared by the PDF and the workbook.
+
+    ``log_head`` is the activity log's head when the record was made (``seq N
+    <hash>``): kept outside the data folder with the record, it lets ``log
+    verify --anchor`` show later that the log still holds it.
+    """
     catalogue = catalogue or default_catalogue()
     counts = Counter(r.finding for r in records)
     reviewers = "、".join(sorted({r.reviewed_by for r in records if r.reviewed_by})) or "—"
@@ -82,6 +91,7 @@ def summary(
         ("不合法", counts["not_legitimate"]),
         ("無法判定", counts["unclear"]),
         *case_lines(audit),
+        *([("操作日誌鏈頭（結案時） activity-log head", log_head)] if log_head else []),
     ]
 
 
@@ -136,7 +146,11 @@ def record_rows(records: Sequence) -> list[list[object]]:
 
 
 def record_pdf(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> bytes:
     """The audit record as a PDF in Traditional Chinese with a text layer."""
     from tracker.documents.pdf import FONT, new_pdf
@@ -147,7 +161,7 @@ def record_pdf(
     pdf.set_font(FONT, size=16)
     pdf.cell(0, 12, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    _key_values(pdf, summary(audit, agency, records, catalogue))
+    _key_values(pdf, summary(audit, agency, records, catalogue, log_head))
     pdf.ln(2)
     pdf.set_font(FONT, size=8)
     pdf.multi_cell(
@@ -181,7 +195,11 @@ def record_pdf(
 
 
 def record_xlsx(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> bytes:
     """The audit record as a workbook: sheet 「抽查紀錄」 (the summary) and 「抽查明細」 (the records)."""
     from openpyxl import Workbook
@@ -192,7 +210,7 @@ def record_xlsx(
     sheet.title = "抽查紀錄"
     sheet.append([TITLE])
     sheet["A1"].font = Font(bold=True, size=14)
-    for label, value in summary(audit, agency, records, catalogue):
+    for label, value in summary(audit, agency, records, catalogue, log_head):
         sheet.append([label, value])
     sheet.append([])
     for signer in SIGNERS:

@@ -23,6 +23,7 @@ from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vend
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
+from tracker.storage.staging import Transaction
 from tracker.storage.store import Store
 
 SUBJECT_TYPES = {
@@ -143,8 +144,8 @@ def upload_evidence(
         form_number=form.id if form else None,
         flags=flags,
     )
-    blobs.put(data)
-    with store.locked():
+    with Transaction(store) as tx:  # the file, the records and the log line commit together
+        tx.add_blob(blobs, data)
         previous = current_evidence(store, subject_kind, subject_id, kind)
         records = [
             replace(p, state=ReviewState.SUPERSEDED)

@@ -1,0 +1,62 @@
+"""Fixtures of the store tests: one suite run over every backend, a data folder per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.core.config import Settings
+from tracker.domain.vendors import Vendor
+from tracker.storage.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).with_name("worker.py")
+
+# Every backend of the storage contract; the PostgreSQL backend joins this list.
+BACKENDS = ["memory", "folder"]
+
+
+def open_backend(name: str, settings: Settings) -> Store:
+    if name == "memory":
+        return Store.in_memory()
+    if name == "folder":
+        return Store.open(settings)
+    raise ValueError(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, settings: Settings) -> Store:
+    """A store of each backend (the contract suite runs once per backend)."""
+    return open_backend(request.param, settings)
+
+
+@pytest.fixture
+def folder(settings: Settings) -> Store:
+    """A folder store (for what only a folder has: files, other processes, crashes)."""
+    return Store.open(settings)
+
+
+def vendor(n: int, **fields) -> Vendor:
+    return Vendor(fields.pop("id", f"v{n}"), fields.pop("name", f"廠商{n}"), "04595257", **fields)
+
+
+def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    """``python -m tracker ARGS`` against the test's folders, as an operator runs it."""
+    env = dict(os.environ)
+    env.update(
+        TRACKER_DATA_DIR=str(settings.data_dir),
+        TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
+        TRACKER_TRUST_DIR=str(settings.trust_dir),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
