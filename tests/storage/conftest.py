@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.ops.conftest import env_for
+from tests.ops.conftest import run_cli as ops_run_cli
 from tracker.core.config import Settings
 from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
@@ -46,17 +47,18 @@ def vendor(n: int, **fields) -> Vendor:
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     """``python -m tracker ARGS`` against the test's folders, as an operator runs it."""
-    env = dict(os.environ)
-    env.update(
-        TRACKER_DATA_DIR=str(settings.data_dir),
-        TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
-        TRACKER_TRUST_DIR=str(settings.trust_dir),
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "tracker", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return ops_run_cli(env_for(settings), *args)
+
+
+def start_worker(mode: str, settings: Settings, name: str, times: int = 0, **options):
+    """``tests/storage/worker.py MODE`` in a process of its own, its stdout piped (see the worker)."""
+    command = [
+        sys.executable,
+        str(WORKER),
+        mode,
+        str(settings.data_dir),
+        str(settings.evidence_dir),
+    ]
+    return subprocess.Popen(
+        [*command, name, str(times)], cwd=ROOT, stdout=subprocess.PIPE, text=True, **options
     )

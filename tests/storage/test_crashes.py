@@ -13,12 +13,11 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.storage.conftest import ROOT, WORKER
+from tests.storage.conftest import start_worker
 from tests.storage.world import seed, submitted
 from tracker.domain.audits import QueryLogImport
 from tracker.domain.enums import ReviewState
@@ -33,20 +32,8 @@ ROUNDS = 10
 
 
 def start(mode: str, settings, name: str, times: int = 0) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        str(WORKER),
-        mode,
-        str(settings.data_dir),
-        str(settings.evidence_dir),
-    ]
-    return subprocess.Popen(
-        [*command, name, str(times)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # the sandbox's processes go with the worker
-    )
+    # a session of its own, so that the sandbox's processes go with the worker
+    return start_worker(mode, settings, name, times, start_new_session=True)
 
 
 def kill_at_random(proc: subprocess.Popen, rng: random.Random, most: int) -> list[str]:

@@ -6,31 +6,17 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
 
 import pytest
 
-from tests.storage.conftest import ROOT, WORKER, vendor
+from tests.storage.conftest import start_worker, vendor
 from tests.storage.worker import bump
 from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
 from tracker.storage.store import Store
-
-
-def worker(mode: str, settings, name: str, times: int = 0, **options) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        str(WORKER),
-        mode,
-        str(settings.data_dir),
-        str(settings.evidence_dir),
-    ]
-    return subprocess.Popen(
-        [*command, name, str(times)], cwd=ROOT, stdout=subprocess.PIPE, text=True, **options
-    )
 
 
 def test_a_second_store_on_the_same_folder_sees_the_firsts_writes_at_once(settings):
@@ -49,7 +35,7 @@ def test_a_write_acknowledged_by_another_process_is_seen_by_the_next_read(settin
     reader = Store.open(settings)
     assert reader.all(Vendor) == []
     for n in range(1, 6):
-        proc = worker("vendors", settings, f"w{n}", n)
+        proc = start_worker("vendors", settings, f"w{n}", n)
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
         for line in out.splitlines():
@@ -60,7 +46,7 @@ def test_a_write_acknowledged_by_another_process_is_seen_by_the_next_read(settin
 def test_a_write_here_is_seen_by_a_reader_in_another_process_that_read_before(settings):
     store = Store.open(settings)
     store.put(vendor(0), actor="t", action="create")
-    proc = worker("watch", settings, "r", stdin=subprocess.PIPE)
+    proc = start_worker("watch", settings, "r", stdin=subprocess.PIPE)
     try:
         for n in range(1, 8):
             store.put(vendor(n), actor="t", action="create")
@@ -77,7 +63,7 @@ def test_the_shared_report_follows_a_write_made_by_another_process(settings):
     store.put(vendor(1), actor="t", action="create")
     first = compliance_report(store)
     assert compliance_report(store) is first
-    proc = worker("vendors", settings, "w", 1)
+    proc = start_worker("vendors", settings, "w", 1)
     proc.communicate(timeout=120)
     assert compliance_report(store) is not first
     assert compliance_report(store, cached=False) is not compliance_report(store)
@@ -88,7 +74,7 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
     rng = random.Random(7)
     acked: list[str] = []
     for round_no in range(20):
-        proc = worker("vendors", settings, f"r{round_no}")
+        proc = start_worker("vendors", settings, f"r{round_no}")
         first = proc.stdout.readline()
         assert first.startswith("ack"), first
         acked.append(first.split()[1])
@@ -114,7 +100,7 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
 def test_eight_threads_and_two_processes_lose_no_update(settings):
     store = Store.open(settings)
     store.put(Vendor("counter", "計數", "04595257", "0"), actor="t", action="create")
-    procs = [worker("count", settings, f"p{n}", 200) for n in range(2)]
+    procs = [start_worker("count", settings, f"p{n}", 200) for n in range(2)]
 
     def work(name: str) -> None:
         for n in range(200):

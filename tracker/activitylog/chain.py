@@ -141,14 +141,9 @@ def check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
     """
     if not raw.endswith(b"\n"):
         return None, ("最後一行不完整（寫入中斷）", "the line is incomplete (an interrupted write)")
-    try:
-        entry = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None, ("無法解析的 JSON", "not valid JSON")
-    if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
-        return None, ("缺少雜湊欄位", "hash fields missing")
-    if not isinstance(entry.get("seq"), int) or isinstance(entry.get("seq"), bool):
-        return None, ("序號欄位不正確", "seq is not a number")
+    entry, problem = parse_line(raw)
+    if problem:
+        return None, problem
     if is_anchor(entry) and number == 1:
         ok = anchor_digest(entry) == entry.get("anchor_digest")
         return (entry, None) if ok else (None, ("錨點雜湊不符", "anchor hash mismatch"))
@@ -165,6 +160,19 @@ def check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
         )
     if expected_seq is not None and entry["seq"] != expected_seq:
         return None, ("序號不連續", "sequence number out of order")
+    return entry, None
+
+
+def parse_line(raw: bytes):
+    """``(entry, None)`` for a line with the chain's fields (``seq``, ``prev_hash``, ``hash``), else ``(None, problem)``."""
+    try:
+        entry = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, ("無法解析的 JSON", "not valid JSON")
+    if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
+        return None, ("缺少雜湊欄位", "hash fields missing")
+    if not isinstance(entry.get("seq"), int) or isinstance(entry.get("seq"), bool):
+        return None, ("序號欄位不正確", "seq is not a number")
     return entry, None
 
 

@@ -41,6 +41,7 @@ from tracker.activitylog.chain import (
     bad,
     chained,
     check_line,
+    parse_line,
     verify_lines,
 )
 from tracker.core.errors import IntegrityError
@@ -207,14 +208,7 @@ class ActivityLog:
 
     def line_at(self, offset: int):
         """``(entry, None)`` for the parsed line ending at ``offset``, or ``(None, problem)``."""
-        raw = self.line_ending_at(offset)
-        try:
-            entry = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return None, ("無法解析的 JSON", "not valid JSON")
-        if not isinstance(entry, dict) or "seq" not in entry or "hash" not in entry:
-            return None, ("缺少雜湊欄位", "hash fields missing")
-        return entry, None
+        return parse_line(self.line_ending_at(offset))
 
     def recover_tail(self, head: Head) -> TailRecovery | None:
         """Bring the head over what a crash left past it; the caller holds the store's lock.

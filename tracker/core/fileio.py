@@ -78,16 +78,16 @@ def atomic_write(
 
 def fsync_file(path: Path) -> None:
     """Flush a file already written (by other code) to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(path)
 
 
 def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries (a rename or a new file in it) to the disk."""
-    fd = os.open(folder, os.O_RDONLY)
+    _fsync(folder)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -179,31 +179,23 @@ def _check_imports(expected: dict, logs, result: CheckResult) -> None:
         where = f"query-logs/{agency}"
         listed = {r.sha256 for r in logs.imports(agency)} if agency in folders else set()
         kept = by_agency.get(agency, set())
-        for sha in sorted(listed - kept):
-            result.add(
-                where,
-                f"匯入 {sha[:12]} 列於清單但沒有紀錄（未完成的匯入）",
-                f"import {sha[:12]} is listed but has no record (a half import)",
-            )
-        for sha in sorted(kept - listed):
-            result.add(
-                where,
-                f"匯入 {sha[:12]} 有紀錄但未列於清單",
-                f"import {sha[:12]} has a record but is not listed",
-            )
         on_disk = {p.stem for p in (Path(logs.root) / agency).glob("*.parquet")}
-        for sha in sorted(listed - on_disk):
-            result.add(
-                where,
-                f"匯入 {sha[:12]} 的 Parquet 檔遺失",
-                f"the Parquet file of import {sha[:12]} is missing",
-            )
-        for sha in sorted(on_disk - listed):
-            result.add(
-                where,
-                f"Parquet 檔 {sha[:12]} 未列於清單（孤立檔案）",
-                f"Parquet file {sha[:12]} is not listed (orphan)",
-            )
+        for found, zh, en in (
+            (
+                listed - kept,
+                "列於清單但沒有紀錄（未完成的匯入）",
+                "is listed but has no record (a half import)",
+            ),
+            (kept - listed, "有紀錄但未列於清單", "has a record but is not listed"),
+            (listed - on_disk, "的 Parquet 檔遺失", "has lost its Parquet file"),
+            (
+                on_disk - listed,
+                "的 Parquet 檔未列於清單（孤立檔案）",
+                "has a Parquet file not listed (orphan)",
+            ),
+        ):
+            for sha in sorted(found):
+                result.add(where, f"匯入 {sha[:12]} {zh}", f"import {sha[:12]} {en}")
 
 
 def _check_leftovers(store, result: CheckResult) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
+from tinydb.storages import JSONStorage
 
 from tracker.activitylog.chain import Head, is_anchor
 from tracker.activitylog.log import ActivityLog
@@ -106,16 +106,19 @@ def _verified_head(log: ActivityLog) -> Head:
 
 
 def _old_tables(root: Path) -> dict[str, dict[str, dict]]:
-    """Schema 1's tables: ``{collection: {partition: {id: doc}}}``."""
+    """Schema 1's tables (TinyDB files, read with TinyDB): ``{collection: {partition: {id: doc}}}``."""
     out: dict[str, dict[str, dict]] = {}
     for folder in sorted((root / TABLES).glob("*")):
         for path in sorted(folder.glob("*.json")):
+            storage = JSONStorage(path, access_mode="r", encoding="utf-8")
             try:
-                data = orjson.loads(path.read_bytes())
-            except orjson.JSONDecodeError as exc:
+                data = storage.read() or {}
+            except ValueError as exc:
                 raise StoreError(
                     f"資料檔損毀：{path.name}", f"corrupt data file {path}: {exc}"
                 ) from exc
+            finally:
+                storage.close()
             out.setdefault(folder.name, {})[path.stem] = dict(data.get(folder.name, {}))
     return out
 

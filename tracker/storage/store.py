@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import orjson
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
 from tracker.activitylog.chain import Head
 from tracker.activitylog.log import ActivityLog, MemoryActivityLog
@@ -48,6 +48,7 @@ from tracker.storage import migrations, recovery
 from tracker.storage.checkpoint import Position
 from tracker.storage.codec import to_doc
 from tracker.storage.contract import RecordStore
+from tracker.storage.locking import Locked, acquire
 from tracker.storage.purging import purge_log
 from tracker.storage.rebuild import rebuild_all
 from tracker.storage.registry import COLLECTIONS, audit_part, collection_of, parts_for, redacted
@@ -129,15 +130,10 @@ class Store(RecordStore):
 
     def locked(self):
         """Hold the thread lock and the cross-process file lock (re-entrant within a thread)."""
-        return _Locked(self)
+        return Locked(self)
 
     def _acquire_file_lock(self) -> None:
-        try:
-            self._flock.acquire()
-        except Timeout as exc:
-            raise StoreError(
-                "資料夾忙碌中，請稍後再試", "the data folder is locked by another process"
-            ) from exc
+        acquire(self._flock)
 
     # --- meta ----------------------------------------------------------------
 
@@ -162,7 +158,7 @@ class Store(RecordStore):
     # --- reading -------------------------------------------------------------
 
     def get(self, cls: type, record_id: str):
-        """The record of type ``cls`` with ``record_id``, or ``None``."""
+        """See :meth:`RecordStore.get`."""
         coll = collection_of(cls)
         with self._lock:
             self._catch_up()
@@ -176,11 +172,7 @@ class Store(RecordStore):
         agency: str | None = None,
         audit: str | None = None,
     ) -> list:
-        """Every record of ``cls``; only one vendor's, agency's (or one audit's) when given.
-
-        ``None`` means no filter.  Raises ValueError when the collection is not
-        kept by what was asked (e.g. vendors by agency).
-        """
+        """See :meth:`RecordStore.all`."""
         coll = collection_of(cls)
         with self._lock:
             self._catch_up()
@@ -378,37 +370,3 @@ def _entry(actor, action, collection, record_id, before, after) -> dict:
         "before": before,
         "after": after,
     }
-
-
-class _Locked:
-    """The store's lock: the thread lock, and the file lock once per outermost entry."""
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def __enter__(self):
-        store = self.store
-        store._lock.acquire()
-        if store._flock is None or store._depth:
-            store._depth += 1
-            return store
-        try:
-            store._acquire_file_lock()
-        except BaseException:
-            store._lock.release()
-            raise
-        store._depth += 1
-        try:
-            recovery.on_lock(store)
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return store
-
-    def __exit__(self, *exc):
-        store = self.store
-        store._depth -= 1
-        if store._flock is not None and store._depth == 0:
-            store._flock.release()
-        store._lock.release()
-        return False
