@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import current_user, get_store, role_label
+from tracker.documents.labels import RECOVERY
 from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
@@ -58,6 +59,10 @@ def sidebar(user) -> None:
         if user.vendor_id:
             vendor = get_store().get(Vendor, user.vendor_id)
             st.caption(vendor.name if vendor else user.vendor_id)
+        if user.role == "it_office":
+            for note in get_store().recoveries():  # repairs of the last 30 days, also in the log
+                label = RECOVERY.get(note["action"], note["action"])
+                st.warning(f"資料夾自動復原 {note['at'][:16].replace('T', ' ')}：{label}")
         if st.button("登出", icon=":material/logout:", key="sign_out"):
             _session.end(get_store())
             st.rerun()

@@ -42,6 +42,14 @@ REVIEW = {
     ReviewState.SUPERSEDED: "已被取代",
 }
 VERDICT = {"accepted": "自動檢核通過", "needs_review": "需人工判讀", "rejected": "無法受理"}
+# repairs the store made by itself (tracker.storage.recovery), shown to the IT office
+RECOVERY = {
+    "log_tail_recovered": "中斷寫入後整理操作日誌結尾",
+    "store_table_rebuilt": "資料表檔遺失或被改動，已由操作日誌重建",
+    "store_tables_rebuilt": "檢查點清單遺失，所有資料表已由操作日誌重建",
+    "transaction_rolled_back": "中斷的上傳或匯入已還原",
+    "transaction_completed": "中斷的上傳或匯入已完成",
+}
 
 
 def status_label(status: Status | str) -> str:
