@@ -132,3 +132,18 @@ def test_checkpoints_written_by_two_processes_in_turn_keep_every_record(settings
         (a if n % 2 else b).put(vendor(n), actor="t", action="create")
     assert {v.id for v in Store.open(settings).all(Vendor)} == {f"v{n}" for n in range(12)}
     assert {v.id for v in a.all(Vendor)} == {v.id for v in b.all(Vendor)}
+
+
+def test_a_process_that_created_the_log_notices_when_another_replaces_it(settings):
+    """A purge or a restore replaces the log file: a long-running process reads the new one."""
+    import shutil
+
+    first = Store.open(settings)
+    first.put(vendor(1), actor="a", action="create")
+    before = first.position()
+    log = settings.data_dir / "activity-log.jsonl"
+    shutil.copy2(log, log.with_name("copy"))
+    log.with_name("copy").replace(log)  # the same lines in a new file, as a purge writes one
+    first.put(vendor(2), actor="a", action="create")
+    assert first.position()[0] != before[0] and first.log.verify().ok
+    assert {v.id for v in Store.open(settings).all(Vendor)} == {"v1", "v2"}

@@ -44,7 +44,7 @@ def run_migrate(args, settings) -> int:
 def register_checks(actions) -> None:
     check = actions.add_parser(
         "check",
-        help="比對資料表、佐證檔案、查詢紀錄與操作日誌 compare tables, files and imports with the log",
+        help="資料一致性檢查：資料表、佐證檔案、查詢紀錄對照操作日誌 compare tables, files, imports with the log",
     )
     check.add_argument("--json", action="store_true", help="one JSON object")
     check.set_defaults(func=run_check)

@@ -88,10 +88,14 @@ def _decoder(hint) -> typing.Callable:
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         decode = _decoder(inner[0]) if len(inner) == 1 else _identity
+        if decode is _identity:
+            return _identity
         return lambda v: None if v is None else decode(v)
     if origin in (tuple, frozenset):
         decode = _decoder(args[0]) if args else _identity
         container = origin
+        if decode is _identity:
+            return container  # tuple(list) at C speed: most tuples hold plain strings
         return lambda v: container(decode(x) for x in v)
     if hint is datetime:
         return datetime.fromisoformat

@@ -53,6 +53,7 @@ class FolderView:
         self.tail_bytes = 0
         self.colls: dict[str, Records] = {}
         self.seen: tuple[int, int] = (0, 0)
+        self.inode = 0  # the log file the view was read from (a purge or restore replaces it)
 
     # --- opening -------------------------------------------------------------
 
@@ -74,6 +75,7 @@ class FolderView:
         self.end, self.tail, self.tail_bytes = self.manifest.position, [], 0
         self._read_lines(end)
         self.seen = self.log.identity()
+        self.inode = self.seen[0]
 
     def _hold(self, position: Position, end: Position) -> None:
         if position.offset > end.offset or position.seq > end.seq:
@@ -109,11 +111,11 @@ class FolderView:
         if head.size > self.end.offset:
             self._read_lines(Position.of(head))
         self.seen = identity if head.size == identity[1] else (0, 0)
+        self.inode = self.inode or identity[0]
 
     def replaced(self) -> bool:
         """Whether the log file is another one than :attr:`end` was read from (a purge, a restore)."""
-        inode = self.log.identity()[0]
-        return bool(self.seen[0]) and inode != self.seen[0]
+        return bool(self.inode) and self.log.identity()[0] != self.inode
 
     def _read_lines(self, end: Position) -> None:
         data = self.log.read(self.end.offset, end.offset)
@@ -160,6 +162,7 @@ class FolderView:
         self.end = end
         if self.root is not None:
             self.seen = self.log.identity()
+            self.inode = self.inode or self.seen[0]  # the first line created the file
 
     # --- collections ---------------------------------------------------------
 

@@ -16,7 +16,9 @@ A change is one fsynced append to the activity log (with the full document
 after it) and nothing else: it is acknowledged when that append returns, and
 a failed append changes nothing.  Memory is then updated; table files are
 checkpoints written when the log has grown by :attr:`Store.CHECKPOINT_LINES`
-lines since the last one (or by ``store rebuild``).  Opening checks the head,
+lines or :attr:`Store.CHECKPOINT_BYTES` since the last one (or by ``store
+rebuild``, a backup, a purge): fewer checkpoints rewrite a table once for many
+changes, at the cost of a longer tail to replay when a process opens the folder.  Opening checks the head,
 the checkpoint and the tables against the log and replays the lines after the
 checkpoint (:mod:`tracker.storage.replay`, :mod:`tracker.storage.recovery`);
 reads catch up from the log tail first, so no process answers from stale data.
@@ -65,7 +67,7 @@ class Store(RecordStore):
     One instance per process (the web app shares it through its resource cache).
     """
 
-    CHECKPOINT_LINES = 1000
+    CHECKPOINT_LINES = 4000
     CHECKPOINT_BYTES = 16 * 1024 * 1024
 
     def __init__(
@@ -202,7 +204,7 @@ class Store(RecordStore):
         """``(log file id, last seq)`` after catching up: changes with every acknowledged change."""
         with self._lock:
             self._catch_up()
-            return (self.view.seen[0], self.view.end.seq)
+            return (self.view.inode, self.view.end.seq)
 
     def log_intact(self) -> bool:
         """Whether the log verified from the last checkpoint to its end (a full check: ``log verify``)."""
