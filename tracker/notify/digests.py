@@ -218,13 +218,15 @@ def _vendor_draft(out: Composition, vendor: Vendor, items: list[dict], day: date
 def _agency_drafts(out: Composition, by_agency, agencies, counts, day: date) -> None:
     """One draft per role and address list: agencies whose role shares addresses share a message."""
     groups: dict[tuple[Audience, tuple[str, ...]], list[str]] = defaultdict(list)
-    for (audience, agency_id), items in sorted(by_agency.items()):
+    order = sorted(by_agency, key=lambda k: (k[0], agencies[k[1]].parent_id is not None, k[1]))
+    for audience, agency_id in order:  # 本局 first, then its affiliated agencies
+        items = by_agency[(audience, agency_id)]
         to = agency_addresses(agencies[agency_id], audience)
         if not to:
             out.unreachable.append((audience, agencies[agency_id].name, len(items)))
             continue
         groups[(audience, tuple(sorted(a.lower() for a in to)))].append(agency_id)
-    for (audience, _), agency_ids in sorted(groups.items()):
+    for (audience, _), agency_ids in groups.items():
         items = [it for a in agency_ids for it in by_agency[(audience, a)]]
         names = tuple(agencies[a].name for a in agency_ids)
         intro = _summary(agency_ids, agencies, counts) if audience is Audience.MANAGER else ""
