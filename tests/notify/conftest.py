@@ -149,4 +149,5 @@ def starttls_server(tls_files):
 
 def with_mail(settings: Settings, url: str, **more) -> Settings:
     """``settings`` with a mail server, the sender and the base URL set."""
-    return dataclasses.replace(settings, smtp_url=url, mail_from=SENDER, base_url=BASE_URL, **more)
+    values = {"smtp_url": url, "mail_from": SENDER, "base_url": BASE_URL, **more}
+    return dataclasses.replace(settings, **values)

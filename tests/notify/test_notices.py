@@ -189,3 +189,10 @@ def test_a_notice_with_no_address_yet_waits_and_goes_once_one_is_entered(world, 
     set_agency_addresses(world, ACTOR, "ag-sw", security_contact="soc@sw.example.org")
     [planned] = [m for m, _ in plan_run(world, clock.today()).messages if m.id == notice.id]
     assert planned.to == ("soc@sw.example.org",)
+
+
+def test_a_national_id_typed_into_an_incident_is_masked_in_the_notice(world):
+    report(world, contract_id="c-a", measures="已通知 A123456789 本人")
+    [notice] = notices(world)
+    text = text_body(notice, world.require(OutboxContent, notice.id), BASE_URL)
+    assert "A123456789" not in text and "A12****789" in text

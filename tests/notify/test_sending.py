@@ -11,6 +11,7 @@ import pytest
 from tracker.cli import main
 from tracker.domain.outbox import Delivery, OutboxMessage
 from tracker.notify.delivery import deliver
+from tracker.notify.render import default_sender
 from tracker.services.contacts import set_vendor_emails
 from tracker.storage.store import Store
 
@@ -253,3 +254,17 @@ def test_two_senders_at_once_send_each_message_once(world, settings, mail_server
         t.join(60)
     keys = [r.key for r in mail_server.received]
     assert sorted(keys) == sorted(m["key"] for m in listed)
+
+
+def test_without_a_sender_setting_the_mail_comes_from_this_hosts_tracker_address(
+    world, settings, mail_server, capsys
+):
+    mailed = with_mail(settings, mail_server.url(), mail_from="")
+    assert notify(mailed, capsys)[0] == 0
+    assert {r.mail_from for r in mail_server.received} == {default_sender()}
+    assert default_sender().startswith("nia-tracker@")
+
+
+def test_a_sender_setting_that_is_no_address_is_a_setting_error(world, settings, capsys):
+    code, _, err = notify(with_mail(settings, "smtp://127.0.0.1:25", mail_from="資訊室"), capsys)
+    assert code == 2 and "TRACKER_MAIL_FROM" in err and states(settings) == {}

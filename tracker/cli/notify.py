@@ -2,8 +2,8 @@
 
 Exit codes: 0 everything due was sent (or nothing was due; a dry run), 1 the
 mail server was down or refused something (one line on stderr; nothing it
-did not accept is marked sent), 2 no mail server configured or a bad setting
-or argument (nothing written).  With ``--json`` stdout holds exactly one JSON
+did not accept is marked sent), 2 no mail server configured (``TRACKER_SMTP_URL``)
+or a bad setting or argument (nothing written).  With ``--json`` stdout holds exactly one JSON
 array; notes and errors go to stderr.
 """
 

@@ -6,7 +6,7 @@ certificates trusted for signatures; default ``<data dir>/trust``) and
 ``TRACKER_MAX_UPLOAD_MB`` (default 20).  Mail (tracker.notify): ``TRACKER_SMTP_URL``
 (``smtp://host:port``, ``smtps://host:port``, ``?starttls=1``; empty means no mail
 server), ``TRACKER_SMTP_PASSWORD`` (when the URL names a user but no password),
-``TRACKER_MAIL_FROM`` (the sender) and ``TRACKER_BASE_URL`` (the app's address
+``TRACKER_MAIL_FROM`` (the sender; default ``nia-tracker@<host name>``) and ``TRACKER_BASE_URL`` (the app's address
 in links; default ``http://localhost:8501``).  Tests build a ``Settings`` per
 temporary folder instead of touching the environment.
 """

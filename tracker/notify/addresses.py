@@ -39,21 +39,25 @@ AUDIENCE_LABELS = {
 }
 
 
-def check_address(text: str) -> str:
-    """One address, trimmed, its domain in lower case; InvalidInput naming it otherwise."""
+def check_address(text: str, *, host_ok: bool = False) -> str:
+    """One address, trimmed, its domain in lower case; InvalidInput naming it otherwise.
+
+    ``host_ok`` also accepts a bare host name as the domain (``tracker@mailhost``),
+    which a sender on an internal relay may use; recipients need a full domain.
+    """
     address = (text or "").strip()
     local, at, domain = address.rpartition("@")
     domain = domain.lower()
     labels = domain.split(".")
+    full = len(labels) >= 2 and _TLD.fullmatch(labels[-1])
     ok = (
         at
         and len(address) <= 254
         and len(local) <= 64
         and address.isascii()
         and _LOCAL.fullmatch(local)
-        and len(labels) >= 2
         and all(_LABEL.fullmatch(label) for label in labels)
-        and _TLD.fullmatch(labels[-1])
+        and (full or (host_ok and len(labels) == 1))
     )
     if not ok:
         shown = address[:80]

@@ -79,16 +79,12 @@ class SendReport:
 
 
 def mail_settings(settings: Settings | None) -> tuple[SmtpConfig, Address]:
-    """The server and the sender; MailNotConfigured when either is not set, InvalidInput when bad."""
+    """The server and the sender; MailNotConfigured without ``TRACKER_SMTP_URL``, InvalidInput
+    for a bad URL or sender (``TRACKER_MAIL_FROM``; when empty, see render.default_sender)."""
     if settings is None or not settings.smtp_url:
         raise MailNotConfigured(
             "未設定郵件伺服器 TRACKER_SMTP_URL，未寄出任何郵件",
             "TRACKER_SMTP_URL is not set; nothing was sent",
-        )
-    if not settings.mail_from:
-        raise MailNotConfigured(
-            "未設定寄件者 TRACKER_MAIL_FROM，未寄出任何郵件",
-            "TRACKER_MAIL_FROM is not set; nothing was sent",
         )
     return parse_smtp_url(settings.smtp_url, settings.smtp_password), sender(settings.mail_from)
 

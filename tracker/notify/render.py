@@ -2,13 +2,15 @@
 
 Every date people read is in the ROC calendar.  Every value that came from a
 person (names, titles, summaries) is escaped in the HTML part and has its
-line breaks flattened in the subject, so it can be neither markup nor a header.
+line breaks flattened in the subject, so it can be neither markup nor a
+header; a national ID number typed into such a value is masked.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import socket
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -17,6 +19,7 @@ from email.utils import format_datetime, parseaddr
 
 from tracker.core.dates import roc_date, roc_short
 from tracker.core.errors import InvalidInput
+from tracker.core.idnumbers import mask_id
 from tracker.documents.labels import STATUS, SUBJECT
 from tracker.domain.enums import Status, SubjectKind
 from tracker.domain.outbox import Audience, MessageKind, OutboxContent, OutboxMessage
@@ -45,11 +48,18 @@ HEADLINES = {
     Audience.MANAGER: "主管每週摘要",
 }
 FOOTER = "此信由移民資訊應用合規追蹤系統自動寄出，請勿直接回覆；請登入系統查看或處理。"
+# A national ID (A123456789) or a resident number (AB12345678) inside a text.
+_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]\d{8}(?!\d)")
+
+
+def masked(text: str) -> str:
+    """``text`` with every ID number in it masked (``A12****789``)."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m[0]), text or "")
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT_TEXT) -> str:
     """``text`` on one line (every run of white space one space), cut to ``limit`` characters."""
-    flat = re.sub(r"\s+", " ", text or "").strip()
+    flat = re.sub(r"\s+", " ", masked(text)).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -95,14 +105,14 @@ def item_lines(it: dict, day: date, base_url: str) -> list[tuple[str, str]]:
     step = STEP_LABELS.get(it["step"], "")
     lines = [
         ("應辦事項", f"{it['obligation_id']} {it.get('title', '')}".strip()),
-        ("對象", f"{kind} {it.get('subject_label', '')}{vendor}"),
+        ("對象", masked(f"{kind} {it.get('subject_label', '')}{vendor}")),
         ("期限", due_text(it["due"], day)),
         ("狀態", status),
     ]
     if step and step != status:
         lines.append(("提醒", step))
     if it.get("note"):
-        lines.append(("說明", it["note"]))
+        lines.append(("說明", masked(it["note"])))
     lines.append(("連結", link(base_url, it.get("page", ""))))
     return lines
 
@@ -122,7 +132,7 @@ def greeting(message: OutboxMessage, content: OutboxContent) -> str:
 def text_body(message: OutboxMessage, content: OutboxContent, base_url: str) -> str:
     out = [greeting(message, content), ""]
     out += [line for line in (content.intro, headline(message)) if line]
-    out += [f"{label}：{value}" for label, value in content.details]
+    out += [f"{label}：{masked(value)}" for label, value in content.details]
     for n, it in enumerate(content.items, 1):
         out.append("")
         rows = item_lines(it, message.day, base_url)
@@ -138,7 +148,7 @@ def html_body(message: OutboxMessage, content: OutboxContent, base_url: str) -> 
     parts += [f"<p>{e(line)}</p>" for line in (content.intro, headline(message)) if line]
     if content.details:
         parts.append("<table>")
-        parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in content.details]
+        parts += [f"<tr><th>{e(k)}</th><td>{e(masked(v))}</td></tr>" for k, v in content.details]
         parts.append("</table>")
     parts.append("<ol>")
     for it in content.items:
@@ -156,15 +166,18 @@ def html_body(message: OutboxMessage, content: OutboxContent, base_url: str) -> 
     return f'<!DOCTYPE html>\n<html lang="zh-Hant-TW"><meta charset="utf-8"><body>\n{body}\n</body></html>\n'
 
 
+def default_sender() -> str:
+    """The sender when ``TRACKER_MAIL_FROM`` is not set: ``nia-tracker@<this host's name>``."""
+    host = socket.gethostname().split(".")[0].lower() or "localhost"
+    return f"nia-tracker@{host if re.fullmatch(r'[a-z0-9-]{1,63}', host) else 'localhost'}"
+
+
 def sender(mail_from: str) -> Address:
-    """``TRACKER_MAIL_FROM`` (``noreply@…`` or ``資訊室 <noreply@…>``) as a From address."""
-    name, address = parseaddr(mail_from or "")
-    if not address:
-        raise InvalidInput(
-            "未設定寄件者 TRACKER_MAIL_FROM", "TRACKER_MAIL_FROM (the sender) is not set"
-        )
+    """``TRACKER_MAIL_FROM`` (``noreply@…`` or ``資訊室 <noreply@…>``) as a From address;
+    :func:`default_sender` when it is empty.  InvalidInput when it is not an address."""
+    name, address = parseaddr(mail_from or default_sender())
     try:
-        address = check_address(address)
+        address = check_address(address, host_ok=True)
     except InvalidInput:
         raise InvalidInput(
             f"寄件者 TRACKER_MAIL_FROM 格式錯誤：{mail_from!r}",

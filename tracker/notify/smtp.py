@@ -33,7 +33,7 @@ _OPTIONS = {"starttls", "cafile", "timeout"}
 
 
 class MailNotConfigured(TrackerError):
-    """``TRACKER_SMTP_URL`` or ``TRACKER_MAIL_FROM`` is not set: nothing can be sent."""
+    """``TRACKER_SMTP_URL`` is not set: nothing can be sent."""
 
 
 class ServerUnusable(TrackerError):
