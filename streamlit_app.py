@@ -26,6 +26,7 @@ PAGES_BY_ROLE = {
         ("vendor_staff.py", "專案作業人員", ":material/group:"),
         ("vendor_pcs.py", "專用電腦", ":material/computer:"),
         ("vendor_incidents.py", "資安事件通報", ":material/warning:"),
+        ("vendor_contacts.py", "通知信箱", ":material/mail:"),
     ),
     "it_office": (
         DASHBOARD,
@@ -33,6 +34,7 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
+        ("outbox.py", "寄件匣", ":material/outgoing_mail:"),
         PACKAGE,
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
+from app_pages._mail import send_notice_now
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
 from tracker.domain.audits import SelfAudit
 from tracker.querylog.sampling import RISK_REASONS, sample_size
@@ -119,7 +120,14 @@ def findings_editor(store: Store, actor: str, audit: SelfAudit, records: list) -
                 changes.append((record.id, finding, note, case_ref))
         with attempt():
             audit_findings.record_findings(store, actor, changes)
-            done(f"已儲存 {len(changes)} 筆查核結果")
+            message = f"已儲存 {len(changes)} 筆查核結果"
+            if _violation(changes):  # 7.3: the notice was queued with the findings; send it now
+                message += "；" + send_notice_now(store, f"audit:{audit.id}", actor)
+            done(message)
+
+
+def _violation(changes) -> bool:
+    return any(finding == "not_legitimate" for _, finding, _, _ in changes)
 
 
 def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> None:

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "tracker.cli.retention",
     "tracker.cli.package",
     "tracker.cli.store",
+    "tracker.cli.notify",
 )
 
 EXIT_USAGE = 2
