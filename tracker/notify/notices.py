@@ -171,7 +171,7 @@ def _incident_agencies(store: Store, incident: Incident, contract, day: date) ->
         ids = {contract.agency_id}
     else:
         contracts = store.all(Contract, vendor=incident.vendor_id)
-        current = [c for c in contracts if c.is_active(day)] or contracts
+        current = [c for c in contracts if c.start <= day <= c.end] or contracts
         ids = {c.agency_id for c in current}
     if not ids:
         home = home_agency(store.all(Agency))
