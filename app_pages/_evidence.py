@@ -40,9 +40,8 @@ def show_inspection(doc: dict) -> None:
     verdict = doc.get("verdict", "")
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
-    for reason in doc.get("reasons") or []:
-        st.markdown(f"- {reason.get('zh', '')}")
-        st.caption(reason.get("en", ""))
+    for reason in doc.get("reasons") or []:  # they quote signers' and fields' names: text only
+        st.text(f"・{reason.get('zh', '')}\n  {reason.get('en', '')}")
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",
