@@ -370,6 +370,44 @@ def _rect(*numbers):
     return generic.ArrayObject(generic.FloatObject(n) for n in numbers)
 
 
+def pypdf_update(data: bytes, change) -> bytes:
+    """``data`` plus an incremental update written by pypdf after ``change(writer)``.
+
+    pypdf writes every page it touches with the page tree's inherited
+    /MediaBox copied in, as viewers and scripts built on it do.
+    """
+    import pypdf
+
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pypdf_sticky_note(writer) -> None:
+    from pypdf.annotations import Text
+
+    writer.add_annotation(0, Text(text="請補正第二頁", rect=(50, 550, 200, 650)))
+
+
+def pypdf_title(writer) -> None:
+    writer.add_metadata({"/Title": "已歸檔"})
+
+
+def pypdf_overlay(writer) -> None:
+    """Stamps another page's content onto page 1 (a changed page)."""
+    import pypdf
+
+    from tests.evidence import corpus
+
+    writer.pages[0].merge_page(pypdf.PdfReader(io.BytesIO(corpus.text_page_pdf())).pages[0])
+
+
+def pypdf_fill(writer, name: str = "remark", value: str = "已補正") -> None:
+    writer.update_page_form_field_values(writer.pages[0], {name: value})
+
+
 # --- encryption -----------------------------------------------------------------
 
 

@@ -266,6 +266,30 @@ def test_form_filling_a_certifying_signature_allows_goes_to_a_person(inspect, tr
     assert report.verdict == "needs_review" and codes(report) == ["form_filled_after_signing"]
 
 
+@pytest.mark.parametrize(
+    "change, verdict, modification",
+    [
+        (signing.pypdf_sticky_note, "needs_review", "annotations"),
+        (signing.pypdf_title, "accepted", "lta_updates"),
+        (signing.pypdf_overlay, "rejected", "other"),
+    ],
+    ids=["sticky note", "document title", "page overlay"],
+)
+def test_changes_written_by_pypdf_are_classified_like_any_other(
+    inspect, signed, trusted, change, verdict, modification
+):
+    report = inspect(signing.pypdf_update(signed, change), kind="staff_pledge", trust_dir=trusted)
+    assert (report.verdict, report.signatures[0]["modification"]) == (verdict, modification)
+    assert report.signature_intact is True
+
+
+def test_a_form_filled_with_pypdf_after_signing_is_form_filling(inspect, trusted):
+    data = signing.pypdf_update(signing.sign(signing.with_text_field()), signing.pypdf_fill)
+    report = inspect(data, trust_dir=trusted)
+    assert report.signatures[0]["modification"] == "form_filling"
+    assert codes(report) == ["form_filled_after_signing"]
+
+
 # --- why a signer is not trusted ---------------------------------------------------------
 
 

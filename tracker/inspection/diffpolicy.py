@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import HistoricalResolver, RawPdfPath
 from pyhanko.sign.diff_analysis import (
     DEFAULT_DIFF_POLICY,
@@ -35,7 +36,6 @@ from pyhanko.sign.diff_analysis import (
     StandardDiffPolicy,
     SuspiciousModification,
 )
-from pyhanko.sign.diff_analysis.commons import compare_dicts
 from pyhanko.sign.diff_analysis.rules_api import RelativeContext
 
 # Annotation subtypes that only show a remark (ISO 32000-2 §12.5.6, markup
@@ -49,6 +49,8 @@ COMMENT_SUBTYPES = frozenset(
 )  # fmt: skip
 MAX_PAGE_TREE_DEPTH = 32
 LEVEL = ModificationLevel.ANNOTATIONS
+INHERITABLE = frozenset({"/Resources", "/MediaBox", "/CropBox", "/Rotate"})
+_DAMAGED = (KeyError, TypeError, ValueError, AttributeError, IndexError, PdfReadError)
 
 
 class CommentRule(QualifiedWhitelistRule):
@@ -63,10 +65,14 @@ class CommentRule(QualifiedWhitelistRule):
     ) -> Iterator[tuple[ModificationLevel, ReferenceUpdate]]:
         try:
             pages = list(_page_pairs(old, new, old.root["/Pages"], new.root["/Pages"], 0))
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except _DAMAGED:
             return  # a damaged page tree: nothing is explained
         for page_ref in pages:
-            yield from _page_comments(old, new, page_ref)
+            try:
+                updates = list(_page_comments(old, new, page_ref))
+            except _DAMAGED:
+                continue  # a damaged page or annotation: left unexplained
+            yield from updates
 
 
 def _page_pairs(old, new, old_node, new_node, depth: int) -> Iterator:
@@ -87,47 +93,90 @@ def _page_pairs(old, new, old_node, new_node, depth: int) -> Iterator:
 
 
 def _page_comments(old: HistoricalResolver, new: HistoricalResolver, page_ref):
-    """The updates that explain one page whose only change is its comments (none otherwise)."""
+    """The updates that explain one page whose only change is its comments (none otherwise).
+
+    A page rewritten with nothing changed but inherited attributes written out
+    (pypdf copies the page tree's /MediaBox into every page it writes) is no
+    change at all, explained at ``LTA_UPDATES``.
+    """
     old_page, new_page = old(page_ref), new(page_ref)
     if not isinstance(new_page, generic.DictionaryObject):
         return
     old_annots, new_annots = _annots(old_page), _annots(new_page)
-    if old_annots is None or new_annots is None or old_annots == new_annots:
+    if old_annots is None or new_annots is None:
         return
-    if not compare_dicts(old_page, new_page, frozenset({"/Annots"}), raise_exc=False):
+    changed = new.explicit_refs_in_revision()
+    if page_ref in changed and not _same_page(old_page, new_page):
         return
     added = [ref for ref in new_annots if ref not in old_annots]
     removed = [ref for ref in old_annots if ref not in new_annots]
+    edited = [ref for ref in new_annots if ref in old_annots and ref in changed]
     if not all(_is_comment(new(ref)) for ref in added) or not all(
         _is_comment(old(ref)) for ref in removed
     ):
         return
-    changed = new.explicit_refs_in_revision()
-    kept = [ref for ref in new_annots if ref in old_annots and ref in changed]
-    if not all(_is_comment(old(ref)) and _is_comment(new(ref)) for ref in kept):
+    if not all(_is_comment(old(ref)) and _is_comment(new(ref)) for ref in edited):
         return
     if any(ref in changed and not old.is_ref_unassignable(ref) for ref in added):
         return  # a "new" comment written over an object the signed revision used
+    level = LEVEL if added or removed or edited else ModificationLevel.LTA_UPDATES
     # Pages are referenced from many places (page tree, outlines, widgets' /P):
-    # the page may be approved everywhere because only its /Annots changed.
-    yield LEVEL, ReferenceUpdate(page_ref)
-    yield from _annots_array(old, old_page, new_page, page_ref)
-    for ref in added + kept:
+    # the page may be approved everywhere because nothing but its comments changed.
+    if page_ref in changed:
+        yield level, ReferenceUpdate(page_ref)
+    yield from _annots_array(old, old_page, new_page, page_ref, level)
+    for ref in added + edited:
         yield LEVEL, ReferenceUpdate(ref)
         for dependency in new.collect_dependencies(new(ref), since_revision=old.revision + 1):
             yield LEVEL, ReferenceUpdate(dependency)
 
 
-def _annots_array(old: HistoricalResolver, old_page, new_page, page_ref):
+def _same_page(old_page, new_page) -> bool:
+    """Whether two versions of a page are the same apart from /Annots: every other key
+    has the same value, an inherited attribute counting as the page's own."""
+    keys = (set(old_page.keys()) | set(new_page.keys())) - {"/Annots"}
+    return all(_same(_effective(old_page, key), _effective(new_page, key)) for key in keys)
+
+
+def _effective(page, key: str):
+    """The raw value of ``key`` on ``page``, or inherited from its ancestors (ISO 32000-2
+    §7.7.3.4: /Resources, /MediaBox, /CropBox, /Rotate); ``None`` when there is none."""
+    node, depth = page, 0
+    while isinstance(node, generic.DictionaryObject) and depth <= MAX_PAGE_TREE_DEPTH:
+        if key in node:
+            return node.raw_get(key)
+        if key not in INHERITABLE:
+            return None
+        parent = node.raw_get("/Parent") if "/Parent" in node else None
+        node, depth = (parent.get_object() if parent is not None else None), depth + 1
+    return None
+
+
+def _same(old_value, new_value) -> bool:
+    """Equal raw values: two references must be the same object; a reference and a
+    direct value are compared by what the reference holds."""
+    old_is_ref = isinstance(old_value, generic.IndirectObject)
+    new_is_ref = isinstance(new_value, generic.IndirectObject)
+    if old_is_ref and new_is_ref:
+        return old_value.reference == new_value.reference
+    if old_is_ref:
+        old_value = old_value.get_object()
+    if new_is_ref:
+        new_value = new_value.get_object()
+    return old_value == new_value
+
+
+def _annots_array(old: HistoricalResolver, old_page, new_page, page_ref, level):
     """The page's /Annots array itself, when it is an object of its own."""
-    old_value, new_value = old_page.raw_get("/Annots"), new_page.raw_get("/Annots")
+    old_value = old_page.raw_get("/Annots") if "/Annots" in old_page else None
+    new_value = new_page.raw_get("/Annots") if "/Annots" in new_page else None
     if not isinstance(new_value, generic.IndirectObject):
         return
     new_ref = new_value.reference
     same = isinstance(old_value, generic.IndirectObject) and old_value.reference == new_ref
     if same or old.is_ref_unassignable(new_ref):
         context = RelativeContext(page_ref, RawPdfPath("/Annots"))
-        yield LEVEL, ReferenceUpdate(new_ref, context_checked=context)
+        yield level, ReferenceUpdate(new_ref, context_checked=context)
 
 
 def _annots(page) -> list | None:
