@@ -432,3 +432,33 @@ def encrypt(data: bytes, algorithm: str = "AES-256", user_password: str = "") ->
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pyhanko_encrypt(data: bytes, algorithm: str = "AES-256") -> bytes:
+    """``data`` encrypted by pyHanko itself, owner password only, printing allowed.
+
+    pyHanko's AES-256 adds an ISO/TS 32004 MAC (as its default); AES-128 and
+    RC4-128 use the legacy handler, which needs the new file's ID.
+    """
+    from pyhanko.pdf_utils.crypt import StandardSecurityHandler
+    from pyhanko.pdf_utils.crypt import StandardSecuritySettingsRevision as Revision
+    from pyhanko.pdf_utils.crypt.permissions import StandardPermissions as Allowed
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(data), strict=False))
+    if algorithm == "AES-256":
+        writer.encrypt(OWNER_PASSWORD, "", perms=Allowed.ALLOW_PRINTING)
+    else:
+        handler = StandardSecurityHandler.build_from_pw_legacy(
+            Revision.RC4_OR_AES128,
+            writer.document_id[0],
+            OWNER_PASSWORD,
+            "",
+            use_aes128=algorithm == "AES-128",
+            perms=Allowed.ALLOW_PRINTING | Allowed.TOLERATE_MISSING_PDF_MAC,
+        )
+        writer._assign_security_handler(handler)  # no public call for the legacy handlers
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -91,6 +91,14 @@ def test_a_signed_pledge_encrypted_against_editing_only_is_accepted_with_its_sig
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_a_pledge_encrypted_and_signed_by_pyhanko_itself_is_accepted(inspect, trusted, algorithm):
+    data = signing.sign(signing.pyhanko_encrypt(corpus.pledge(), algorithm), password="")
+    report = inspect(data, kind="staff_pledge", trust_dir=trusted)
+    assert report.verdict == "accepted", report.reasons
+    assert (report.encrypted, report.password_required, report.signature_trusted) == (True, False, True)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_an_owner_password_only_pdf_is_encrypted_but_needs_no_password(inspect, algorithm):
     report = inspect(signing.encrypt(corpus.pledge(), algorithm), kind="staff_pledge")
     assert report.verdict == "accepted"

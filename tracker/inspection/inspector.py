@@ -69,7 +69,8 @@ class InspectionReport:
     are intact, ``signature_trusted`` when every signature is also trusted,
     both ``None`` when the file is unsigned (or no signature could be
     evaluated); ``signer`` is the first signer.  ``protection_level`` is the
-    level whose required texts were applied (``None``: none).
+    contract's protection level the file was checked for (``None``: not given);
+    the catalogue's texts for it are in ``keywords_found``/``keywords_missing``.
     """
 
     verdict: str
