@@ -267,6 +267,48 @@ def add_sticky_note(data: bytes, text: str = "請補件", *, page: int = 0, pass
     return _update(data, change, password)
 
 
+def edit_notes(data: bytes, text: str) -> bytes:
+    """``data`` plus an update that rewrites the text of every comment on page 1."""
+    from pyhanko.pdf_utils import generic
+
+    def change(writer):
+        for ref in _page_ref(writer, 0).get_object().get("/Annots", []):
+            note = ref.get_object()
+            if note.get("/Subtype") == "/Text":
+                note[generic.NameObject("/Contents")] = generic.TextStringObject(text)
+                writer.update_container(note)
+
+    return _update(data, change)
+
+
+def remove_notes(data: bytes) -> bytes:
+    """``data`` plus an update that takes every comment off page 1."""
+    from pyhanko.pdf_utils import generic
+
+    def change(writer):
+        page_obj = _page_ref(writer, 0).get_object()
+        kept = [
+            page_obj["/Annots"].raw_get(i)
+            for i in range(len(page_obj["/Annots"]))
+            if page_obj["/Annots"][i].get("/Subtype") != "/Text"
+        ]
+        page_obj[generic.NameObject("/Annots")] = generic.ArrayObject(kept)
+        writer.update_container(page_obj)
+
+    return _update(data, change)
+
+
+def add_empty_signature_field(data: bytes, name: str = "Signature2", *, visible=False) -> bytes:
+    """``data`` plus an update that adds an unsigned signature field (for a later signer)."""
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    def change(writer):
+        box = (300, 60, 520, 110) if visible else None
+        append_signature_field(writer, SigFieldSpec(name, box=box))
+
+    return _update(data, change)
+
+
 def add_link(data: bytes, uri: str = "https://example.org/") -> bytes:
     """``data`` plus an update adding a web link annotation (not a comment: it acts)."""
     from pyhanko.pdf_utils import generic

@@ -216,6 +216,37 @@ def test_comments_and_a_countersignature_together_are_annotations_not_tampering(
     assert all(s["intact"] and s["trusted"] for s in report.signatures)
 
 
+def test_a_comment_on_the_second_page_is_a_comment_too(inspect, signed, trusted):
+    report = inspect(signing.add_sticky_note(signed, page=1), trust_dir=trusted)
+    assert report.signatures[0]["modification"] == "annotations"
+
+
+def test_editing_or_removing_a_comment_made_before_signing_is_annotations(inspect, trusted):
+    commented = signing.sign(signing.add_sticky_note(corpus.pledge(), "原註解"))
+    for data in (signing.edit_notes(commented, "改過的註解"), signing.remove_notes(commented)):
+        report = inspect(data, trust_dir=trusted)
+        assert report.signatures[0]["modification"] == "annotations"
+        assert codes(report) == ["annotations_after_signing"]
+
+
+def test_an_invisible_empty_signature_field_added_for_a_later_signer_is_harmless(
+    inspect, signed, trusted
+):
+    report = inspect(signing.add_empty_signature_field(signed), kind="staff_pledge", trust_dir=trusted)
+    assert report.verdict == "accepted", report.reasons
+    assert report.signature_fields == 2 and len(report.signatures) == 1
+    assert report.signatures[0]["modification"] == "lta_updates"
+
+
+def test_a_visible_empty_signature_field_added_after_signing_goes_to_a_person(
+    inspect, signed, trusted
+):
+    data = signing.add_empty_signature_field(signed, visible=True)
+    report = inspect(data, trust_dir=trusted)  # a box drawn on the page, nobody vouching for it
+    assert report.signatures[0]["modification"] == "form_filling"
+    assert codes(report) == ["form_filled_after_signing"]
+
+
 def test_a_replaced_page_is_content_changed_after_signing(inspect, signed, trusted):
     report = inspect(signing.replace_page_content(signed), trust_dir=trusted)
     assert report.verdict == "rejected" and codes(report) == ["content_changed_after_signing"]
