@@ -53,6 +53,13 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                         f"已匯入 {record.rows:,} 筆（{roc(record.first_queried_at)} – "
                         f"{roc(record.last_queried_at)}），原始檔 SHA-256 {record.sha256[:16]}…"
                     )
+                    if record.unrecognised_columns:  # header names from the file: text only
+                        st.text(
+                            "未辨識的欄位（未匯入，原檔保留）："
+                            + "、".join(record.unrecognised_columns)
+                        )
+                    if record.totals_row_line is not None:
+                        st.text(f"第 {record.totals_row_line} 行為合計列（與筆數相符），已略過")
 
 
 def open_form(

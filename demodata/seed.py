@@ -229,6 +229,7 @@ class DemoSeeder:
             [
                 "系統名稱：身心障礙者補助系統",
                 f"檢測日期：{self.day(-395).isoformat()}",
+                "檢測項目：弱點掃描（防護需求等級中級）",
                 "檢測結果：通過",
             ],
             effective=self.day(-395),
@@ -242,6 +243,7 @@ class DemoSeeder:
             [
                 "系統名稱：保護個案管理系統",
                 f"檢測日期：{self.day(-5).isoformat()}",
+                "檢測項目：弱點掃描、滲透測試",
                 "檢測結果：通過",
             ],
             effective=self.day(-5),

@@ -36,7 +36,7 @@ SIBLINGS = {
     "querylog": {"compliance"},
     "documents": {"compliance"},
     "compliance": set(),
-    "inspection": {"documents"},
+    "inspection": {"documents", "compliance"},
     "notify": {"compliance", "documents", "storage"},
 }
 MAX_LINES = 400
