@@ -5,8 +5,6 @@ it cannot be opened by its URL either; each page checks the role again
 (``app_pages._common.require_role``).  Run with ``streamlit run streamlit_app.py``.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import _session
@@ -16,7 +14,6 @@ from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
 
-HERE = Path(__file__).parent
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
 PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
@@ -30,6 +27,7 @@ PAGES_BY_ROLE = {
         ("vendor_staff.py", "專案作業人員", ":material/group:"),
         ("vendor_pcs.py", "專用電腦", ":material/computer:"),
         ("vendor_incidents.py", "資安事件通報", ":material/warning:"),
+        ("vendor_contacts.py", "通知信箱", ":material/mail:"),
     ),
     "it_office": (
         DASHBOARD,
@@ -37,6 +35,7 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
+        ("outbox.py", "寄件匣", ":material/outgoing_mail:"),
         PACKAGE,
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
@@ -45,8 +44,8 @@ PAGES_BY_ROLE = {
 
 
 def pages_for(role: str) -> list:
-    """The st.Page list of ``role``; files that do not exist (yet) are left out."""
-    specs = [s for s in PAGES_BY_ROLE.get(role, ()) if (HERE / "app_pages" / s[0]).exists()]
+    """The st.Page list of ``role``."""
+    specs = PAGES_BY_ROLE.get(role, ())
     return [
         st.Page(f"app_pages/{file}", title=title, icon=icon, default=n == 0)
         for n, (file, title, icon) in enumerate(specs)

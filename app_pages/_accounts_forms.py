@@ -1,6 +1,6 @@
 """The 移民署系統帳號 page's forms, for the account manager (:mod:`app_pages.nia_accounts`).
 
-Each form records one step through :mod:`tracker.services.accounts` and redraws
+Each form records one step through the account services (:mod:`tracker.services.account_application` and its siblings) and redraws
 the page; ``actor`` is the signed-in user's id, ``today`` the page's Taipei day.
 """
 

@@ -62,29 +62,8 @@ from tracker.ops.archive import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
-    MAX_MANIFEST_BYTES,
     name_problem,
 )
-from tracker.ops.restore import BackupInvalid, RestoreSummary, restore_backup
-from tracker.ops.verify import BackupCheck, verify_backup
-
-__all__ = [
-    "CHUNK",
-    "DATA",
-    "EVIDENCE",
-    "FORMAT",
-    "FORMAT_VERSION",
-    "MANIFEST",
-    "MAX_MANIFEST_BYTES",
-    "BackupCheck",
-    "BackupInvalid",
-    "BackupSummary",
-    "RestoreSummary",
-    "create_backup",
-    "default_name",
-    "restore_backup",
-    "verify_backup",
-]
 
 
 @dataclass(frozen=True)

@@ -39,22 +39,8 @@ from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound, StoreError
 from tracker.domain.evidence import Evidence
 from tracker.ops.package_selection import Period, log_extract, select_evidence
-from tracker.ops.package_texts import README_TEMPLATE, VERIFY_CHAIN_SCRIPT, readme
+from tracker.ops.package_texts import VERIFY_CHAIN_SCRIPT, readme
 from tracker.storage.blobs import BlobStore
-
-__all__ = [
-    "COLUMNS",
-    "README_TEMPLATE",
-    "VERIFY_CHAIN_SCRIPT",
-    "PackageSummary",
-    "Period",
-    "build_package",
-    "log_extract",
-    "readme",
-    "select_evidence",
-    "sha256sums",
-    "write_package",
-]
 
 COLUMNS = (
     "evidence_id",
@@ -108,9 +94,16 @@ def build_package(
     vendor_id: str | None = None,
     *,
     now: datetime | None = None,
-) -> bytes:
-    """The package's ZIP bytes for ``period`` (a :class:`Period` or ``(start, end)``), optionally one scope."""
-    return _build(store, blobs, _period(period), agency_id, vendor_id, now or clock.now())[0]
+    with_summary: bool = False,
+):
+    """The package's ZIP bytes for ``period`` (a :class:`Period` or ``(start, end)``), optionally one scope.
+
+    With ``with_summary``, ``(bytes, PackageSummary)`` (the summary's ``path`` is ``None``).
+    """
+    data, summary = _build(store, blobs, _period(period), agency_id, vendor_id, now or clock.now())
+    if with_summary:
+        return data, PackageSummary(None, *summary[1:5], len(data))
+    return data
 
 
 def write_package(

@@ -1,7 +1,7 @@
 """Retention (points 6.2, 7.1, 7.2): what is past its keeping period, and purging it.
 
 The rules, as read here, and the report of what is past retention are in
-:mod:`tracker.ops.retention_report` (re-exported here); this module purges.
+:mod:`tracker.ops.retention_report`; this module purges.
 
 ``purge --before DATE`` removes only what is past retention *and* whose
 ``since`` is before DATE, and refuses a DATE later than today − 5 years: no
@@ -25,44 +25,14 @@ from tracker.ops.retention_report import (
     ACTIVITY_LOG,
     AUDIT_RECORD,
     EVIDENCE,
-    MIN_YEARS,
     QUERY_LOG,
     Item,
-    Report,
     activity_log_items,
-    currency_end,
-    evidence_items,
     latest_allowed_before,
-    overdue_count,
-    query_log_items,
     query_log_store,
     retention_report,
-    shift_years,
-    successors,
 )
 from tracker.storage.blobs import BlobStore
-
-__all__ = [
-    "ACTIVITY_LOG",
-    "AUDIT_RECORD",
-    "EVIDENCE",
-    "MIN_YEARS",
-    "QUERY_LOG",
-    "Item",
-    "PurgeResult",
-    "Report",
-    "activity_log_items",
-    "currency_end",
-    "evidence_items",
-    "latest_allowed_before",
-    "overdue_count",
-    "plan_purge",
-    "purge",
-    "query_log_items",
-    "retention_report",
-    "shift_years",
-    "successors",
-]
 
 # --- purging -------------------------------------------------------------------
 

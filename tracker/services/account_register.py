@@ -1,6 +1,6 @@
 """The NIA account register's common ground: states, the step history, reading, guards.
 
-Every use case of :mod:`tracker.services.accounts` keeps an :class:`AccountStep`
+Every use case of the account modules keeps an :class:`AccountStep`
 beside the account (:func:`new_step`) and refuses with :class:`NotAllowed` a
 step the account's state does not allow (:func:`require_state`,
 :func:`require_open`).

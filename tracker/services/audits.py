@@ -27,44 +27,12 @@ from __future__ import annotations
 
 from tracker.core.errors import NotAllowed
 from tracker.domain.accounts import NiaAccount
-from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
+from tracker.domain.audits import SelfAudit
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Agency
-from tracker.services.audit_findings import (
-    FINDINGS,
-    close_audit,
-    missing_findings,
-    record_case,
-    record_finding,
-    record_findings,
-)
-from tracker.services.audit_sampling import PICKS, add_risk_picks, open_audit, sampled_records
-from tracker.services.log_imports import import_query_log, list_imports, log_store
+from tracker.services.audit_sampling import sampled_records
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
-
-__all__ = [
-    "FINDINGS",
-    "PICKS",
-    "REQUIRED_PER_YEAR",
-    "QueryLogImport",
-    "SampledRecord",
-    "add_risk_picks",
-    "audits_done",
-    "close_audit",
-    "flagged_accounts",
-    "import_query_log",
-    "list_audits",
-    "list_imports",
-    "log_store",
-    "missing_findings",
-    "open_audit",
-    "record_case",
-    "record_files",
-    "record_finding",
-    "record_findings",
-    "sampled_records",
-]
 
 REQUIRED_PER_YEAR = 2
 
