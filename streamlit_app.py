@@ -2,7 +2,9 @@
 
 The navigation is rebuilt from the role on every run, so a page left out of
 it cannot be opened by its URL either; each page checks the role again
-(``app_pages._common.require_role``).  Run with ``streamlit run streamlit_app.py``.
+(``app_pages._common.require_role``).  A demo folder says so on every page.
+An idle session is taken back to the sign-in page by a timer, without waiting
+for the next click.  Run with ``streamlit run streamlit_app.py``.
 """
 
 from pathlib import Path
@@ -10,12 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import _session
-from app_pages._common import current_user, get_store, role_label
+from app_pages._common import current_user, get_store, plain, role_label
 from tracker.domain.vendors import Vendor
+from tracker.services.demo_accounts import REMOVE_COMMAND, in_demo_mode
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
+_session.guard_uploads()
 
 HERE = Path(__file__).parent
+IDLE_CHECK_S = 30  # how soon an idle page gives way to the sign-in page
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
 PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
@@ -52,18 +57,36 @@ def pages_for(role: str) -> list:
     ]
 
 
+@st.fragment(run_every=IDLE_CHECK_S)
+def idle_watch() -> None:
+    """Every half minute: once the session idled out, rerun the app (to the sign-in page).
+
+    A fragment's own run is no interaction: it does not restart the idle clock.
+    """
+    if _session.idle_now():
+        st.rerun(scope="app")
+
+
 def sidebar(user) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.id}**　{role_label(user.role)}")
+        st.markdown(f"**{plain(user.id)}**　{role_label(user.role)}")
         if user.vendor_id:
             vendor = get_store().get(Vendor, user.vendor_id)
-            st.caption(vendor.name if vendor else user.vendor_id)
+            st.caption(plain(vendor.name) if vendor else plain(user.vendor_id))
         if st.button("登出", icon=":material/logout:", key="sign_out"):
             _session.end(get_store())
             st.rerun()
+        idle_watch()
 
 
-user = current_user() or _session.adopt_sso_identity(get_store())
+store = get_store()
+if in_demo_mode(store):
+    st.warning(
+        "示範資料：帳號密碼公開，請勿輸入真實資料。正式使用前請以 "
+        f"`{REMOVE_COMMAND}` 刪除示範帳號。",
+        icon=":material/science:",
+    )
+user = current_user() or _session.adopt_sso_identity(store)
 if user is None:
     pages = [st.Page("app_pages/login.py", title="登入", icon=":material/login:", default=True)]
 else:

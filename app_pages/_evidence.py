@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages._common import get_blobs, roc
+from app_pages._common import get_blobs, plain, roc, show_error, show_facts
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import REVIEW, VERDICT
@@ -40,9 +40,9 @@ def show_inspection(doc: dict) -> None:
     verdict = doc.get("verdict", "")
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
-    for reason in doc.get("reasons") or []:
-        st.markdown(f"- {reason.get('zh', '')}")
-        st.caption(reason.get("en", ""))
+    for reason in doc.get("reasons") or []:  # they quote names and texts from the file
+        st.markdown(f"- {plain(reason.get('zh', ''))}")
+        st.caption(plain(reason.get("en", "")))
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",
@@ -53,7 +53,7 @@ def show_inspection(doc: dict) -> None:
         "數位簽章": _signature_text(doc),
         "表單編號": "、".join(doc.get("form_numbers") or []) or "—",
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def _signature_text(doc: dict) -> str:
@@ -82,7 +82,7 @@ def show_record(evidence: Evidence) -> None:
         "注意事項": "、".join(FLAG_ZH.get(f, f) for f in evidence.flags) or "—",
         "SHA-256": evidence.sha256,
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def download_button(evidence: Evidence, *, key: str) -> None:
@@ -90,7 +90,7 @@ def download_button(evidence: Evidence, *, key: str) -> None:
     try:
         data = get_blobs().read(evidence.sha256)
     except TrackerError as exc:
-        st.error(exc.message_zh)
+        show_error(exc)
         return
     name = evidence.filename if evidence.filename.lower().endswith(".pdf") else f"{evidence.id}.pdf"
     st.download_button(

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
-from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
+from app_pages._common import english, get_store, plain, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
@@ -72,7 +72,7 @@ if len(board.by_vendor.rows) > VENDOR_METRICS:
 vendor_cols = st.columns(max(1, len(worst)))
 for col, (vendor_id, name, ok, applicable, _pct) in zip(vendor_cols, worst, strict=False):
     col.metric(
-        name,
+        plain(name),
         dashboard.percent_text(report.by_vendor.get(vendor_id)),
         help=f"{ok}/{applicable} 項符合",
     )

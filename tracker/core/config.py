@@ -3,8 +3,13 @@
 ``Settings.from_env()`` reads ``TRACKER_DATA_DIR`` (default ``./data``),
 ``TRACKER_EVIDENCE_DIR`` (default ``./evidence``), ``TRACKER_TRUST_DIR`` (root
 certificates trusted for signatures; default ``<data dir>/trust``) and
-``TRACKER_MAX_UPLOAD_MB`` (default 20).  Tests build a ``Settings`` per temporary
-folder instead of touching the environment.
+``TRACKER_MAX_UPLOAD_MB`` (default 20), ``TRACKER_SSO_EMAIL_DOMAINS``
+(comma-separated domains whose verified addresses may link a single sign-on
+identity at its first sign-in; default none) and ``TRACKER_BACKUP_KEY_FILE``
+(the key that authenticates backup manifests; default
+``<data dir>.backup-key``, beside the data folder and never inside it, so that
+no backup contains it).  Tests build a ``Settings`` per temporary folder
+instead of touching the environment.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ class Settings:
     trust_dir: Path | None = None
     checklists_dir: Path = field(default=CHECKLISTS_DIR)
     max_upload_bytes: int = 20 * 1024 * 1024
+    sso_email_domains: tuple[str, ...] = ()
+    backup_key_file: Path | None = None
+
+    @property
+    def backup_key_path(self) -> Path:
+        """Where the backup key lives: ``backup_key_file``, else ``<data dir>.backup-key``."""
+        return self.backup_key_file or self.data_dir.with_name(self.data_dir.name + ".backup-key")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -32,11 +44,15 @@ class Settings:
         evidence_dir = Path(env.get("TRACKER_EVIDENCE_DIR") or "evidence").resolve()
         trust = env.get("TRACKER_TRUST_DIR")
         max_mb = env.get("TRACKER_MAX_UPLOAD_MB")
+        domains = (env.get("TRACKER_SSO_EMAIL_DOMAINS") or "").split(",")
+        key_file = env.get("TRACKER_BACKUP_KEY_FILE")
         return cls(
             data_dir=data_dir,
             evidence_dir=evidence_dir,
             trust_dir=Path(trust).resolve() if trust else data_dir / "trust",
             max_upload_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else 20 * 1024 * 1024,
+            sso_email_domains=tuple(d.strip().casefold() for d in domains if d.strip()),
+            backup_key_file=Path(key_file).resolve() if key_file else None,
         )
 
     @classmethod

@@ -23,6 +23,7 @@ from tracker.core.idnumbers import (
 from tracker.core.text import format_characters
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.services.demo_accounts import refuse_in_demo_folder
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
@@ -109,7 +110,13 @@ def save_vendor(
     contact: str = "",
     vendor_id: str | None = None,
 ) -> Vendor:
-    """Create a vendor, or update it when ``vendor_id`` is given.  统一編號 must pass its checksum."""
+    """Create a vendor, or update it when ``vendor_id`` is given.  統一編號 must pass its checksum.
+
+    A new vendor is refused in a demo folder until its demo accounts are removed
+    (:func:`tracker.services.demo_accounts.refuse_in_demo_folder`).
+    """
+    if vendor_id is None:
+        refuse_in_demo_folder(store, "新增廠商", "add a vendor")
     vendor = Vendor(
         id=vendor_id or new_id("v"),
         name=clean_text(name, "廠商名稱", "vendor name"),
