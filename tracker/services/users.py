@@ -24,8 +24,8 @@ from tracker.core.text import format_characters
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
 from tracker.services import passwords
-from tracker.services.sessions import REGISTRY
 from tracker.services.demo_accounts import DEMO_PASSWORD, DEMO_USERS, refuse_in_demo_folder
+from tracker.services.sessions import REGISTRY
 from tracker.storage.store import Store
 
 APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
