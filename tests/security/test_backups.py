@@ -188,4 +188,3 @@ def test_an_output_name_that_is_a_dangling_symlink_is_refused(settings, tmp_path
     with pytest.raises(InvalidInput, match="已存在"):
         create_backup(settings, out)
     assert not (tmp_path / "elsewhere.zip").exists()
-
