@@ -8,8 +8,9 @@ accepted as it is, must a person look at it, or is it unusable?
   protected, no pages, or signed but the signature is broken.
 * ``needs_review`` (需人工判讀): no text layer (a scan), garbled text, an
   expected text or date missing, active content (JavaScript, launch,
-  embedded file, form submission), or a signature that is intact but not
-  trusted or that could not be evaluated.
+  embedded file, form submission), data after the final ``%%EOF`` (a file
+  appended to the PDF), or a signature that is intact but not trusted or
+  that could not be evaluated.
 * ``accepted`` (自動檢核通過): every check passed.
 
 The bytes are sniffed here (size, ``%PDF-``, ``%%EOF``); everything that parses
@@ -80,6 +81,7 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "risky_features": (_N, "含有主動內容：{features}", "contains active content: {features}"),
     "signature_untrusted": (_N, "數位簽章完整，但簽署者不在信任清單", "intact signature, but the signer does not chain to a trusted root"),
     "signature_unverifiable": (_N, "無法驗證數位簽章", "the digital signature could not be evaluated"),
+    "trailing_data": (_N, "檔案結尾標記（%%EOF）之後另有 {size:,} 位元組資料（可能夾帶其他檔案），需人工判讀", "{size:,} bytes after the final %%EOF (another file appended?): a person must read it"),
 }
 # fmt: on
 # Sandbox failure / probe limit -> (zh, en) names of the limit that was hit.
@@ -131,6 +133,8 @@ class InspectionReport:
     garbled_text: bool = False
     text_excerpt: str = ""
     kind: str | None = None
+    trailing_bytes: int = 0
+    largest_image_pixels: int = 0
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict: tuples become lists, reasons become objects."""
@@ -176,6 +180,7 @@ def inspect_pdf(
     """
     texts, needs_date = expectations(kind, expect)
     base = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "kind": kind}
+    base["trailing_bytes"] = trailing_bytes(data)
     early = _sniff(data, max_bytes)
     if early:
         return _report(base, [early])
@@ -234,6 +239,15 @@ def _sniff(data: bytes, max_bytes: int) -> Reason | None:
     return None
 
 
+def trailing_bytes(data: bytes) -> int:
+    """Bytes after the final ``%%EOF`` other than line ends, blanks and NULs (0 without one).
+
+    Readers ignore them, so they can carry another file (a ZIP after the PDF).
+    """
+    end = data.rfind(b"%%EOF")
+    return 0 if end < 0 else len(data[end + 5 :].strip(b"\r\n\t \x00\x0c"))
+
+
 def _judge(base: dict, facts: dict, texts: tuple[str, ...], needs_date: bool) -> InspectionReport:
     text = facts.get("text", "")
     key = match_key(text)
@@ -254,8 +268,12 @@ def _judge(base: dict, facts: dict, texts: tuple[str, ...], needs_date: bool) ->
         "dates_found": tuple(d.isoformat() for d in find_dates(text)),
         "garbled_text": facts.get("garbled_ratio", 0.0) > GARBLED_RATIO,
         "text_excerpt": text[:EXCERPT_CHARS],
+        "largest_image_pixels": int(facts.get("largest_image_pixels") or 0),
     }
-    return _report(base | fields, _rules(fields, needs_date))
+    reasons = _rules(fields, needs_date)
+    if base["trailing_bytes"]:
+        reasons.append(_reason("trailing_data", size=base["trailing_bytes"]))
+    return _report(base | fields, reasons)
 
 
 def _report(fields: dict, reasons: list[Reason]) -> InspectionReport:
