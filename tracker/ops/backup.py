@@ -147,7 +147,9 @@ def _link_new(tmp: Path, out: Path) -> None:
     try:
         os.link(tmp, out, follow_symlinks=False)
     except FileExistsError:
-        raise InvalidInput(f"檔案已存在：{out}", f"{out} already exists; choose a new name") from None
+        raise InvalidInput(
+            f"檔案已存在：{out}", f"{out} already exists; choose a new name"
+        ) from None
 
 
 def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, key: bytes) -> BackupSummary:

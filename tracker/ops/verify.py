@@ -316,7 +316,9 @@ def _against(coll, record, logged: bool, after: dict | None, purged: bool) -> st
     if not logged:
         if purged:
             return None
-        return "操作日誌中沒有此紀錄（未經記錄寫入資料表） (not in the activity log: written past it)"
+        return (
+            "操作日誌中沒有此紀錄（未經記錄寫入資料表） (not in the activity log: written past it)"
+        )
     if after is None:
         return "操作日誌記載此紀錄已刪除 (the activity log deleted this record)"
     doc = json.loads(json.dumps(redacted(coll, to_doc(record)), ensure_ascii=False))
