@@ -28,8 +28,15 @@ REMOVE_COMMAND = "python -m tracker demo remove-accounts"
 
 
 def in_demo_mode(store: Store) -> bool:
-    """True while the folder holds demo data with its public demo accounts."""
-    return store.meta.get("demo") is True
+    """True while the folder is marked demo and one of its public demo accounts still exists.
+
+    The accounts are asked too, not only the mark: another process (the CLI's
+    ``demo remove-accounts``) deletes them, and every process sees the tables
+    change at once, while the folder's meta is read when a store is opened.
+    """
+    return store.meta.get("demo") is True and any(
+        store.get(AppUser, username) is not None for username, _, _ in DEMO_USERS
+    )
 
 
 def refuse_in_demo_folder(store: Store, what_zh: str, what_en: str) -> None:
@@ -49,7 +56,7 @@ def remove_demo_accounts(store: Store, actor: str) -> list[str]:
     Refused (InvalidInput) in a folder that is not in demo mode, so that a real
     account that happens to be named ``manager`` is never deleted.
     """
-    if not in_demo_mode(store):
+    if store.meta.get("demo") is not True:
         raise InvalidInput("此資料夾不是示範資料，沒有示範帳號可刪除", "not a demo folder")
     with store.locked():
         removed = []
