@@ -20,7 +20,6 @@ st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂"
 _session.guard_uploads()
 
 HERE = Path(__file__).parent
-IDLE_CHECK_S = 30  # how soon an idle page gives way to the sign-in page
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
 PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
@@ -57,14 +56,24 @@ def pages_for(role: str) -> list:
     ]
 
 
-@st.fragment(run_every=IDLE_CHECK_S)
+def idle_check_s() -> float:
+    """How often an open page asks whether its session idled out: every half minute (sooner
+    when TRACKER_SESSION_IDLE_MINUTES is short)."""
+    return max(1.0, min(30.0, get_store().settings.session_idle_minutes * 60 / 3))
+
+
 def idle_watch() -> None:
-    """Every half minute: once the session idled out, rerun the app (to the sign-in page).
+    """Once the session idled out, rerun the app, which then shows the sign-in page.
 
     A fragment's own run is no interaction: it does not restart the idle clock.
     """
-    if _session.idle_now():
-        st.rerun(scope="app")
+
+    @st.fragment(run_every=idle_check_s())
+    def watch() -> None:
+        if _session.idle_now():
+            st.rerun(scope="app")
+
+    watch()
 
 
 def sidebar(user) -> None:

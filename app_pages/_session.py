@@ -17,6 +17,7 @@ there is an attack on memory).
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import streamlit as st
 
@@ -30,12 +31,12 @@ TOKEN_KEY = "session_token"
 NOTICE_KEY = "sign_in_notice"
 ATTEMPTS_KEY = "sign_in_attempts"
 ATTEMPTS_PER_MINUTE = 10  # sign-in attempts of one browser session
-IDLE_NOTICE = "閒置超過 15 分鐘，已自動登出，請重新登入。"
 
 
-def start(user: AppUser) -> None:
+def start(store: Store, user: AppUser) -> None:
     """Sign this browser session in as ``user`` (after a checked password or SSO)."""
-    st.session_state[TOKEN_KEY] = REGISTRY.open(user.id, _client_id())
+    idle = timedelta(minutes=store.settings.session_idle_minutes)
+    st.session_state[TOKEN_KEY] = REGISTRY.open(user.id, _client_id(), idle)
     _no_resume()
 
 
@@ -58,7 +59,8 @@ def current_user(store: Store) -> AppUser | None:
     if isinstance(state, Ended):
         st.session_state.pop(TOKEN_KEY, None)
         sign_out(store, state.username, reason="idle")
-        st.session_state[NOTICE_KEY] = IDLE_NOTICE
+        minutes = f"{store.settings.session_idle_minutes:g}"
+        st.session_state[NOTICE_KEY] = f"閒置超過 {minutes} 分鐘，已自動登出，請重新登入。"
         _no_resume()
         return None
     user = store.get(AppUser, state) if state else None
@@ -112,7 +114,7 @@ def adopt_sso_identity(store: Store) -> AppUser | None:
     user = sso.account_for(store, identity, store.settings.sso_email_domains)
     if user is not None:
         sso.record_sso_sign_in(store, user)
-        start(user)
+        start(store, user)
     return user
 
 

@@ -36,7 +36,7 @@ if submitted:
             with left:
                 show_error(exc)
         else:
-            _session.start(user)
+            _session.start(store, user)
             st.rerun()
 
 if _session.sso_enabled():

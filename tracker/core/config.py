@@ -8,7 +8,8 @@ certificates trusted for signatures; default ``<data dir>/trust``) and
 identity at its first sign-in; default none) and ``TRACKER_BACKUP_KEY_FILE``
 (the key that authenticates backup manifests; default
 ``<data dir>.backup-key``, beside the data folder and never inside it, so that
-no backup contains it).  Tests build a ``Settings`` per temporary folder
+no backup contains it) and ``TRACKER_SESSION_IDLE_MINUTES`` (how long a
+signed-in session may stay unused; default and most 15, point 6.3).  Tests build a ``Settings`` per temporary folder
 instead of touching the environment.
 """
 
@@ -31,6 +32,7 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     sso_email_domains: tuple[str, ...] = ()
     backup_key_file: Path | None = None
+    session_idle_minutes: float = 15.0
 
     @property
     def backup_key_path(self) -> Path:
@@ -46,6 +48,7 @@ class Settings:
         max_mb = env.get("TRACKER_MAX_UPLOAD_MB")
         domains = (env.get("TRACKER_SSO_EMAIL_DOMAINS") or "").split(",")
         key_file = env.get("TRACKER_BACKUP_KEY_FILE")
+        idle = float(env.get("TRACKER_SESSION_IDLE_MINUTES") or 15)
         return cls(
             data_dir=data_dir,
             evidence_dir=evidence_dir,
@@ -53,6 +56,7 @@ class Settings:
             max_upload_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else 20 * 1024 * 1024,
             sso_email_domains=tuple(d.strip().casefold() for d in domains if d.strip()),
             backup_key_file=Path(key_file).resolve() if key_file else None,
+            session_idle_minutes=min(max(idle, 0.05), 15.0),  # 6.3: at most 15 minutes
         )
 
     @classmethod

@@ -23,13 +23,18 @@ from tracker.core import clock
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 MAX_SESSIONS = 10_000  # a flood of sign-ins cannot grow the registry without bound
+FORGET_AFTER = timedelta(hours=12)
 
 
 @dataclass
 class _Entry:
     username: str
     last_seen: datetime
+    idle: timedelta
     clients: set[str] = field(default_factory=set)
+
+    def idle_at(self, now: datetime) -> bool:
+        return now - self.last_seen > self.idle
 
 
 @dataclass(frozen=True)
@@ -43,21 +48,22 @@ class Ended:
 class SessionRegistry:
     """Tokens of signed-in sessions and their last interaction (thread-safe)."""
 
-    def __init__(self, idle: timedelta = IDLE_TIMEOUT) -> None:
-        self._idle = idle
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
 
-    def open(self, username: str, client: str | None = None) -> str:
-        """A new token for ``username``; ``client`` is the connection's id (for the upload guard)."""
+    def open(self, username: str, client: str | None = None, idle: timedelta = IDLE_TIMEOUT) -> str:
+        """A new token for ``username``; ``client`` is the connection's id (for the upload guard),
+        ``idle`` how long the session may stay unused (at most :data:`IDLE_TIMEOUT`)."""
         token = secrets.token_urlsafe(32)
         now = clock.now()
+        entry = _Entry(username, now, min(idle, IDLE_TIMEOUT), {client} if client else set())
         with self._lock:
-            self._drop_idle(now)
+            self._drop_forgotten(now)
             if len(self._entries) >= MAX_SESSIONS:  # the oldest interaction goes first
                 oldest = min(self._entries, key=lambda t: self._entries[t].last_seen)
                 del self._entries[oldest]
-            self._entries[token] = _Entry(username, now, {client} if client else set())
+            self._entries[token] = entry
         return token
 
     def touch(self, token: str | None, client: str | None = None) -> str | Ended | None:
@@ -70,7 +76,7 @@ class SessionRegistry:
             entry = self._entries.get(token)
             if entry is None:
                 return None
-            if now - entry.last_seen > self._idle:
+            if entry.idle_at(now):
                 del self._entries[token]
                 return Ended(entry.username, "idle")
             entry.last_seen = now
@@ -82,7 +88,7 @@ class SessionRegistry:
         """Whether the session behind ``token`` is over (idle, ended or unknown), without touching it."""
         with self._lock:
             entry = self._entries.get(token or "")
-            return entry is None or clock.now() - entry.last_seen > self._idle
+            return entry is None or entry.idle_at(clock.now())
 
     def end(self, token: str | None, reason: str = "user") -> Ended | None:
         """End the session (sign-out); ``None`` when it had already ended."""
@@ -102,13 +108,12 @@ class SessionRegistry:
         """Whether a live (not idle) signed-in session was seen on connection ``client``."""
         now = clock.now()
         with self._lock:
-            return any(
-                client in e.clients and now - e.last_seen <= self._idle
-                for e in self._entries.values()
-            )
+            return any(client in e.clients and not e.idle_at(now) for e in self._entries.values())
 
-    def _drop_idle(self, now: datetime) -> None:
-        for token in [t for t, e in self._entries.items() if now - e.last_seen > self._idle]:
+    def _drop_forgotten(self, now: datetime) -> None:
+        """Forget sessions idle for half a day (their tabs are long closed); the ones idle for
+        less stay, so that their next interaction can log the time-out."""
+        for token in [t for t, e in self._entries.items() if now - e.last_seen > FORGET_AFTER]:
             del self._entries[token]
 
 
