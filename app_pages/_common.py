@@ -114,15 +114,23 @@ def vendor_contracts(store: Store, vendor_id: str) -> list[Contract]:
 _ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 
 
+# GitHub Markdown turns bare "www.", "http://" and e-mail addresses into links after the
+# escapes are read; an invisible WORD JOINER (U+2060) inside each keeps them text.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|(?=@)")
+
+
 def plain(text: object) -> str:
     """``text`` as Markdown that shows exactly its characters, as plain text.
 
     Use it for every user-supplied part of a string that Streamlit renders as
-    Markdown: ``st.success(f"已儲存 {plain(vendor.name)}")``.  Line breaks stay
-    line breaks; leading spaces are dropped (they would start a code block).
-    ``None`` gives ``""``.
+    Markdown: ``st.success(f"已儲存 {plain(vendor.name)}")``.  Every ASCII
+    punctuation character is backslash-escaped, and a WORD JOINER (U+2060,
+    invisible) goes after ``http``/``www`` and before ``@`` so that nothing
+    becomes a link.  Line breaks stay line breaks; leading spaces are dropped
+    (they would start a code block).  ``None`` gives ``""``.
     """
-    escaped = _ASCII_PUNCTUATION.sub(lambda m: "\\" + m[0], "" if text is None else str(text))
+    unlinked = _AUTOLINK.sub(lambda m: (m[1] or "") + "\u2060", "" if text is None else str(text))
+    escaped = _ASCII_PUNCTUATION.sub(lambda m: "\\" + m[0], unlinked)
     return "  \n".join(line.lstrip() for line in escaped.splitlines())
 
 

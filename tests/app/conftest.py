@@ -114,8 +114,9 @@ def rendered_text(at: AppTest) -> str:
     parts += [table.value.to_csv() for table in at.table]
     parts += ["\n".join(map(str, box.options)) for box in at.selectbox]
     # Markdown escapes (app_pages._common.plain) as the browser shows them: "\\-" is "-"
-    # (in protos the backslash itself is escaped once more).
-    return _ESCAPED.sub(r"\1", _ESCAPED_IN_PROTO.sub(r"\1", "\n".join(parts)))
+    # (in protos the backslash itself is escaped once more), word joiners invisible.
+    text = _ESCAPED.sub(r"\1", _ESCAPED_IN_PROTO.sub(r"\1", "\n".join(parts)))
+    return text.replace("\u2060", "")
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -123,8 +124,8 @@ _ESCAPED_IN_PROTO = re.compile(r"\\\\([!-/:-@\[-`{-~])")
 
 
 def shown(markdown: str) -> str:
-    """A Markdown string as the browser shows it: backslash escapes removed."""
-    return _ESCAPED.sub(r"\1", markdown)
+    """A Markdown string as the browser shows it: backslash escapes and word joiners removed."""
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
 
 
 def activity_log(settings: Settings) -> str:
