@@ -30,6 +30,7 @@ from tracker.storage.store import Store
 TOKEN_KEY = "session_token"
 NOTICE_KEY = "sign_in_notice"
 ATTEMPTS_KEY = "sign_in_attempts"
+SSO_REFUSED_KEY = "sso_refused"
 ATTEMPTS_PER_MINUTE = 10  # sign-in attempts of one browser session
 
 
@@ -93,6 +94,13 @@ def sso_enabled() -> bool:
         return False
 
 
+def sso_providers() -> list[str | None]:
+    """The named providers of ``[auth.NAME]`` sections, or ``[None]`` for the one ``[auth]``."""
+    auth = st.secrets["auth"]
+    named = [k for k, v in auth.items() if hasattr(v, "keys") and "client_id" in v]
+    return named or [None]
+
+
 def _sso_logged_in() -> bool:
     try:
         return bool(st.user.is_logged_in)
@@ -109,12 +117,14 @@ def adopt_sso_identity(store: Store) -> AppUser | None:
     if not (sso_enabled() and _sso_logged_in()):
         return None
     identity = sso.Identity.from_claims(st.user.to_dict())
-    if identity is None:
-        return None
+    if identity is None or st.session_state.get(SSO_REFUSED_KEY) == identity:
+        return None  # refused once in this session: not asked (and logged) on every run
     user = sso.account_for(store, identity, store.settings.sso_email_domains)
-    if user is not None:
-        sso.record_sso_sign_in(store, user)
-        start(store, user)
+    if user is None:
+        st.session_state[SSO_REFUSED_KEY] = identity
+        return None
+    sso.record_sso_sign_in(store, user)
+    start(store, user)
     return user
 
 

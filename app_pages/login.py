@@ -41,9 +41,13 @@ if submitted:
 
 if _session.sso_enabled():
     with left:
-        st.button("以單一登入（SSO）登入", on_click=st.login, key="sso")
+        for provider in _session.sso_providers():
+            name = f"（{plain(provider)}）" if provider else "（SSO）"
+            args = (provider,) if provider else ()
+            st.button(f"以單一登入{name}登入", on_click=st.login, args=args, key=f"sso-{provider}")
         if st.user.is_logged_in:
             st.warning("此單一登入身分尚未對應本系統帳號，請洽資訊室。")
+            st.button("改用其他身分", on_click=st.logout, key="sso-logout")
 
 if in_demo_mode(store):
     with right:
