@@ -7,8 +7,6 @@ An idle session is taken back to the sign-in page by a timer, without waiting
 for the next click.  Run with ``streamlit run streamlit_app.py``.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import _session
@@ -19,7 +17,6 @@ from tracker.services.demo_accounts import REMOVE_COMMAND, in_demo_mode
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
 _session.guard_uploads()
 
-HERE = Path(__file__).parent
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
 PACKAGE = ("audit_package.py", "稽核資料包", ":material/folder_zip:")
@@ -33,6 +30,7 @@ PAGES_BY_ROLE = {
         ("vendor_staff.py", "專案作業人員", ":material/group:"),
         ("vendor_pcs.py", "專用電腦", ":material/computer:"),
         ("vendor_incidents.py", "資安事件通報", ":material/warning:"),
+        ("vendor_contacts.py", "通知信箱", ":material/mail:"),
     ),
     "it_office": (
         DASHBOARD,
@@ -40,6 +38,7 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
+        ("outbox.py", "寄件匣", ":material/outgoing_mail:"),
         PACKAGE,
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
@@ -48,8 +47,8 @@ PAGES_BY_ROLE = {
 
 
 def pages_for(role: str) -> list:
-    """The st.Page list of ``role``; files that do not exist (yet) are left out."""
-    specs = [s for s in PAGES_BY_ROLE.get(role, ()) if (HERE / "app_pages" / s[0]).exists()]
+    """The st.Page list of ``role``."""
+    specs = PAGES_BY_ROLE.get(role, ())
     return [
         st.Page(f"app_pages/{file}", title=title, icon=icon, default=n == 0)
         for n, (file, title, icon) in enumerate(specs)

@@ -13,9 +13,10 @@ from tracker.services.dashboard import Table
 
 
 def percent_bars(table: Table) -> None:
-    """A horizontal bar per row of a roll-up table (its 2nd column names it, its last holds the %)."""
+    """A horizontal bar per row of a roll-up table (its name, its %, ok/applicable)."""
     frame = pd.DataFrame(
-        [(r[1], r[4], f"{r[2]}/{r[3]}") for r in table.rows], columns=["name", "percent", "ratio"]
+        [(r.name, r.percent, f"{r.ok}/{r.applicable}") for r in table.rows],
+        columns=["name", "percent", "ratio"],
     )
     if frame.empty:
         st.info("（無資料）")

@@ -12,8 +12,8 @@ import streamlit as st
 from app_pages._common import attempt, english, get_blobs, get_store, require_role
 from tracker.core import clock
 from tracker.domain.vendors import Agency, Vendor
-from tracker.ops.package import build_package
 from tracker.ops.package_selection import Period
+from tracker.services.packages import create_package, package_file_name
 
 user = require_role("manager", "it_office")
 store = get_store()
@@ -39,19 +39,10 @@ if submitted:
         period = Period(start, end)
         agency = agency_id if scope == "單一機關" else None
         vendor = vendor_id if scope == "單一廠商" else None
-        data = build_package(store, get_blobs(), period, agency_id=agency, vendor_id=vendor)
-        name = f"auditor-package-{start:%Y%m%d}-{end:%Y%m%d}.zip"
-        store.record_event(
-            actor=user.id,
-            action="audit_package_created",
-            details={
-                "file": name,
-                "period": [start.isoformat(), end.isoformat()],
-                "agency_id": agency,
-                "vendor_id": vendor,
-                "bytes": len(data),
-            },
+        data, _ = create_package(
+            store, get_blobs(), user.id, period, agency_id=agency, vendor_id=vendor
         )
+        name = package_file_name(period)
         st.session_state["audit_package_zip"] = (name, data)
         st.toast("資料包已產製", icon=":material/check_circle:")
 

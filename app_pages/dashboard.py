@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import english, get_store, plain, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
+from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
 from tracker.services import dashboard, exports
@@ -40,7 +41,8 @@ st.caption(f"資料日期：{roc_long(report.today)}　·　此頁僅供檢視 (
 
 def frame(table: dashboard.Table, drop: tuple[str, ...] = ("代碼", "佐證編號")) -> pd.DataFrame:
     """A table with ROC dates and reasons, without its id columns."""
-    keep = [i for i, c in enumerate(table.columns) if c not in drop]
+    headers, rows = table_rows(table)
+    keep = [i for i, c in enumerate(headers) if c not in drop]
 
     def shown(value):
         if isinstance(value, date | datetime):
@@ -48,9 +50,12 @@ def frame(table: dashboard.Table, drop: tuple[str, ...] = ("代碼", "佐證編�
         return iso_to_roc(value) if isinstance(value, str) else value
 
     return pd.DataFrame(
-        [[shown(row[i]) for i in keep] for row in table.rows],
-        columns=[table.columns[i] for i in keep],
+        [[shown(row[i]) for i in keep] for row in rows], columns=[headers[i] for i in keep]
     )
+
+
+def title(table: dashboard.Table) -> str:
+    return table_title(table.name, report.today)
 
 
 cols = st.columns(5)
@@ -60,24 +65,26 @@ cols[0].metric(
     help=f"{report.overall.ok}/{report.overall.applicable} 項符合",
 )
 for col, label, table in zip(cols[1:], SHORT_LABELS, board.lists[:4], strict=True):
-    col.metric(label, len(table.rows), help=table.title)
+    col.metric(label, len(table.rows), help=title(table))
 
 st.subheader("各廠商合規率")
 vendor_names = {v.id: v.name for v in store.all(Vendor)}
-worst = sorted(board.by_vendor.rows, key=lambda row: (row[4] is None, row[4] or 0))[:VENDOR_METRICS]
+worst = sorted(board.by_vendor.rows, key=lambda r: (r.percent is None, r.percent or 0))[
+    :VENDOR_METRICS
+]
 if len(board.by_vendor.rows) > VENDOR_METRICS:
     st.caption(
         f"共 {len(board.by_vendor.rows)} 家廠商，以下為合規率最低的 {VENDOR_METRICS} 家；全部見下方「依廠商」。"
     )
 vendor_cols = st.columns(max(1, len(worst)))
-for col, (vendor_id, name, ok, applicable, _pct) in zip(vendor_cols, worst, strict=False):
+for col, row in zip(vendor_cols, worst, strict=False):
     col.metric(
-        plain(name),
-        dashboard.percent_text(report.by_vendor.get(vendor_id)),
-        help=f"{ok}/{applicable} 項符合",
+        plain(row.name),
+        dashboard.percent_text(report.by_vendor.get(row.key)),
+        help=f"{row.ok}/{row.applicable} 項符合",
     )
 
-for tab, table in zip(st.tabs([t.title for t in board.rollups]), board.rollups, strict=True):
+for tab, table in zip(st.tabs([title(t) for t in board.rollups]), board.rollups, strict=True):
     with tab:
         percent_bars(table)
         show_table(frame(table))
@@ -86,21 +93,25 @@ st.subheader("廠商 × 應辦事項")
 heatmap(vendor_obligation_matrix(report.rows, vendor_names))
 
 st.subheader("待處理清單")
-for tab, table in zip(st.tabs([t.title for t in board.lists]), board.lists, strict=True):
+for tab, table in zip(st.tabs([title(t) for t in board.lists]), board.lists, strict=True):
     with tab:
         show_table(frame(table))
 
 if user.role in ("manager", "it_office"):
     st.subheader("佐證資料")
     english("Evidence behind a status row")
-    with_evidence = {row[10]: row for row in board.detail.rows if row[10]}
+    with_evidence = {row.evidence_id: row for row in board.detail.rows if row.evidence_id}
     picked = st.selectbox(
         "選擇項目以檢視佐證",
         ["", *with_evidence],
         format_func=lambda k: (
             "（請選擇）"
             if not k
-            else f"{with_evidence[k][0]} {with_evidence[k][3]}｜{with_evidence[k][4] or with_evidence[k][6]}｜{with_evidence[k][7]}"
+            else (
+                f"{with_evidence[k].obligation_id} {with_evidence[k].subject_label}｜"
+                f"{with_evidence[k].vendor or with_evidence[k].agency}｜"
+                f"{STATUS[with_evidence[k].status]}"
+            )
         ),
     )
     evidence = store.get(Evidence, picked) if picked else None

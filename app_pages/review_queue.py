@@ -13,6 +13,7 @@ from app_pages._evidence import (
 )
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import SUBJECT, VERDICT
+from tracker.domain.subjects import subject_label as label_of
 from tracker.domain.vendors import Vendor
 from tracker.services.dashboard import obligation_label
 from tracker.services.evidence import review_evidence, review_queue, subject_owner
@@ -35,14 +36,7 @@ def subject_label(evidence) -> str:
         record = subject_owner(store, evidence.subject_kind, evidence.subject_id)[0]
     except TrackerError:
         return evidence.subject_id
-    return (
-        getattr(record, "name", None)
-        or getattr(record, "title", None)
-        or getattr(record, "asset_tag", None)
-        or getattr(record, "summary", None)
-        or getattr(record, "holder", None)
-        or record.id
-    )
+    return label_of(record)
 
 
 labels = {

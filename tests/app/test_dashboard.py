@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from tracker.core.dates import roc_date
 from tracker.core.text import normalize_text
+from tracker.documents.labels import table_title
 from tracker.domain.enums import Status
 from tracker.services import dashboard, exports
 from tracker.services.compliance import compliance_report
@@ -30,8 +31,8 @@ def test_the_screen_shows_the_reports_percentages(app_settings, board):
     shown = metrics(signed_in("manager"))
     report = board.report
     assert shown["整體合規率"] == dashboard.percent_text(report.overall)
-    for vendor_id, name, *_ in board.by_vendor.rows:
-        assert shown[name] == dashboard.percent_text(report.by_vendor[vendor_id])
+    for row in board.by_vendor.rows:
+        assert shown[row.name] == dashboard.percent_text(report.by_vendor[row.key])
     assert shown["逾期項目"] == str(len(board.overdue.rows))
 
 
@@ -56,7 +57,7 @@ def test_the_pdf_is_in_chinese_dated_in_the_roc_calendar_with_the_same_numbers(b
     text = normalize_text("".join(page.extract_text() for page in pages))
     assert exports.REPORT_TITLE in text
     assert roc_date(board.report.today).replace(" ", "") in text.replace(" ", "")
-    for _, name, _ok, _applicable, pct in board.by_vendor.rows:
+    for name, pct in ((r.name, r.percent) for r in board.by_vendor.rows):
         assert name in text and f"{pct:.1f}" in text
 
 
@@ -70,7 +71,7 @@ def test_exports_are_offered_for_download_and_logged(app_settings):
 
 
 def test_the_manager_can_open_the_evidence_behind_a_row(app_settings, board):
-    evidence_id = next(row[10] for row in board.detail.rows if row[10])
+    evidence_id = next(row.evidence_id for row in board.detail.rows if row.evidence_id)
     at = signed_in("manager")
     next(b for b in at.selectbox if b.label == "選擇項目以檢視佐證").set_value(evidence_id).run()
     assert any(b.label == "下載檔案" for b in at.get("download_button"))
@@ -85,15 +86,33 @@ def test_the_account_manager_sees_no_evidence_files(app_settings):
 
 
 def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board):
-    titles = [t.title for t in board.lists]
+    titles = [table_title(t.name, board.report.today) for t in board.lists]
     assert titles[:4] == [
         "逾期項目",
         "30 日內到期",
         "離職人員帳號尚未停用（8.10）",
         "未結案資安事件",
     ]
-    assert all(r[7] == "逾期" for r in board.overdue.rows)
-    assert all(r[0] == "8.10" for r in board.departed.rows)
-    audits = {row[0]: row[2:] for row in board.audits.rows}
+    assert all(r.status == Status.OVERDUE for r in board.overdue.rows)
+    assert all(r.obligation_id == "8.10" for r in board.departed.rows)
+    audits = {row.agency_id: (row.done, row.required, row.achieved) for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
     assert all(required == dashboard.AUDITS_PER_YEAR for _, required, _ in audits.values())
+
+
+def test_a_vendor_named_like_a_formula_is_text_in_the_workbook(app_settings, store):
+    import zipfile
+
+    from tracker.domain.vendors import Vendor
+    from tracker.services import vendors
+
+    vendor = next(iter(store.all(Vendor)))
+    hostile = '=HYPERLINK("https://evil.example","廠商")'
+    vendors.save_vendor(store, "it.office", name=hostile, ubn=vendor.ubn, vendor_id=vendor.id)
+    data = exports.workbook_bytes(dashboard.dashboard(store, compliance_report(store)))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(n) for n in sheets)
+    names = [row[1] for row in load_workbook(io.BytesIO(data))["依廠商"].iter_rows(min_row=2)]
+    assert hostile in [cell.value for cell in names]
+    assert all(cell.data_type == "s" for cell in names)

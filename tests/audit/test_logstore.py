@@ -11,11 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit.exports import csv_bytes, log_rows
+from tracker.compliance.loader import default_catalogue
 from tracker.core.clock import TAIPEI
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.querylog.reader import read_export
 from tracker.querylog.sampling import draw_audit_sample
 from tracker.querylog.store import LogStore, retention_cutoff
+
+RATIO, FLOOR = default_catalogue().sampling_rule()
+RULE = {"ratio": RATIO, "floor": FLOOR}  # the catalogue's 7.2 rule
 
 NOW = datetime(2025, 7, 1, 9, 0)
 MARCH = datetime(2025, 3, 3, 9, 0)
@@ -62,7 +66,7 @@ def test_rows_of_several_imports_come_back_in_time_order(store):
 
 def test_a_sample_drawn_from_stored_rows_shows_masked_ids_and_their_import(store):
     store.import_log(export(30), "sw01", "admin", NOW)
-    sample = draw_audit_sample(store.rows("sw01"), 4)
+    sample = draw_audit_sample(store.rows("sw01"), 4, **RULE)
     assert sample.sample_size == 10
     assert all("****" in r["subject_id"] and r["source_sha256"] for r in sample.rows)
 

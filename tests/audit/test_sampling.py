@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 
 from tests.audit.exports import csv_bytes, log_rows
+from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import InvalidInput
 from tracker.querylog.reader import read_export
 from tracker.querylog.sampling import (
@@ -19,6 +20,9 @@ from tracker.querylog.sampling import (
     risk_picks,
     sample_size,
 )
+
+RATIO, FLOOR = default_catalogue().sampling_rule()
+RULE = {"ratio": RATIO, "floor": FLOOR}  # the catalogue's 7.2 rule
 
 
 @pytest.mark.parametrize(
@@ -37,11 +41,11 @@ from tracker.querylog.sampling import (
     ],
 )
 def test_the_sample_is_a_thousandth_at_least_ten_and_everything_below_ten(population, expected):
-    assert sample_size(population) == expected
+    assert sample_size(population, **RULE) == expected
 
 
 def test_a_float_ratio_is_read_as_its_decimal_text_so_no_rounding_error_creeps_in():
-    assert sample_size(10001, 0.001) == 11
+    assert sample_size(10001, 0.001, 10) == 11
     assert sample_size(3000, Fraction(1, 3), floor=0) == 1000
 
 
@@ -50,7 +54,9 @@ def test_ratio_and_floor_are_parameters_for_the_catalogue():
     assert sample_size(100, Fraction(1, 1000), floor=0) == 1
 
 
-@pytest.mark.parametrize("args", [(-1,), (10, 0), (10, 2), (10, Fraction(1, 1000), -1)])
+@pytest.mark.parametrize(
+    "args", [(-1, RATIO, FLOOR), (10, 0, FLOOR), (10, 2, FLOOR), (10, Fraction(1, 1000), -1)]
+)
 def test_nonsense_sampling_parameters_are_refused(args):
     with pytest.raises(InvalidInput):
         sample_size(*args)
@@ -176,7 +182,7 @@ def test_risk_picks_respect_the_limit_and_never_repeat_a_row():
 
 def test_an_audit_sample_masks_subject_ids_and_labels_each_pick():
     log = log_of([row(datetime(2025, 3, 3, 2, i)) for i in range(30)])
-    sample = draw_audit_sample(log, 11, risk={"limit_per_reason": 1})
+    sample = draw_audit_sample(log, 11, **RULE, risk={"limit_per_reason": 1})
     assert sample.population == 30 and sample.sample_size == 10
     picks = Counter(r["pick"] for r in sample.rows)
     assert picks == {"random": 10, "outside_office_hours": 1, "heavy_user": 1}
@@ -188,25 +194,25 @@ def test_an_audit_sample_masks_subject_ids_and_labels_each_pick():
 def test_an_audit_sample_over_a_period_counts_only_that_period():
     rows = [row(datetime(2025, 3, 1, 10) + timedelta(days=d)) for d in range(20)]
     sample = draw_audit_sample(
-        log_of(rows), 1, date_from=date(2025, 3, 5), date_to=date(2025, 3, 6)
+        log_of(rows), 1, **RULE, date_from=date(2025, 3, 5), date_to=date(2025, 3, 6)
     )
     assert sample.population == 2 and [r["line"] for r in sample.rows] == [6, 7]
     assert sample.to_dict()["from"] == "2025-03-05"
 
 
 def test_an_audit_sample_of_an_empty_log_is_empty():
-    sample = draw_audit_sample(log_of([]), 1, risk={})
+    sample = draw_audit_sample(log_of([]), 1, **RULE, risk={})
     assert (sample.population, sample.sample_size, sample.rows) == (0, 0, [])
 
 
 def test_a_large_log_gives_a_reproducible_sample():
     log = read_export(csv_bytes(log_rows(20_000)))
-    first, again = draw_audit_sample(log, 5), draw_audit_sample(log, 5)
+    first, again = draw_audit_sample(log, 5, **RULE), draw_audit_sample(log, 5, **RULE)
     assert first.sample_size == 20 and first.rows == again.rows
-    assert draw_audit_sample(log, 6).rows != first.rows
+    assert draw_audit_sample(log, 6, **RULE).rows != first.rows
 
 
 def test_values_are_kept_as_exported_and_shown_stripped():
     log = log_of([row(datetime(2025, 3, 3, 10), account=" u7 ")])
     assert log.table["account"].to_pylist() == [" u7 "]
-    assert draw_audit_sample(log, 1).rows[0]["account"] == "u7"
+    assert draw_audit_sample(log, 1, **RULE).rows[0]["account"] == "u7"

@@ -16,8 +16,9 @@ import pytest
 
 from tests.evidence import corpus
 from tracker.inspection import preview
-from tracker.inspection.inspector import ACCEPTED, NEEDS_REVIEW, inspect_pdf
+from tracker.inspection.inspector import inspect_pdf
 from tracker.inspection.preview import LONGEST_SIDE, MAX_IMAGE_PIXELS, render_preview
+from tracker.inspection.reasons import ACCEPTED, NEEDS_REVIEW
 from tracker.inspection.sandbox import Sandbox
 
 SIDE = 30_000

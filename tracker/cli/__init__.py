@@ -17,8 +17,7 @@ from tracker.core.config import Settings
 from tracker.core.errors import TrackerError
 from tracker.ops.upgrade import upgrade
 
-# Command groups, in the order ``--help`` lists them.  A module missing from the
-# tree is skipped so that partial checkouts still run the rest.
+# Command groups, in the order ``--help`` lists them.
 COMMAND_MODULES = (
     "tracker.cli.demo",
     "tracker.cli.status",
@@ -32,6 +31,7 @@ COMMAND_MODULES = (
     "tracker.cli.retention",
     "tracker.cli.package",
     "tracker.cli.store",
+    "tracker.cli.notify",
 )
 
 EXIT_USAGE = 2
@@ -53,13 +53,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="python -m tracker", description="移民資訊應用管理要點 合規追蹤工具")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

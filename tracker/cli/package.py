@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from tracker.cli import DAY_HELP, day, print_json
+from tracker.ops.package_selection import Period
 
 
 def register(sub) -> None:
@@ -33,33 +34,20 @@ def register(sub) -> None:
 
 
 def run_create(args, settings) -> int:
-    from tracker.ops.package import write_package
-    from tracker.ops.package_selection import Period
+    from tracker.services.packages import create_package
     from tracker.storage.blobs import BlobStore
     from tracker.storage.store import Store
 
     period = Period(args.date_from, args.date_to)
     store = Store.open(settings)
-    summary = write_package(
-        Path(args.out),
+    _, summary = create_package(
         store,
         BlobStore(settings.evidence_dir),
+        "cli",
         period,
         agency_id=args.agency,
         vendor_id=args.vendor,
-    )
-    store.record_event(
-        actor="cli",
-        action="audit_package_created",
-        details={
-            "file": summary.path.name,
-            "period": [period.start.isoformat(), period.end.isoformat()],
-            "agency_id": args.agency,
-            "vendor_id": args.vendor,
-            "evidence": summary.evidence,
-            "audit_records": summary.audit_records,
-            "log_lines": summary.log_lines,
-        },
+        out=Path(args.out),
     )
     if args.json:
         print_json(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from tracker.domain.enums import Role, SubjectKind
+from tracker.core.errors import CatalogueError
+from tracker.domain.enums import ProtectionLevel, Role, SubjectKind
 
 TIMING_RULES = {"none", "before_start", "within_days", "within_hours", "per_year", "continuous"}
 
@@ -34,7 +35,16 @@ class Timing:
 
 @dataclass(frozen=True)
 class EvidenceKind:
-    """A kind of document; ``validity_months`` or ``valid_until_contract_end`` bound it."""
+    """A kind of document; ``validity_months`` or ``valid_until_contract_end`` bound it.
+
+    What every document of the kind must contain, checked by the automatic
+    inspection: ``texts`` (phrases such as the form's title), ``date`` (some
+    date must appear), and per system protection level the ``level_texts``
+    (e.g. the security tests a contract's level requires).  ``wordings``
+    gives, for a text, the other wordings that count as it (the text itself
+    is the name reported when none is found).  ``reading`` says how the
+    catalogue reads the rule behind these.
+    """
 
     id: str
     zh: str
@@ -42,6 +52,19 @@ class EvidenceKind:
     validity_months: int | None = None
     valid_until_contract_end: bool = False
     retention_years: int = 5
+    texts: tuple[str, ...] = ()
+    date: bool = False
+    level_texts: tuple[tuple[ProtectionLevel, tuple[str, ...]], ...] = ()
+    wordings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    reading: str = ""
+
+    def texts_for(self, level: ProtectionLevel | None) -> tuple[str, ...]:
+        """The texts a contract of ``level`` requires (``()`` for ``None``: level unknown)."""
+        return dict(self.level_texts).get(level, ()) if level is not None else ()
+
+    def wordings_of(self, text: str) -> tuple[str, ...]:
+        """``text`` and the other wordings that count as it."""
+        return (text, *dict(self.wordings).get(text, ()))
 
 
 @dataclass(frozen=True)
@@ -105,8 +128,14 @@ class Catalogue:
         return {b["id"] for b in self.legal_bases}
 
     def sampling_rule(self) -> tuple[Fraction, int]:
-        """The 7.2 sampling ratio and floor (see the catalogue's reading of 7.2)."""
+        """The 7.2 sampling ratio and floor, as the catalogue writes them with its reading.
+
+        The one source of the sample size for the web app, the CLI and the
+        audit record.  Raises CatalogueError when no obligation carries them.
+        """
         for o in self.obligations:
             if o.sampling_ratio is not None:
                 return o.sampling_ratio, o.sampling_floor or 0
-        return Fraction(1, 1000), 10
+        raise CatalogueError(
+            "清單未寫明 7.2 的抽樣比例", "the catalogue gives no sampling ratio for point 7.2"
+        )

@@ -16,12 +16,14 @@ from datetime import date, datetime, time, timedelta
 from tracker.compliance.catalogue import Catalogue, Obligation
 from tracker.compliance.results import SEVERITY, Context, ObligationStatus
 from tracker.compliance.rules.applicability import PREDICATES, departure_date
-from tracker.compliance.rules.base import Finding
+from tracker.compliance.rules.base import Finding, lateness
 from tracker.compliance.rules.checks import CHECKS
-from tracker.core.clock import TAIPEI, add_months, local_date
+from tracker.compliance.validity import valid_until
+from tracker.core.clock import TAIPEI, local_date
 from tracker.domain.enums import ReviewState, Status, SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.facts import Facts
+from tracker.domain.subjects import subject_label
 
 
 def evaluate(
@@ -44,8 +46,8 @@ def evaluate(
 def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Context]:
     contracts = {c.id: c for c in facts.contracts}
 
-    def ctx(subject, kind, label, **kw) -> Context:
-        return Context(subject, kind, label, catalogue, facts, now, **kw)
+    def ctx(subject, kind, **kw) -> Context:
+        return Context(subject, kind, subject_label(subject), catalogue, facts, now, **kw)
 
     staff_ids: dict[str, set[str]] = defaultdict(set)
     for s in facts.staff:
@@ -53,16 +55,13 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
             staff_ids[s.name].add(s.id_masked)
     names = {name: frozenset(ids) for name, ids in staff_ids.items()}
     for agency in facts.agencies:
-        yield ctx(
-            agency, SubjectKind.AGENCY, agency.name, agency_id=agency.id, vendor_staff_ids=names
-        )
+        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff_ids=names)
     for vendor in facts.vendors:
-        yield ctx(vendor, SubjectKind.VENDOR, vendor.name, vendor_id=vendor.id)
+        yield ctx(vendor, SubjectKind.VENDOR, vendor_id=vendor.id)
     for c in facts.contracts:
         yield ctx(
             c,
             SubjectKind.CONTRACT,
-            c.title,
             contract=c,
             vendor_id=c.vendor_id,
             agency_id=c.agency_id,
@@ -73,7 +72,6 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             s,
             SubjectKind.VENDOR_STAFF,
-            s.name,
             contract=c,
             vendor_id=s.vendor_id,
             agency_id=c.agency_id if c else None,
@@ -84,7 +82,6 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             pc,
             SubjectKind.DEDICATED_PC,
-            pc.asset_tag,
             contract=c,
             vendor_id=pc.vendor_id,
             agency_id=c.agency_id if c else None,
@@ -95,19 +92,15 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
         yield ctx(
             inc,
             SubjectKind.INCIDENT,
-            inc.summary,
             contract=c,
             vendor_id=inc.vendor_id,
             agency_id=c.agency_id if c else None,
             start=local_date(inc.known_at),
         )
     for acc in facts.accounts:
-        yield ctx(
-            acc, SubjectKind.NIA_ACCOUNT, acc.holder, agency_id=acc.agency_id, start=acc.active_from
-        )
+        yield ctx(acc, SubjectKind.NIA_ACCOUNT, agency_id=acc.agency_id, start=acc.active_from)
     for audit in facts.audits:
-        label = f"{audit.period_start.isoformat()}–{audit.period_end.isoformat()}"
-        yield ctx(audit, SubjectKind.AUDIT, label, agency_id=audit.agency_id, start=audit.closed_on)
+        yield ctx(audit, SubjectKind.AUDIT, agency_id=audit.agency_id, start=audit.closed_on)
 
 
 def _evaluate_one(
@@ -165,7 +158,9 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     if current.state == ReviewState.REJECTED:
         why = current.review_reason or "—"
         return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due), False, current.id
-    until, soon_applies = valid_until(current, ctx)
+    until, soon_applies = valid_until(
+        ctx.catalogue.evidence_kinds.get(current.kind), current, ctx.contract
+    )
     if until is not None and until < today:
         return (
             Finding(
@@ -192,18 +187,18 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
 
 
 def _missing(due: date | None, today: date, ctx: Context) -> Finding:
-    if due is not None and today > due:
+    if due is None:
+        return Finding(Status.MISSING, "缺件", "no evidence", due)
+    status = lateness(due, today, ctx.catalogue.due_soon_days)
+    if status is Status.OVERDUE:
         return Finding(
-            Status.OVERDUE,
-            f"缺件，期限 {due.isoformat()} 已過",
-            f"missing, due {due.isoformat()}",
-            due,
+            status, f"缺件，期限 {due.isoformat()} 已過", f"missing, due {due.isoformat()}", due
         )
-    if due is not None and (due - today).days <= ctx.catalogue.due_soon_days:
+    if status is Status.DUE_SOON:
         return Finding(
-            Status.DUE_SOON, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
+            status, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
         )
-    return Finding(Status.MISSING, "缺件", "no evidence", due)
+    return Finding(status, "缺件", "no evidence", due)
 
 
 def due_date(obligation: Obligation, ctx: Context) -> date | None:
@@ -227,26 +222,6 @@ def _event_date(event: str, ctx: Context) -> date | None:
     if event == "audit_closed":
         return ctx.subject.closed_on
     return None
-
-
-def valid_until(ev: Evidence, ctx: Context) -> tuple[date | None, bool]:
-    """When approved evidence stops being valid, and whether "due soon" applies before that.
-
-    Evidence tied to the contract's end follows the contract (an extension
-    extends it) and never shows as due soon; otherwise the date set at approval,
-    or the kind's months counted from the document's own date.
-    """
-    kind = ctx.catalogue.evidence_kinds.get(ev.kind)
-    if kind is not None and kind.valid_until_contract_end:
-        return (ctx.contract.end if ctx.contract else None), False
-    if ev.valid_until is not None:
-        return ev.valid_until, True
-    if kind is not None and kind.validity_months:
-        start = ev.effective or (
-            local_date(ev.reviewed_at) if ev.reviewed_at else local_date(ev.uploaded_at)
-        )
-        return add_months(start, kind.validity_months), True
-    return None, False
 
 
 def _index_evidence(records: Iterable[Evidence]) -> dict:

@@ -5,7 +5,9 @@ population, the sample size and the rule it follows (with the catalogue's
 reading), the seed, every sampled record with its finding (subject IDs
 masked), the reviewers, the dates, the case of a violation (7.3–7.5) and
 signature lines for 機關帳號管理者, 使用單位主管 and 政風單位.  The numbers in
-the workbook are numbers, so a reader can recount them.
+the workbook are numbers, so a reader can recount them; every text in it is a
+text cell (:func:`tracker.documents.workbook.row_cells`), so an imported
+查詢事由 such as ``=HYPERLINK(...)`` is shown, never run as a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core.dates import roc_date, roc_short
 from tracker.core.idnumbers import mask_id
+from tracker.documents.workbook import row_cells
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency
 
@@ -190,23 +193,23 @@ def record_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = "抽查紀錄"
-    sheet.append([TITLE])
+    sheet.append(row_cells(sheet, [TITLE]))
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in summary(audit, agency, records, catalogue):
-        sheet.append([label, value])
+        sheet.append(row_cells(sheet, [label, value]))
     sheet.append([])
     for signer in SIGNERS:
-        sheet.append([signer, "簽章：", "", "日期："])
+        sheet.append(row_cells(sheet, [signer, "簽章：", "", "日期："]))
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 90
     for row in sheet.iter_rows(min_col=2, max_col=2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     detail = book.create_sheet("抽查明細")
-    detail.append([name for name, _ in COLUMNS])
+    detail.append(row_cells(detail, [name for name, _ in COLUMNS]))
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for row in record_rows(records):
-        detail.append(row)
+        detail.append(row_cells(detail, row))
     for index, (_, width) in enumerate(COLUMNS, 1):
         detail.column_dimensions[detail.cell(1, index).column_letter].width = max(8, width * 0.6)
     detail.freeze_panes = "A2"

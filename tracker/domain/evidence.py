@@ -15,7 +15,8 @@ class Evidence:
     The file itself lives under the evidence folder by its ``sha256``; the
     uploader's file name is kept only as ``filename`` metadata.
     ``effective`` is the document's own date, separate from ``uploaded_at``.
-    ``valid_until`` is set on approval from the catalogue's timing rule.
+    ``valid_until`` is set on approval from the evidence kind's validity
+    (:func:`tracker.compliance.validity.valid_until`).
     """
 
     id: str

@@ -94,9 +94,16 @@ def build_package(
     vendor_id: str | None = None,
     *,
     now: datetime | None = None,
-) -> bytes:
-    """The package's ZIP bytes for ``period`` (a :class:`Period` or ``(start, end)``), optionally one scope."""
-    return _build(store, blobs, _period(period), agency_id, vendor_id, now or clock.now())[0]
+    with_summary: bool = False,
+):
+    """The package's ZIP bytes for ``period`` (a :class:`Period` or ``(start, end)``), optionally one scope.
+
+    With ``with_summary``, ``(bytes, PackageSummary)`` (the summary's ``path`` is ``None``).
+    """
+    data, summary = _build(store, blobs, _period(period), agency_id, vendor_id, now or clock.now())
+    if with_summary:
+        return data, PackageSummary(None, *summary[1:5], len(data))
+    return data
 
 
 def write_package(

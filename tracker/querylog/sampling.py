@@ -24,7 +24,7 @@ import bisect
 import hashlib
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -38,15 +38,11 @@ from tracker.core.idnumbers import mask_id
 from tracker.domain.audits import RANDOM
 from tracker.querylog.schema import QueryLog
 
-DEFAULT_RATIO = Fraction(1, 1000)
-DEFAULT_FLOOR = 10
 RULE = "7.2"
 RISK_REASONS = ("departed_holder", "outside_office_hours", "no_purpose", "heavy_user")
 
 
-def sample_size(
-    n: int, ratio: Fraction | int | str = DEFAULT_RATIO, floor: int = DEFAULT_FLOOR
-) -> int:
+def sample_size(n: int, ratio: Fraction | int | str, floor: int) -> int:
     """Minimum sample under point 7.2: ``min(n, max(floor, ceil(n * ratio)))``.
 
     「最小抽樣比例為千分之一（少於十筆則全數查核）」 is read as: at least 1/1000
@@ -131,7 +127,7 @@ def filter_period(
         table = log.table.slice(int(start), int(stop - start))
     else:
         table = log.table.filter(pa.array((seconds >= low) & (seconds < high)))
-    return QueryLog(table, log.sha256, log.format, log.encoding, log.filename, log.columns)
+    return replace(log, table=table)
 
 
 def risk_picks(
@@ -255,13 +251,15 @@ def draw_audit_sample(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
-    ratio: Fraction | int | str = DEFAULT_RATIO,
-    floor: int = DEFAULT_FLOOR,
+    ratio: Fraction | int | str,
+    floor: int,
     risk: Mapping[str, Any] | None = None,
 ) -> Sample:
     """Filter to the period, draw the 7.2 minimum at random and, when ``risk``
     is given (keyword arguments of :func:`risk_picks` other than ``seed`` and
-    ``exclude``; ``{}`` for the defaults), add risk picks beyond the minimum."""
+    ``exclude``; ``{}`` for the defaults), add risk picks beyond the minimum.
+    ``ratio`` and ``floor`` are the catalogue's 7.2 rule
+    (:meth:`tracker.compliance.catalogue.Catalogue.sampling_rule`)."""
     log = filter_period(log, date_from, date_to)
     size = sample_size(log.population, ratio, floor)
     picks = [(i, RANDOM) for i in draw_sample(log.population, seed, size)]

@@ -14,12 +14,14 @@ from dataclasses import replace
 from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.audits import SampledRecord, SelfAudit
 from tracker.domain.enums import ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Agency
+from tracker.notify.notices import violation_records
 from tracker.services.audit_sampling import require_open, sampled_records
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
@@ -44,7 +46,11 @@ def record_finding(
 def record_findings(
     store: Store, actor: str, findings: Iterable[tuple[str, str, str, str]]
 ) -> list[SampledRecord]:
-    """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write."""
+    """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write.
+
+    A record newly found not legitimate queues the 7.3 notice to the ethics
+    unit and the IT office in the same write (tracker.notify.notices).
+    """
     checked = [(rid, *_check_numbered(rid, f, n, c)) for rid, f, n, c in findings]
     if not checked:
         return []
@@ -76,8 +82,27 @@ def record_findings(
             )
             for a in audits
         ]
-        store.put_many([*changed, *counted], actor=actor, action="audit_findings_recorded")
+        notices = _violation_notices(store, changed, counted)
+        store.put_many(
+            [*changed, *counted, *notices], actor=actor, action="audit_findings_recorded"
+        )
     return changed
+
+
+def _violation_notices(store: Store, changed: list[SampledRecord], audits: list[SelfAudit]) -> list:
+    """7.3: the outbox records of the notice of each audit's newly not-legitimate records."""
+    found = [
+        r
+        for r in changed
+        if r.finding == "not_legitimate"
+        and store.require(SampledRecord, r.id).finding != "not_legitimate"
+    ]
+    out: list = []
+    for audit in audits:
+        mine = [r for r in found if r.audit_id == audit.id]
+        if mine:
+            out += violation_records(store, audit, mine, default_catalogue(), clock.now())
+    return out
 
 
 def record_case(

@@ -1,21 +1,21 @@
 """The dashboard's tables, computed once from one compliance report.
 
-:func:`dashboard` turns one :class:`ComplianceReport` into named tables (cells
-are plain values; dates stay :class:`datetime.date`), so the screen, the
-workbook and the PDF show the same numbers from the same report.  The screen
-writes dates in the ROC calendar; the workbook writes ISO dates.
+:func:`dashboard` turns one :class:`ComplianceReport` into named tables of
+typed rows (dates stay :class:`datetime.date`, statuses :class:`Status`), so
+the screen, the workbook and the PDF show the same numbers from the same
+report.  Titles and column headers are zh-TW and live with the labels
+(:data:`tracker.documents.labels.TABLES`), used by the page and the exports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from tracker.compliance.loader import default_catalogue
 from tracker.compliance.rollups import Rollup
-from tracker.documents.labels import STATUS, SUBJECT
 from tracker.domain.audits import SelfAudit
-from tracker.domain.enums import Status
+from tracker.domain.enums import Status, SubjectKind
 from tracker.domain.vendors import Agency, Contract, Incident, Vendor
 from tracker.services.compliance import ComplianceReport
 from tracker.storage.store import Store
@@ -33,12 +33,63 @@ def obligation_title(obligation_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Table:
-    """A titled table: ``columns`` are zh-TW headers, ``rows`` tuples of plain values."""
+class RollupRow:
+    """One roll-up line: the vendor, contract, obligation or agency and its share of ``ok`` items."""
 
-    title: str
-    columns: tuple[str, ...]
-    rows: list[tuple] = field(default_factory=list)
+    key: str
+    name: str
+    ok: int
+    applicable: int
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    """One (obligation × subject) that is not "not applicable", with names instead of ids."""
+
+    obligation_id: str
+    obligation_title: str
+    subject_kind: SubjectKind
+    subject_label: str
+    vendor: str
+    contract: str
+    agency: str
+    status: Status
+    due: date | None
+    reason: str
+    evidence_id: str
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """An incident not yet closed (8.3)."""
+
+    id: str
+    vendor: str
+    contract: str
+    summary: str
+    known_at: datetime
+    reported_at: datetime | None
+    measures: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One agency's self-audits closed this year against the two of 7.2."""
+
+    agency_id: str
+    agency: str
+    done: int
+    required: int
+    achieved: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of typed rows; ``name`` keys its zh-TW title and headers in the labels."""
+
+    name: str
+    rows: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,22 +135,19 @@ def dashboard(store: Store, report: ComplianceReport) -> Dashboard:
     return Dashboard(
         report=report,
         names=names,
-        by_vendor=_rollup_table("依廠商", "廠商", report.by_vendor, names),
-        by_contract=_rollup_table("依委託案", "委託案", report.by_contract, names),
+        by_vendor=_rollup_table("by_vendor", report.by_vendor, names),
+        by_contract=_rollup_table("by_contract", report.by_contract, names),
         by_obligation=_rollup_table(
-            "依應辦事項",
-            "應辦事項",
+            "by_obligation",
             report.by_obligation,
             {k: obligation_label(k) for k in report.by_obligation},
         ),
-        by_agency=_rollup_table("依機關", "機關", report.by_agency, names),
-        detail=_detail("明細", rows, names),
-        overdue=_detail("逾期項目", [r for r in rows if r.status == Status.OVERDUE], names),
-        expiring=_detail(f"{EXPIRY_WINDOW_DAYS} 日內到期", _expiring(rows, report.today), names),
+        by_agency=_rollup_table("by_agency", report.by_agency, names),
+        detail=_detail("detail", rows, names),
+        overdue=_detail("overdue", [r for r in rows if r.status == Status.OVERDUE], names),
+        expiring=_detail("expiring", _expiring(rows, report.today), names),
         departed=_detail(
-            "離職人員帳號尚未停用（8.10）",
-            [r for r in rows if r.obligation_id == "8.10" and not r.ok],
-            names,
+            "departed", [r for r in rows if r.obligation_id == "8.10" and not r.ok], names
         ),
         incidents=_open_incidents(store, names),
         audits=_audits(store, report.today),
@@ -113,9 +161,7 @@ def _names(store: Store) -> dict[str, str]:
     return names
 
 
-def _rollup_table(
-    title: str, what: str, rollups: dict[str, Rollup], names: dict[str, str]
-) -> Table:
+def _rollup_table(name: str, rollups: dict[str, Rollup], names: dict[str, str]) -> Table:
     def sort_key(key: str):
         return (
             [int(p) if p.isdigit() else 0 for p in key.split(".")]
@@ -124,43 +170,27 @@ def _rollup_table(
         )
 
     rows = [
-        (key, names.get(key, key), r.ok, r.applicable, r.percent)
+        RollupRow(key, names.get(key, key), r.ok, r.applicable, r.percent)
         for key, r in sorted(rollups.items(), key=lambda kv: sort_key(kv[0]))
         if r.applicable
     ]
-    return Table(title, ("代碼", what, "符合", "適用", "合規率(%)"), rows)
+    return Table(name, rows)
 
 
-DETAIL_COLUMNS = (
-    "項次",
-    "應辦事項",
-    "適用對象",
-    "對象",
-    "廠商",
-    "委託案",
-    "機關",
-    "狀態",
-    "期限",
-    "說明",
-    "佐證編號",
-)
-
-
-def _detail(title: str, rows, names: dict[str, str]) -> Table:
+def _detail(name: str, rows, names: dict[str, str]) -> Table:
     ordered = sorted(rows, key=lambda r: (r.due or date.max, r.obligation_id, r.subject_id))
     return Table(
-        title,
-        DETAIL_COLUMNS,
+        name,
         [
-            (
+            DetailRow(
                 r.obligation_id,
                 obligation_title(r.obligation_id),
-                SUBJECT[r.subject_kind],
+                r.subject_kind,
                 r.subject_label,
                 names.get(r.vendor_id, ""),
                 names.get(r.contract_id, ""),
                 names.get(r.agency_id, ""),
-                STATUS[r.status],
+                r.status,
                 r.due,
                 r.reason_zh,
                 r.evidence_id or "",
@@ -184,10 +214,9 @@ def _expiring(rows, today: date) -> list:
 def _open_incidents(store: Store, names: dict[str, str]) -> Table:
     open_ones = sorted((i for i in store.all(Incident) if not i.closed), key=lambda i: i.known_at)
     return Table(
-        "未結案資安事件",
-        ("編號", "廠商", "委託案", "摘要", "知悉時間", "通報時間", "因應措施"),
+        "incidents",
         [
-            (
+            IncidentRow(
                 i.id,
                 names.get(i.vendor_id, ""),
                 names.get(i.contract_id, "") if i.contract_id else "",
@@ -208,15 +237,13 @@ def _audits(store: Store, today: date) -> Table:
         if audit.closed_on is not None and audit.closed_on.year == today.year:
             done[audit.agency_id] = done.get(audit.agency_id, 0) + 1
     rows = [
-        (
+        AuditRow(
             a.id,
             a.name,
             done.get(a.id, 0),
             AUDITS_PER_YEAR,
-            "已達成" if done.get(a.id, 0) >= AUDITS_PER_YEAR else "未達成",
+            done.get(a.id, 0) >= AUDITS_PER_YEAR,
         )
         for a in sorted(store.all(Agency), key=lambda a: a.id)
     ]
-    return Table(
-        f"{today.year - 1911} 年度自主稽核（7.2）", ("代碼", "機關", "已完成", "應辦", "結果"), rows
-    )
+    return Table("audits", rows)

@@ -13,11 +13,12 @@ from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
+from tracker.compliance.validity import valid_until
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
-from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.enums import ProtectionLevel, ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence, IssuedForm
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.services.vendors import clean_text
@@ -68,6 +69,16 @@ def expected_texts(store: Store, kind: str, subject) -> list[str]:
     return texts
 
 
+def protection_level(store: Store, subject) -> ProtectionLevel | None:
+    """The protection level of the subject's contract (``None`` without a contract):
+    the catalogue's texts for that level are required of the upload."""
+    if isinstance(subject, Contract):
+        return subject.protection_level
+    contract_id = getattr(subject, "contract_id", None)
+    contract = store.get(Contract, contract_id) if contract_id else None
+    return contract.protection_level if contract else None
+
+
 def upload_evidence(
     store: Store,
     blobs: BlobStore,
@@ -105,8 +116,11 @@ def upload_evidence(
 
     def inspect(subject=None) -> dict:
         expect = expected_texts(store, kind, subject) if subject is not None else []
+        level = protection_level(store, subject)
         with inspections_by(actor):  # one upload of a user at a time (SandboxBusy otherwise)
-            report = inspect_pdf(data, kind=kind, expect=expect, trust_dir=trust_dir, **limits)
+            report = inspect_pdf(
+                data, kind=kind, expect=expect, level=level, trust_dir=trust_dir, **limits
+            )
         return report.to_dict()
 
     known = SubjectKind(subject_kind) if subject_id and subject_kind else None
@@ -186,15 +200,16 @@ def review_evidence(
                 "此佐證已審查或已被取代", f"evidence is {evidence.state.value}, not submitted"
             )
         now = clock.now()
-        valid_until = _valid_until(store, catalogue, evidence, now.date()) if approve else None
         decided = replace(
             evidence,
             state=ReviewState.APPROVED if approve else ReviewState.REJECTED,
             reviewed_by=actor,
             reviewed_at=now,
             review_reason=reason,
-            valid_until=valid_until,
+            valid_until=None,
         )
+        if approve:
+            decided = replace(decided, valid_until=_valid_until(store, catalogue, decided))
         superseded = [
             replace(e, state=ReviewState.SUPERSEDED)
             for e in current_evidence(
@@ -253,22 +268,15 @@ def _obligation_for(catalogue: Catalogue, obligation_id, subject_kind: SubjectKi
     )
 
 
-def _valid_until(
-    store: Store, catalogue: Catalogue, evidence: Evidence, today: date
-) -> date | None:
-    from tracker.core.clock import add_months
-
+def _valid_until(store: Store, catalogue: Catalogue, evidence: Evidence) -> date | None:
+    """The validity recorded at approval (``evidence`` already carries its review time)."""
+    subject, _, _ = subject_owner(store, evidence.subject_kind, evidence.subject_id)
+    contract_id = (
+        subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
+    )
+    contract = store.get(Contract, contract_id) if contract_id else None
     kind = catalogue.evidence_kinds[evidence.kind]
-    if kind.valid_until_contract_end:
-        subject, _, _ = subject_owner(store, evidence.subject_kind, evidence.subject_id)
-        contract_id = (
-            subject.id if isinstance(subject, Contract) else getattr(subject, "contract_id", None)
-        )
-        contract = store.get(Contract, contract_id) if contract_id else None
-        return contract.end if contract else None
-    if kind.validity_months:
-        return add_months(evidence.effective or today, kind.validity_months)
-    return None
+    return valid_until(kind, replace(evidence, valid_until=None), contract)[0]
 
 
 def _match_form(store: Store, numbers: list[str]) -> IssuedForm | None:

@@ -13,13 +13,11 @@ from datetime import date, datetime
 
 from tracker.core import clock
 from tracker.core.dates import roc_date, roc_short
-from tracker.documents.labels import STATUS
+from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.documents.pdf import FONT, new_pdf
+from tracker.documents.workbook import row_cells
 from tracker.domain.enums import Status
-from tracker.services.dashboard import (
-    Dashboard,
-    Table,
-)
+from tracker.services.dashboard import Dashboard, Table
 from tracker.storage.store import Store
 
 REPORT_TITLE = "移民資訊應用合規報告"
@@ -45,13 +43,18 @@ def record_export(store: Store, actor: str, fmt: str, board: Dashboard) -> None:
 
 
 def workbook_bytes(board: Dashboard) -> bytes:
-    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ISO dates, filters)."""
+    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ISO dates, filters).
+
+    Every text is a text cell (never a formula), see :mod:`tracker.documents.workbook`.
+    """
     from openpyxl import Workbook
 
     book = Workbook()
     _summary_sheet(book.active, board)
     for table in (*board.rollups, board.detail):
-        _table_sheet(book.create_sheet(table.title), table, first_row=1)
+        _table_sheet(
+            book.create_sheet(table_title(table.name, board.report.today)), table, first_row=1
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -68,21 +71,21 @@ def summary_lines(board: Dashboard) -> list[tuple[str, object]]:
         ("符合項數", overall.ok),
         ("適用項數", overall.applicable),
         *counts,
-        *((t.title, len(t.rows)) for t in board.lists[:4]),
+        *((table_title(t.name, board.report.today), len(t.rows)) for t in board.lists[:4]),
     ]
 
 
 def _summary_sheet(sheet, board: Dashboard) -> None:
     sheet.title = "摘要"
-    sheet.append([REPORT_TITLE])
-    sheet.append(["報表日期", board.report.today])
+    sheet.append(row_cells(sheet, [REPORT_TITLE]))
+    sheet.append(row_cells(sheet, ["報表日期", board.report.today]))
     sheet["B2"].number_format = "yyyy-mm-dd"
     sheet.append([])
     for label, value in summary_lines(board):
-        sheet.append([label, value])
+        sheet.append(row_cells(sheet, [label, value]))
     for table in board.lists:
         sheet.append([])
-        sheet.append([table.title])
+        sheet.append(row_cells(sheet, [table_title(table.name, board.report.today)]))
         _append_rows(sheet, table)
     sheet.freeze_panes = "A3"
     _fit_columns(sheet)
@@ -98,11 +101,12 @@ def _table_sheet(sheet, table: Table, first_row: int) -> None:
 def _append_rows(sheet, table: Table) -> None:
     from openpyxl.styles import Font
 
-    sheet.append(list(table.columns))
+    headers, rows = table_rows(table)
+    sheet.append(row_cells(sheet, headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append([_excel_value(v) for v in row])
+    for row in rows:  # names, titles and reasons typed by people: text cells
+        sheet.append(row_cells(sheet, [_excel_value(v) for v in row]))
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
@@ -146,37 +150,50 @@ def pdf_bytes(board: Dashboard) -> bytes:
         [(k, "—" if v is None else v) for k, v in summary_lines(board)],
         (70, 40),
     )
+    today = board.report.today
     for table in board.rollups:
+        headers = table_rows(table)[0]
         rows = [
-            (name, ok, applicable, "—" if pct is None else f"{pct:.1f}")
-            for _, name, ok, applicable, pct in table.rows
+            (r.name, r.ok, r.applicable, "—" if r.percent is None else f"{r.percent:.1f}")
+            for r in table.rows
         ]
-        _pdf_table(pdf, table.title, table.columns[1:], rows, (100, 25, 25, 30))
+        _pdf_table(pdf, table_title(table.name, today), headers[1:], rows, (100, 25, 25, 30))
     for table in board.lists[:3]:
         rows = [
-            (r[0], r[3], r[4], r[7], roc_short(r[8]) if r[8] else "", iso_to_roc(r[9]))
+            (
+                r.obligation_id,
+                r.subject_label,
+                r.vendor,
+                STATUS[r.status],
+                roc_short(r.due) if r.due else "",
+                iso_to_roc(r.reason),
+            )
             for r in table.rows
         ]
         _pdf_table(
             pdf,
-            table.title,
+            table_title(table.name, today),
             ("項次", "對象", "廠商", "狀態", "期限", "說明"),
             rows,
             (12, 38, 46, 18, 20, 56),
         )
-    rows = [(r[1], r[2], r[3], _roc_instant(r[4]), r[6]) for r in board.incidents.rows]
+    rows = [
+        (r.vendor, r.contract, r.summary, _roc_instant(r.known_at), r.measures)
+        for r in board.incidents.rows
+    ]
     _pdf_table(
         pdf,
-        board.incidents.title,
+        table_title("incidents", today),
         ("廠商", "委託案", "摘要", "知悉時間", "因應措施"),
         rows,
         (38, 40, 44, 28, 40),
     )
+    headers, audit_rows = table_rows(board.audits)
     _pdf_table(
         pdf,
-        board.audits.title,
-        board.audits.columns[1:],
-        [r[1:] for r in board.audits.rows],
+        table_title("audits", today),
+        headers[1:],
+        [r[1:] for r in audit_rows],
         (80, 30, 30, 50),
     )
     return bytes(pdf.output())

@@ -65,6 +65,9 @@ def import_query_log(
         filename=filename,
         first_queried_at=entry.first_queried_at,
         last_queried_at=entry.last_queried_at,
+        unrecognised_columns=log.unrecognised_columns,
+        totals_row_line=log.totals_row.line if log.totals_row else None,
+        totals_row_count=log.totals_row.count if log.totals_row else None,
     )
     return store.put(record, actor=actor, action="query_log_imported")
 

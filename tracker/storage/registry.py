@@ -26,6 +26,7 @@ from tracker.domain.accounts import (
 )
 from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
 from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.outbox import OutboxContent, OutboxMessage
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
@@ -157,6 +158,8 @@ for _name, _cls, _owner in (
     ("audits", SelfAudit, Owner.AGENCY),
     ("query_log_imports", QueryLogImport, Owner.AGENCY),
     ("sampled_records", SampledRecord, Owner.AUDIT),
+    ("outbox", OutboxMessage, Owner.VENDOR_OR_AGENCY),
+    ("outbox_contents", OutboxContent, Owner.VENDOR_OR_AGENCY),
 ):
     register_collection(_name, _cls, _owner)
 register_collection("users", AppUser, redact=("password_hash",))

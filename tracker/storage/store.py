@@ -1,28 +1,13 @@
 """The store: domain records kept in small TinyDB tables, safe for threads and processes.
 
-Layout of the data folder::
-
-    meta.json                        schema version and flags (demo data…)
-    tables/<collection>/<part>.json  one TinyDB file per partition of a collection
-    .lock                            the cross-process write lock
-    activity-log.jsonl               the hash-chained activity log (tracker.activitylog.log)
-
-Why partitions: TinyDB rewrites a whole file on every write and its table code
-converts every document of the table on each change, so a write costs in
-proportion to the table.  Each collection is split by vendor or agency (see
-:data:`COLLECTIONS`), so recording one evidence decision rewrites only that
-vendor's evidence file.
-
 Reads are served from memory.  Every change is appended to the activity log
 before its table is written, so the log doubles as the change feed: each read
 stats the log (one system call); when it grew because another process wrote,
 the new lines name the collections and records changed, and only their
-partition files are re-read.  Writes take a thread lock and a file lock,
+partition files are re-read.  Writes take :class:`~tracker.storage.locks.StoreLock`,
 append to the activity log first (write-ahead, fsynced), then replace the
-partition file atomically (temp file, fsync, rename, fsync of the folder).
-
-This module is the only code that touches TinyDB; it hands out frozen domain
-records, never TinyDB documents.
+partition file atomically (:mod:`tracker.storage.tables`).  The store hands out
+frozen domain records, never TinyDB documents.
 """
 
 from __future__ import annotations
@@ -30,14 +15,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import orjson
-from filelock import FileLock, Timeout
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
+from filelock import FileLock
 
 from tracker.activitylog.log import ActivityLog, MemoryActivityLog
 from tracker.core import clock
@@ -51,6 +31,7 @@ from tracker.domain.facts import Facts
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.storage import migrations
 from tracker.storage.codec import from_doc, to_doc
+from tracker.storage.locks import StoreLock
 from tracker.storage.registry import (
     COLLECTIONS,
     Collection,
@@ -59,90 +40,9 @@ from tracker.storage.registry import (
     parts_for,
     redacted,
 )
+from tracker.storage.tables import Partition, open_partition
 
 SYSTEM = "system"
-
-
-class CachedJSONStorage(Storage):
-    """TinyDB storage: one JSON file, parsed once and kept in memory, replaced atomically on write.
-
-    ``path=None`` keeps the data in memory only (the tests' in-memory store).
-    The store calls :meth:`invalidate` when another process changed the file.
-    """
-
-    def __init__(self, path: Path | None, durable: bool = True):
-        self.path = path
-        self.durable = durable
-        self._data: dict | None = None if path else {}
-        self.signature = _signature(path) if path else None
-
-    def read(self) -> dict | None:
-        if self._data is None:
-            try:
-                self.signature = _signature(self.path)
-                self._data = orjson.loads(self.path.read_bytes())
-            except FileNotFoundError:
-                self._data = {}
-            except orjson.JSONDecodeError as exc:
-                raise StoreError(
-                    f"資料檔損毀：{self.path.name}", f"corrupt data file {self.path}: {exc}"
-                ) from exc
-        return self._data
-
-    def write(self, data: dict) -> None:
-        if self.path is not None:
-            try:
-                atomic_write(self.path, orjson.dumps(data), durable=self.durable)
-            except BaseException:
-                self._data = None  # TinyDB changed our cached dict in place; forget it
-                raise
-            self.signature = _signature(self.path)
-        self._data = data
-
-    def invalidate(self) -> None:
-        if self.path is not None:
-            self._data = None
-
-    def close(self) -> None:
-        pass
-
-
-def _signature(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-class RecordTable(Table):
-    """A TinyDB table whose document ids are the records' own string ids."""
-
-    document_id_class = str
-
-    def put(self, doc_id: str, doc: dict) -> None:
-        """Insert or replace one document with a single storage write."""
-        self._update_table(lambda table: table.__setitem__(doc_id, doc))
-
-    def put_all(self, docs: dict[str, dict]) -> None:
-        """Insert or replace several documents with a single storage write."""
-        self._update_table(lambda table: table.update(docs))
-
-    def drop(self, doc_id: str) -> None:
-        self._update_table(lambda table: table.pop(doc_id, None))
-
-    def raw(self) -> dict:
-        """The table's documents by id, as stored (do not modify)."""
-        return self._read_table()
-
-
-@dataclass
-class _Partition:
-    db: TinyDB
-    table: RecordTable
-    storage: CachedJSONStorage
-    objects: dict = field(default_factory=dict)  # id -> decoded record, filled lazily
-    complete: bool = False
 
 
 class Store:
@@ -170,7 +70,7 @@ class Store:
         self.memory = memory
         self.durable = durable
         self._lock = threading.RLock()
-        self._parts: dict[str, dict[str, _Partition]] = {}
+        self._parts: dict[str, dict[str, Partition]] = {}
         self._index: dict[str, dict[str, str]] = {}  # collection -> id -> partition
         self._log_pos: tuple[int, int] = (0, 0)  # (inode, size) of the activity log last seen
         if memory:
@@ -201,7 +101,7 @@ class Store:
 
     def locked(self):
         """Context manager holding the thread lock and the cross-process file lock."""
-        return _Locked(self)
+        return StoreLock(self)
 
     # --- meta ----------------------------------------------------------------
 
@@ -302,7 +202,7 @@ class Store:
             evidence=tuple(self.all(Evidence)),
         )
 
-    def _decoded(self, coll: Collection, part: _Partition, record_id: str):
+    def _decoded(self, coll: Collection, part: Partition, record_id: str):
         obj = part.objects.get(record_id)
         if obj is None:
             doc = part.table.raw().get(record_id)
@@ -311,7 +211,7 @@ class Store:
             obj = part.objects[record_id] = from_doc(coll.cls, doc)
         return obj
 
-    def _all_decoded(self, coll: Collection, part: _Partition) -> list:
+    def _all_decoded(self, coll: Collection, part: Partition) -> list:
         if not part.complete:
             for record_id, doc in part.table.raw().items():
                 if record_id not in part.objects:
@@ -420,24 +320,16 @@ class Store:
                     self._load_partition(name, path.stem)
         return index
 
-    def _partition(self, name: str, part_name: str) -> _Partition:
+    def _partition(self, name: str, part_name: str) -> Partition:
         self._ids(name)
         part = self._parts[name].get(part_name)
         return part if part is not None else self._load_partition(name, part_name)
 
-    def _load_partition(self, name: str, part_name: str) -> _Partition:
+    def _load_partition(self, name: str, part_name: str) -> Partition:
         path = None if self.memory else self.root / "tables" / name / f"{part_name}.json"
-        storage_box: list[CachedJSONStorage] = []
-
-        def factory():
-            storage_box.append(CachedJSONStorage(path, self.durable))
-            return storage_box[0]
-
-        db = TinyDB(storage=factory)
-        table = RecordTable(db.storage, name, cache_size=0)
-        part = _Partition(db, table, storage_box[0])
+        part = open_partition(path, name, self.durable)
         self._parts[name][part_name] = part
-        for record_id in table.raw():
+        for record_id in part.table.raw():
             self._index[name][record_id] = part_name
         return part
 
@@ -505,27 +397,3 @@ class Store:
     def _forget_collection(self, name: str) -> None:
         self._parts.pop(name, None)
         self._index.pop(name, None)
-
-
-class _Locked:
-    def __init__(self, store: Store):
-        self.store = store
-
-    def __enter__(self):
-        self.store._lock.acquire()
-        if self.store._flock is not None:
-            try:
-                self.store._flock.acquire()
-            except Timeout as exc:
-                self.store._lock.release()
-                raise StoreError(
-                    "資料夾忙碌中，請稍後再試", "the data folder is locked by another process"
-                ) from exc
-            self.store._refresh()
-        return self.store
-
-    def __exit__(self, *exc):
-        if self.store._flock is not None:
-            self.store._flock.release()
-        self.store._lock.release()
-        return False

@@ -22,10 +22,22 @@ class Finding:
     due: date | None = None
 
 
-def missing_by(due: date, today: date, ctx: Context, zh: str, en: str) -> Finding:
-    """Not done yet: overdue after ``due``, due soon within the catalogue's window, else missing."""
+def lateness(due: date, today: date, due_soon_days: int) -> Status:
+    """Something not done by ``today``: overdue after ``due``, due soon within the window, else missing.
+
+    The one reading of the thresholds, for fact checks and evidence alike;
+    ``due_soon_days`` is the catalogue's window (30 days unless it says otherwise).
+    """
     if today > due:
-        return Finding(Status.OVERDUE, f"{zh}（已逾期）", f"{en} (overdue)", due)
-    if (due - today).days <= ctx.catalogue.due_soon_days:
-        return Finding(Status.DUE_SOON, zh, en, due)
-    return Finding(Status.MISSING, zh, en, due)
+        return Status.OVERDUE
+    if (due - today).days <= due_soon_days:
+        return Status.DUE_SOON
+    return Status.MISSING
+
+
+def missing_by(due: date, today: date, ctx: Context, zh: str, en: str) -> Finding:
+    """A fact check's "not done yet" finding, by :func:`lateness`."""
+    status = lateness(due, today, ctx.catalogue.due_soon_days)
+    if status is Status.OVERDUE:
+        return Finding(status, f"{zh}（已逾期）", f"{en} (overdue)", due)
+    return Finding(status, zh, en, due)
