@@ -20,6 +20,7 @@ from tests.e2e.test_browser import settle
 from tests.security.live import ROOT, LiveApp
 from tests.security.oidc import Provider
 from tracker.domain.users import AppUser
+from tracker.services.sso import subject_hash
 from tracker.services.users import set_email
 from tracker.storage.store import Store
 
@@ -81,14 +82,14 @@ def test_a_username_in_the_email_claim_does_not_sign_in_as_that_user(app, provid
     shown = sso_sign_in(chromium, app, "corp")
     assert corp.tokens_issued == 1  # the sign-in really reached the token endpoint
     assert "尚未對應本系統帳號" in shown and "登出" not in shown
-    assert Store.open(app.settings).get(AppUser, "it.office").sso_subject == ""
+    assert Store.open(app.settings).get(AppUser, "it.office").sso_subject_hash == ""
 
 
 def test_an_unverified_address_does_not_link(app, providers, chromium):
     corp, _ = providers
     corp.issue("emp-7", email=IT_MAIL, email_verified=False)
     assert "尚未對應本系統帳號" in sso_sign_in(chromium, app, "corp")
-    assert Store.open(app.settings).get(AppUser, "it.office").sso_subject == ""
+    assert Store.open(app.settings).get(AppUser, "it.office").sso_subject_hash == ""
 
 
 def test_a_verified_address_links_once_and_another_issuer_never_matches(app, providers, chromium):
@@ -97,7 +98,7 @@ def test_a_verified_address_links_once_and_another_issuer_never_matches(app, pro
     shown = sso_sign_in(chromium, app, "corp")
     assert "登出" in shown and "it.office" in shown
     user = Store.open(app.settings).get(AppUser, "it.office")
-    assert (user.sso_issuer, user.sso_subject) == (corp.issuer, "emp-7")
+    assert (user.sso_issuer, user.sso_subject_hash) == (corp.issuer, subject_hash("emp-7"))
     corp.issue("emp-7", email="changed@example.org")  # bound by issuer and subject now
     assert "登出" in sso_sign_in(chromium, app, "corp")
     other.issue("emp-7", email=IT_MAIL, email_verified=True)  # same subject, other issuer

@@ -106,7 +106,7 @@ def run_list(args, settings) -> int:
             "disabled": u.disabled,
             "locked_until": u.locked_until.isoformat() if u.locked_until else None,
             "sso_issuer": u.sso_issuer or None,
-            "sso_subject": u.sso_subject or None,
+            "sso_subject_sha256": u.sso_subject_hash or None,
         }
         for u in users.list_users(store)
     ]
@@ -162,7 +162,9 @@ def run_link(args, settings) -> int:
     user = sso.link(
         Store.open(settings), ACTOR, args.username, issuer=args.issuer, subject=args.subject
     )
-    print(f"已綁定單一登入身分 linked {user.id} to {user.sso_issuer} / {user.sso_subject}")
+    print(
+        f"已綁定單一登入身分 linked {user.id} to {user.sso_issuer} (subject SHA-256 {user.sso_subject_hash[:12]}…)"
+    )
     return 0
 
 

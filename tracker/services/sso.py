@@ -3,8 +3,9 @@
 An ID token is trusted only for what the identity provider vouches for: its
 issuer (``iss``) and subject (``sub``) name one person, and an e-mail counts
 only when ``email_verified`` is true.  So each local account is bound to at
-most one ``(issuer, subject)`` pair (``AppUser.sso_issuer``/``sso_subject``),
-and the binding is made
+most one ``(issuer, subject)`` pair (``AppUser.sso_issuer`` and
+``sso_subject_hash``: the subject is kept and logged only as its SHA-256, as
+some providers make it a national ID), and the binding is made
 
 * by an administrator: :func:`link` (``python -m tracker users link USERNAME
   --issuer … --subject …``), or
@@ -19,6 +20,7 @@ binding (even with the same subject).  Every refusal is logged.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -73,7 +75,9 @@ def account_for(
                 actor="-", action="sso_sign_in_refused", details=_details(identity, reason)
             )
             return None
-        linked = replace(candidate, sso_issuer=identity.issuer, sso_subject=identity.subject)
+        linked = replace(
+            candidate, sso_issuer=identity.issuer, sso_subject_hash=subject_hash(identity.subject)
+        )
         return store.put(linked, actor=candidate.id, action="sso_identity_linked")
 
 
@@ -96,7 +100,7 @@ def link(store: Store, actor: str, username: str, *, issuer: str, subject: str) 
                 f"此單一登入身分已對應帳號 {other.id}",
                 f"this identity is already bound to {other.id}",
             )
-        changed = replace(user, sso_issuer=issuer, sso_subject=subject)
+        changed = replace(user, sso_issuer=issuer, sso_subject_hash=subject_hash(subject))
         return store.put(changed, actor=actor, action="sso_identity_linked")
 
 
@@ -104,7 +108,9 @@ def unlink(store: Store, actor: str, username: str) -> AppUser:
     """Remove the account's single sign-on binding (its password still works)."""
     user = require_user(store, username)
     return store.put(
-        replace(user, sso_issuer="", sso_subject=""), actor=actor, action="sso_identity_unlinked"
+        replace(user, sso_issuer="", sso_subject_hash=""),
+        actor=actor,
+        action="sso_identity_unlinked",
     )
 
 
@@ -112,10 +118,15 @@ def record_sso_sign_in(store: Store, user: AppUser) -> None:
     store.record_event(actor=user.id, action="sign_in", details={"method": "sso"})
 
 
+def subject_hash(subject: str) -> str:
+    """The SHA-256 (hex) of an ID token's subject, as accounts keep it."""
+    return hashlib.sha256(subject.encode("utf-8")).hexdigest()
+
+
 def _bound_to(store: Store, issuer: str, subject: str) -> AppUser | None:
+    wanted = (issuer, subject_hash(subject))
     return next(
-        (u for u in store.all(AppUser) if (u.sso_issuer, u.sso_subject) == (issuer, subject)),
-        None,
+        (u for u in store.all(AppUser) if (u.sso_issuer, u.sso_subject_hash) == wanted), None
     )
 
 
@@ -133,7 +144,7 @@ def _linkable(
     owners = [u for u in store.all(AppUser) if u.email.strip().casefold() == address]
     if len(owners) != 1:
         return None, "no_account_with_email" if not owners else "email_not_unique"
-    if owners[0].sso_subject:
+    if owners[0].sso_subject_hash:
         return None, "account_bound_to_another_identity"
     if owners[0].disabled:
         return None, "account_disabled"
@@ -141,4 +152,8 @@ def _linkable(
 
 
 def _details(identity: Identity, reason: str) -> dict:
-    return {"reason": reason, "issuer": identity.issuer, "subject": identity.subject}
+    return {
+        "reason": reason,
+        "issuer": identity.issuer,
+        "subject_sha256": subject_hash(identity.subject),
+    }
