@@ -74,7 +74,7 @@ def test_a_schema_1_folder_is_refused_until_migrated_then_opens_with_every_recor
     assert store.meta["schema"] == migrations.SCHEMA_VERSION == 2
     assert BlobStore(schema1.evidence_dir).read(EVIDENCE_SHA256) == EVIDENCE_BYTES
     [archive] = schema1.data_dir.parent.glob("*before-schema1-*.zip")
-    assert verify_backup(archive).ok
+    assert verify_backup(archive, backup_key(schema1)).ok
     before = tree_digest(schema1.data_dir)
     Store.open(schema1).all(records()[1].__class__)
     assert tree_digest(schema1.data_dir) == before  # opening the current schema changes nothing

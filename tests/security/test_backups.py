@@ -27,6 +27,7 @@ from tracker.ops.restore import BackupInvalid, restore_backup
 from tracker.ops.verify import verify_backup
 from tracker.services.sign_in import SignInFailed, sign_in
 from tracker.services.users import create_user
+from tracker.storage.checkpoint import encode_table
 from tracker.storage.store import Store
 
 FORGED_PASSWORD = "forged-passphrase-1234"
@@ -46,16 +47,29 @@ def archive(source, tmp_path) -> Path:
     return out
 
 
-def forge(archive: Path, out: Path, edit, sign_with: bytes | None = None) -> Path:
+def forge(
+    archive: Path, out: Path, edit, sign_with: bytes | None = None, *, reseal: bool = True
+) -> Path:
     """Rewrite ``archive`` with the users table edited by ``edit(users)`` and every hash of the
-    manifest recomputed, as the attacker did; signed with ``sign_with`` if given."""
+    manifest recomputed, as the attacker did; signed with ``sign_with`` if given.  With
+    ``reseal`` the table's own checkpoint checksum is recomputed too (an attacker who
+    knows the format), so only the activity log can tell."""
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read(MANIFEST))
         members = {i.filename: zf.read(i) for i in zf.infolist()}
     table = next(n for n, d in members.items() if n.startswith("data/tables/users/"))
     doc = json.loads(members[table])
     edit(doc["users"])
-    members[table] = json.dumps(doc).encode()
+    if reseal:
+        mark = doc["_checkpoint"]["1"]
+        members[table], written = encode_table("users", doc["users"], mark["seq"], mark["hash"])
+        listing = json.loads(members["data/checkpoint.json"])
+        listing["tables"][table.removeprefix("data/tables/").removesuffix(".json")] = (
+            written.listing()
+        )
+        members["data/checkpoint.json"] = json.dumps(listing).encode()
+    else:
+        members[table] = json.dumps(doc).encode()
     for entry in manifest["files"]:
         data = members[entry["path"]]
         entry.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
@@ -111,6 +125,18 @@ def test_even_with_the_key_a_user_the_activity_log_never_saw_is_not_restored(
     assert not target.data_dir.exists()  # … but the tables must be what the log says
     with pytest.raises(SignInFailed):
         sign_in(Store.open(source), "intruder", FORGED_PASSWORD)
+
+
+def test_a_table_edited_inside_the_archive_without_its_checksum_is_refused_by_name(
+    source, archive, tmp_path
+):
+    key = backup_key(source)
+    forged = forge(archive, tmp_path / "forged.zip", add_forged_it_office, key, reseal=False)
+    target = target_of(tmp_path, source)
+    with pytest.raises(BackupInvalid) as refused:
+        restore_backup(forged, target)
+    assert any(p.startswith("tables/users/") and "檢查碼" in p for p in refused.value.problems)
+    assert not target.data_dir.exists()
 
 
 def test_a_role_changed_inside_the_archive_is_caught_against_the_log(source, archive, tmp_path):

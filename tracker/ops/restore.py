@@ -23,7 +23,7 @@ from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir
 from tracker.ops.archive import CHUNK, DATA, EVIDENCE
 from tracker.ops.backupkey import existing_backup_key
-from tracker.ops.verify import tables_against_log, verify_backup
+from tracker.ops.verify import damaged_tables, tables_against_log, verify_backup
 
 
 class BackupInvalid(InvalidInput):
@@ -85,7 +85,7 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
                 placed.append((targets[top], targets[top].is_dir()))
                 _restore_tree(zf, files, top, targets[top])
         if int(manifest.get("schema", 1)) == SCHEMA_VERSION:  # an older one is migrated first
-            problems = tables_against_log(Store.open(settings))
+            problems = damaged_tables(settings.data_dir) or tables_against_log(Store.open(settings))
             if problems:
                 raise BackupInvalid(problems)
     except BaseException:

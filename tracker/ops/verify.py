@@ -36,6 +36,7 @@ from tracker.ops.archive import (
     name_problem,
 )
 from tracker.ops.backupkey import mac_matches
+from tracker.storage.checkpoint import TABLES, Damaged, Manifest, read_manifest, read_table
 from tracker.storage.codec import to_doc
 from tracker.storage.registry import COLLECTIONS, redacted
 
@@ -269,6 +270,37 @@ def _archived_head(zf, info) -> Head:
 
 
 # --- the restored tables against the activity log -------------------------------
+
+
+def damaged_tables(data_dir: Path) -> list[str]:
+    """Each table file of a data folder that does not read back as its checkpoint wrote it.
+
+    Read before a store is opened (opening would rebuild such a table from the
+    log, hiding that the archive was edited).  One line per table; empty: all
+    tables are as written.
+    """
+    problems = []
+    try:
+        listed = (read_manifest(Path(data_dir)) or Manifest(None, {})).tables
+    except Damaged as exc:
+        return [f"checkpoint.json: 無法讀取 (unreadable: {exc.reason})"]
+    for path in sorted((Path(data_dir) / TABLES).glob("*/*.json")):
+        where = f"{TABLES}/{path.parent.name}/{path.name}"
+        try:
+            table = read_table(path, path.parent.name)
+        except Damaged as exc:
+            problems.append(
+                f"{where}: 表格內容與其檢查碼不符，遭到更動 "
+                f"(the table does not match its checkpoint: {exc.reason})"
+            )
+            continue
+        entry = listed.get(f"{path.parent.name}/{path.stem}")
+        if entry is not None and entry.get("sha256") != table.sha256:
+            problems.append(
+                f"{where}: 表格與 checkpoint.json 記載的不同 "
+                "(the table differs from what checkpoint.json lists)"
+            )
+    return problems
 
 
 def tables_against_log(store) -> list[str]:
