@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 
 from app_pages._accounts_ui import LEFT
-from app_pages._common import attempt, get_blobs, roc
+from app_pages._common import attempt, get_blobs, plain, roc
 from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, field_key, form_key, set_choice
 from tracker.domain.accounts import NiaAccount
@@ -58,9 +58,9 @@ def review_form(store: Store, actor: str, account: NiaAccount, today: date) -> N
     first = account.state == "first_review"
     level = "初審（使用單位主管）" if first else "複審（機關帳號管理者）"
     with st.form(f"review_{account.state}-{account.id}"):
-        st.markdown(f"**{level}**　審核者：{actor}（登入帳號）")
+        st.markdown(f"**{level}**　審核者：{plain(actor)}（登入帳號）")
         if not first and account.first_reviewed_by:
-            st.caption(f"初審者：{account.first_reviewed_by}；初審與複審不得為同一人。")
+            st.caption(f"初審者：{plain(account.first_reviewed_by)}；初審與複審不得為同一人。")
         name = st.text_input("審核者姓名職稱（選填，照填記錄；留空則記錄登入帳號）")
         decision = st.radio("審核結果", ["通過", "退件"], horizontal=True)
         reason = st.text_input("退件理由（退件時必填）")

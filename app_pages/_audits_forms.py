@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
 from app_pages._dates import date_text, read_date
+from app_pages._mail import send_notice_now
 from app_pages._widgets import done, form_key, set_choice
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
@@ -55,6 +56,13 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                         f"原始檔 SHA-256 {record.sha256[:16]}…",
                         clear="import",
                     )
+                    if record.unrecognised_columns:  # header names from the file: text only
+                        st.text(
+                            "未辨識的欄位（未匯入，原檔保留）："
+                            + "、".join(record.unrecognised_columns)
+                        )
+                    if record.totals_row_line is not None:
+                        st.text(f"第 {record.totals_row_line} 行為合計列（與筆數相符），已略過")
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -145,7 +153,10 @@ def findings_editor(store: Store, actor: str, audit: SelfAudit, records: list) -
     with attempt():
         audit_findings.record_findings(store, actor, changes)
         left = audit_findings.missing_findings(store, audit.id)
-        done(f"已儲存 {len(changes)} 筆查核結果（{roc(clock.today())}）；尚有 {left} 筆未填。")
+        message = f"已儲存 {len(changes)} 筆查核結果（{roc(clock.today())}）；尚有 {left} 筆未填。"
+        if _violation(changes):  # 7.3: the notice was queued with the findings; send it now
+            message += send_notice_now(store, f"audit:{audit.id}", actor)
+        done(message)
 
 
 FINDING_COLUMNS = ("序號", "查核結果", "個案編號", "說明")
@@ -167,6 +178,10 @@ def changed_findings(records: list, edited) -> list[tuple[str, str, str, str]]:
 
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _violation(changes) -> bool:
+    return any(finding == "not_legitimate" for _, finding, _, _ in changes)
 
 
 def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> None:

@@ -1,30 +1,22 @@
 """Showing evidence: the inspection's findings, a record's metadata, a preview of the file.
 
-The preview renders the first pages to PNG with poppler's ``pdftoppm`` in a
-child process with CPU, memory and wall-clock limits (the file is untrusted,
-even after inspection); the images work in every browser and in AppTest.
-Without ``pdftoppm`` the page shows the text excerpt and the download only.
+The preview (:mod:`tracker.inspection.preview`) renders the first pages to PNG
+in a limited child process, and not at all for a file with a giant image; the
+images work in every browser and in AppTest.  Without a preview the page
+says why and shows the text excerpt and the download.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
-from app_pages._common import get_blobs, roc
+from app_pages._common import get_blobs, roc, show_error, show_facts
 from tracker.compliance.attention import FLAG_ZH
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
-from tracker.documents.labels import REVIEW, VERDICT
+from tracker.documents.labels import MODIFICATION, REVIEW, TRUST_PROBLEM, VERDICT
 from tracker.domain.evidence import Evidence
-
-PREVIEW_PAGES = 2
-PREVIEW_DPI = 100
-_LIMITS = 'ulimit -v 1048576; ulimit -t 20; exec "$@"'  # 1 GiB address space, 20 s CPU
+from tracker.inspection.preview import Preview, render_preview
 
 
 def kind_label(kind: str) -> str:
@@ -44,14 +36,18 @@ def show_inspection(doc: dict, points: list[str] | None = None) -> None:
         verdict = "needs_review"
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
-    for point in points:
-        st.markdown(f"- ⚠ {point}")
-    for reason in doc.get("reasons") or []:
+    lines = [f"⚠ {point}" for point in points]
+    for reason in doc.get("reasons") or []:  # they quote signers' and fields' names: text only
         if reason.get("zh") not in points:
-            st.markdown(f"- {reason.get('zh', '')}")
+            lines.append(f"・{reason.get('zh', '')}")
+    if lines:
+        st.text("\n".join(lines))
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",
+        "加密": ("須密碼才能開啟" if doc.get("password_required") else "有（不需密碼即可開啟）")
+        if doc.get("encrypted")
+        else "無",
         "找到的預期文字": "、".join(doc.get("keywords_found") or []) or "—",
         "缺少的預期文字": "、".join(doc.get("keywords_missing") or []) or "—",
         "主動內容": "、".join(doc.get("risky_features") or []) or "無",
@@ -59,15 +55,25 @@ def show_inspection(doc: dict, points: list[str] | None = None) -> None:
         "數位簽章": _signature_text(doc),
         "表單編號": "、".join(doc.get("form_numbers") or []) or "—",
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def _signature_text(doc: dict) -> str:
     if not doc.get("signed"):
         return "未簽署"
+    if doc.get("signatures"):
+        return "；".join(_one_signature(entry) for entry in doc["signatures"])
     intact = {True: "完整", False: "已失效", None: "無法判斷"}[doc.get("signature_intact")]
     trusted = "，簽署者受信任" if doc.get("signature_trusted") else ""
     return f"已簽署（{doc.get('signer') or '簽署者不明'}），{intact}{trusted}"
+
+
+def _one_signature(entry: dict) -> str:
+    intact = {True: "完整", False: "已失效", None: "無法判斷"}[entry.get("intact")]
+    trust = "受信任" if entry.get("trusted") else TRUST_PROBLEM.get(entry.get("trust_problem"), "")
+    change = MODIFICATION.get(entry.get("modification"), "")
+    parts = [p for p in (intact, trust, change) if p]
+    return f"{entry.get('signer') or '簽署者不明'}（{'，'.join(parts)}）"
 
 
 def show_record(evidence: Evidence) -> None:
@@ -88,7 +94,7 @@ def show_record(evidence: Evidence) -> None:
         "注意事項": "、".join(FLAG_ZH.get(f, f) for f in evidence.flags) or "—",
         "SHA-256": evidence.sha256,
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def download_button(evidence: Evidence, *, key: str) -> None:
@@ -96,7 +102,7 @@ def download_button(evidence: Evidence, *, key: str) -> None:
     try:
         data = get_blobs().read(evidence.sha256)
     except TrackerError as exc:
-        st.error(exc.message_zh)
+        show_error(exc)
         return
     name = evidence.filename if evidence.filename.lower().endswith(".pdf") else f"{evidence.id}.pdf"
     st.download_button(
@@ -110,46 +116,18 @@ def download_button(evidence: Evidence, *, key: str) -> None:
 
 
 def show_preview(evidence: Evidence) -> None:
-    images = preview_images(evidence.sha256)
-    if not images:
-        st.info("無法產生預覽，請下載檔案檢視。")
+    preview = preview_of(evidence.sha256, evidence.inspection or {})
+    if not preview.images:
+        st.info(preview.note_zh)
         excerpt = (evidence.inspection or {}).get("text_excerpt")
         if excerpt:
             st.text(excerpt)
         return
-    for n, image in enumerate(images, start=1):
+    for n, image in enumerate(preview.images, start=1):
         st.image(image, caption=f"第 {n} 頁", width="stretch")
 
 
 @st.cache_data(max_entries=64, show_spinner="產生預覽中…")
-def preview_images(sha256: str) -> list[bytes]:
-    """PNG images of the first pages of the stored file (``[]`` when it cannot be rendered)."""
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        return []
-    data = get_blobs().read(sha256)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "in.pdf"
-        source.write_bytes(data)
-        command = [
-            exe,
-            "-png",
-            "-r",
-            str(PREVIEW_DPI),
-            "-f",
-            "1",
-            "-l",
-            str(PREVIEW_PAGES),
-            str(source),
-            str(Path(tmp) / "page"),
-        ]
-        try:
-            subprocess.run(
-                ["/bin/sh", "-c", _LIMITS, "sh", *command],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return []
-        return [p.read_bytes() for p in sorted(Path(tmp).glob("page*.png"))]
+def preview_of(sha256: str, _inspection: dict) -> Preview:
+    """The stored file's preview (:func:`tracker.inspection.preview.render_preview`), once per file."""
+    return render_preview(get_blobs().read(sha256), _inspection)

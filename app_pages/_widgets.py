@@ -24,6 +24,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from app_pages._common import plain
+
 PLACEHOLDER = "請選擇…"
 _FLASH_KEY = "_flash_messages"
 _PENDING_KEY = "_pending_choices"
@@ -85,9 +87,9 @@ def flash(message: str) -> None:
 
 
 def show_flash() -> None:
-    """Show (once) the confirmations kept by :func:`flash`."""
+    """Show (once) the confirmations kept by :func:`flash`, as plain text (they name records)."""
     for message in st.session_state.pop(_FLASH_KEY, []):
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def done(message: str, *, clear: str | None = None) -> None:

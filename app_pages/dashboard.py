@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
 from app_pages._common import (
     get_store,
+    plain_frame,
     require_role,
     roc,
     roc_long,
@@ -101,7 +102,7 @@ if attention.empty:
 else:
     # A static table: its cells wrap, so who, why and by when fit the screen without scrolling.
     attention["合規率(%)"] = attention["合規率(%)"].map(lambda v: "—" if v is None else f"{v:.1f}")
-    st.table(attention.set_index("廠商"))
+    st.table(plain_frame(attention).set_index("廠商"))
 
 st.subheader("待處理清單")
 for tab, table in zip(st.tabs([title(t) for t in board.lists]), board.lists, strict=True):

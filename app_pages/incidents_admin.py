@@ -9,7 +9,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_wrapped
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.compliance.loader import default_catalogue
 from tracker.documents.labels import incident_state
@@ -65,15 +65,15 @@ if incident is None:
 
 deadline = incident.known_at + timedelta(hours=hours)
 st.markdown(
-    f"**{incident.summary}**　{vendors.get(incident.vendor_id, '')}　"
+    f"**{plain(incident.summary)}**　{plain(vendors.get(incident.vendor_id, ''))}　"
     f"知悉 {roc(incident.known_at)}，通報 {roc(incident.reported_at)}（時限 {roc(deadline)}）"
 )
 st.markdown("**因應措施**")
 st.text(incident.measures or "（廠商尚未填寫）")
 if incident.late_reason:
-    st.info(f"逾時通報之處理理由：{incident.late_reason}")
+    st.info(f"逾時通報之處理理由：{plain(incident.late_reason)}")
 if incident.closed:
-    st.success(f"已於 {roc(incident.closed_at)} 由 {incident.closed_by} 結案。")
+    st.success(f"已於 {roc(incident.closed_at)} 由 {plain(incident.closed_by)} 結案。")
     st.markdown("**結案報告**")
     st.text(incident.final_report)
     st.stop()

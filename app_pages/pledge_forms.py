@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_table
 from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.documents.labels import STATUS
@@ -78,7 +78,7 @@ issued = st.session_state.get("pledge_pdf")
 if issued and issued[1] in staff:
     number, person_id, data = issued
     st.success(
-        f"已產生 {staff[person_id].name} 之切結書，表單編號 {number}（{roc(clock.today())}）"
+        f"已產生 {plain(staff[person_id].name)} 之切結書，表單編號 {number}（{roc(clock.today())}）"
     )
     st.download_button(
         "下載切結書 PDF",

@@ -9,7 +9,7 @@ right later by a logged correction (second tab).
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_wrapped
 from app_pages._evidence import (
     download_button,
     kind_label,
@@ -106,12 +106,12 @@ with tab_queue:
         with right:
             st.subheader("審查決定")
             st.markdown(
-                f"**{subject_label(evidence)}**　{kind_label(evidence.kind)}　"
-                f"{obligation_label(evidence.obligation_id)}"
+                f"**{plain(subject_label(evidence))}**　{plain(kind_label(evidence.kind))}　"
+                f"{plain(obligation_label(evidence.obligation_id))}"
             )
             found = points[evidence.id]
             for point in found:
-                st.warning(point, icon=":material/warning:")
+                st.warning(plain(point), icon=":material/warning:")
             seen = st.checkbox("我已檢視上列注意事項", key=f"seen-{evidence.id}") if found else True
             reason = st.text_area("理由（退件時必填）", key=f"reason-{evidence.id}", max_chars=1000)
             approve_col, reject_col = st.columns(2)

@@ -15,6 +15,7 @@ from app_pages._common import (
     vendor_contracts,
 )
 from app_pages._dates import date_text, read_date
+from app_pages._mail import send_notice_now
 from app_pages._widgets import choose_record, done, form_key, show_flash
 from tracker.core import clock
 from tracker.documents.labels import incident_state
@@ -63,9 +64,10 @@ with st.form(form_key("incident")):
                 contract_id=contract_id,
                 measures=measures,
             )
+            notice = send_notice_now(store, f"incident:{incident.id}", user.id, detail=False)
             done(
                 f"已通報「{incident.summary}」（知悉 {roc(incident.known_at)}，通報 {roc(incident.reported_at)}）；"
-                "請至「合規狀態與上傳」上傳資安事件通報單。",
+                f"請至「合規狀態與上傳」上傳資安事件通報單。{notice}",
                 clear="incident",
             )
 

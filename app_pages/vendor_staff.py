@@ -13,6 +13,7 @@ from app_pages._common import (
     attempt,
     get_store,
     own_record,
+    plain,
     require_role,
     roc,
     show_wrapped,
@@ -179,7 +180,7 @@ with tab_pledge:
     made = st.session_state.get("vendor_pledge")
     if made and made[0] in current:
         person = next(s for s in staff if s.id == made[0])
-        st.success(f"已產生 {person.name} 之切結書，表單編號 {made[1]}（{roc(today)}）")
+        st.success(f"已產生 {plain(person.name)} 之切結書，表單編號 {made[1]}（{roc(today)}）")
         st.download_button(
             "下載切結書 PDF",
             made[2],

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages._common import (
     get_blobs,
     get_store,
+    plain,
     require_role,
     roc,
     show_error,
@@ -37,7 +38,7 @@ store = get_store()
 catalogue = default_catalogue()
 vendor = store.require(Vendor, user.vendor_id)
 st.title("合規狀態與上傳")
-st.caption(vendor.name)
+st.caption(plain(vendor.name))
 # The upload tab is filled first, so the status tab already shows an upload made in this run.
 overview, upload = st.tabs(["合規狀態", "上傳佐證資料"])
 
@@ -114,7 +115,7 @@ def show_last_upload() -> None:
     evidence = store.get(Evidence, last[0]) if last else None
     if evidence is None or evidence.vendor_id != user.vendor_id:
         return
-    st.success(f"已上傳 {last[1]}（{roc(evidence.effective)}），待資訊室審查")
+    st.success(f"已上傳 {plain(last[1])}（{roc(evidence.effective)}），待資訊室審查")
     show_inspection(evidence.inspection, attention_points(evidence))
 
 
@@ -154,7 +155,10 @@ with overview:
     for contract in vendor_contracts(store, user.vendor_id):
         agency = store.get(Agency, contract.agency_id)
         rows = [r for r in report.rows if r.contract_id == contract.id]
-        title = f"{contract.title}（{agency.name if agency else ''}，{roc(contract.start)}–{roc(contract.end)}）"
+        title = plain(
+            f"{contract.title}（{agency.name if agency else ''}，"
+            f"{roc(contract.start)}–{roc(contract.end)}）"
+        )
         with st.expander(title, expanded=True):
             show_wrapped(status_frame(rows, subject=False), "狀態")
     other = [r for r in report.rows if r.contract_id is None]

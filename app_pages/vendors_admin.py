@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
+from app_pages._contacts_forms import agency_addresses_tab
 from app_pages._dates import date_text, read_date
 from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
@@ -25,7 +26,7 @@ agencies = {a.id: a for a in store.all(Agency)}
 contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendor_id, c.start))}
 
 
-tab_vendors, tab_contracts = st.tabs(["委外廠商", "委託案"])
+tab_vendors, tab_contracts, tab_agencies = st.tabs(["委外廠商", "委託案", "機關通知信箱"])
 
 with tab_vendors:
     show_wrapped(
@@ -34,6 +35,7 @@ with tab_vendors:
                 "廠商名稱": [v.name for v in vendors.values()],
                 "統一編號": [v.ubn for v in vendors.values()],
                 "聯絡方式": [v.contact for v in vendors.values()],
+                "通知信箱": ["、".join(v.contact_emails) for v in vendors.values()],
                 "委託案數": [
                     sum(c.vendor_id == v.id for c in contracts.values()) for v in vendors.values()
                 ],
@@ -53,6 +55,10 @@ with tab_vendors:
             "統一編號（8 碼，含檢查碼）", value=current.ubn if current else "", max_chars=8
         )
         contact = st.text_input("聯絡方式", value=current.contact if current else "")
+        emails = st.text_area(
+            "通知電子郵件（每行一個，收到期提醒）",
+            value="\n".join(current.contact_emails) if current else "",
+        )
         if st.form_submit_button("儲存廠商", type="primary"):
             with attempt():
                 saved = save_vendor(
@@ -62,6 +68,7 @@ with tab_vendors:
                     ubn=ubn,
                     contact=contact,
                     vendor_id=current.id if current else None,
+                    contact_emails=emails,
                 )
                 set_choice("edit_vendor", saved.id)
                 verb = "更新" if current else "新增"
@@ -159,3 +166,6 @@ with tab_contracts:
                         f"已{verb}委託案 {saved.title}（{roc(saved.start)}–{roc(saved.end)}，"
                         f"{vendors[saved.vendor_id].name}）"
                     )
+
+with tab_agencies:
+    agency_addresses_tab(store, user.id, agencies)

@@ -9,7 +9,8 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from tracker.core import clock
+from app_pages._common import forget_stores
+from app_pages._session import TOKEN_KEY
 from tracker.core.idnumbers import mask_id
 from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import (
@@ -20,6 +21,7 @@ from tracker.services import (
     log_imports,
     users,
 )
+from tracker.services.sessions import REGISTRY
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -141,6 +143,7 @@ def app_store(settings, monkeypatch):
     monkeypatch.setenv("TRACKER_EVIDENCE_DIR", str(settings.evidence_dir))
     monkeypatch.setenv("TRACKER_TRUST_DIR", str(settings.trust_dir))
     streamlit.cache_resource.clear()
+    forget_stores()
     store = Store.open(settings)
     store.put(
         Agency(AGENCY_ID, "臺北市政府社會局", account_admin="林佳蓉"), actor="t", action="seed"
@@ -160,12 +163,12 @@ def app_store(settings, monkeypatch):
         users.create_user(store, "t", username=name, role=role, password=PASSWORD)
     yield store
     streamlit.cache_resource.clear()
+    forget_stores()
 
 
 def page(name: str, username: str) -> AppTest:
     at = AppTest.from_file(str(PAGES / name), default_timeout=60)
-    at.session_state["user_id"] = username
-    at.session_state["last_seen"] = clock.now()
+    at.session_state[TOKEN_KEY] = REGISTRY.open(username)
     return at.run()
 
 

@@ -16,7 +16,7 @@ from tracker.domain.enums import Status
 from tracker.services import dashboard, exports, report_pdf
 from tracker.services.compliance import compliance_report
 
-from .conftest import activity_log, signed_in
+from .conftest import activity_log, shown, signed_in
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_the_manager_can_open_the_evidence_behind_a_row(app_settings, board):
     at = signed_in("manager")
     next(b for b in at.selectbox if b.label == "選擇項目以檢視佐證").set_value(evidence_id).run()
     assert any(b.label == "下載檔案" for b in at.get("download_button"))
-    table = at.table[-1].value.to_csv()
+    table = shown(at.table[-1].value.to_csv())
     assert "審查狀態" in table and "SHA-256" in table
 
 
@@ -108,3 +108,21 @@ def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board
     audits = {row.agency_id: (row.done, row.required, row.achieved) for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
     assert all(required == dashboard.AUDITS_PER_YEAR for _, required, _ in audits.values())
+
+
+def test_a_vendor_named_like_a_formula_is_text_in_the_workbook(app_settings, store):
+    import zipfile
+
+    from tracker.domain.vendors import Vendor
+    from tracker.services import vendors
+
+    vendor = next(iter(store.all(Vendor)))
+    hostile = '=HYPERLINK("https://evil.example","廠商")'
+    vendors.save_vendor(store, "it.office", name=hostile, ubn=vendor.ubn, vendor_id=vendor.id)
+    data = exports.workbook_bytes(dashboard.dashboard(store, compliance_report(store)))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(n) for n in sheets)
+    names = [row[1] for row in load_workbook(io.BytesIO(data))["依廠商"].iter_rows(min_row=2)]
+    assert hostile in [cell.value for cell in names]
+    assert all(cell.data_type == "s" for cell in names)

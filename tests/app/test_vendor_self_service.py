@@ -12,7 +12,7 @@ from tracker.domain.evidence import IssuedForm
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import VendorStaff
 from tracker.services.pledges import prepare_pledge
-from tracker.services.users import SignInFailed, sign_in
+from tracker.services.sign_in import SignInFailed, sign_in
 
 from .conftest import activity_log, new_app, open_page, signed_in
 

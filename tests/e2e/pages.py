@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.services.users import DEMO_PASSWORD
+from tracker.services.demo_accounts import DEMO_PASSWORD
 
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
              && !document.querySelector('[data-stale="true"]')

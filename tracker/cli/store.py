@@ -1,4 +1,9 @@
-"""``store migrate``: the data folder's schema upgrade, with the verified backup first."""
+"""``store migrate | check | rebuild``: the data folder's upgrade, consistency check and rebuild.
+
+``check`` exits 0 when every table, evidence file and query-log import matches
+the activity log, 1 with one line per difference on stderr; ``rebuild``
+rewrites every table from the log (and the base snapshot a purge left).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from tracker.cli import print_json
 
 def register(sub) -> None:
     store = sub.add_parser("store", help="資料夾維護 data folder maintenance")
-    actions = store.add_subparsers(dest="store_command", metavar="ACTION")
+    actions = store.add_subparsers(dest="store_command", metavar="ACTION", parser_class=type(store))
     migrate = actions.add_parser(
         "migrate", help="升級資料結構（先寫入並驗證備份） upgrade the schema, backup first"
     )
     migrate.add_argument("--json", action="store_true", help="one JSON object")
     migrate.set_defaults(func=run_migrate)
+    register_checks(actions)
 
 
 def run_migrate(args, settings) -> int:
@@ -33,3 +39,79 @@ def run_migrate(args, settings) -> int:
     else:
         print(f"資料結構已是最新（第 {result['schema']} 版） schema {result['schema']} is current")
     return 0
+
+
+def register_checks(actions) -> None:
+    check = actions.add_parser(
+        "check",
+        help="資料一致性檢查：資料表、佐證檔案、查詢紀錄對照操作日誌 compare tables, files, imports with the log",
+    )
+    check.add_argument("--json", action="store_true", help="one JSON object")
+    check.set_defaults(func=run_check)
+    rebuild = actions.add_parser(
+        "rebuild", help="由操作日誌重建所有資料表 rebuild every table from the log"
+    )
+    rebuild.add_argument("--json", action="store_true", help="one JSON object")
+    rebuild.set_defaults(func=run_rebuild)
+
+
+def run_check(args, settings) -> int:
+    import sys
+
+    from tracker.querylog.store import LogStore
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.check import check_store
+    from tracker.storage.store import Store
+
+    _require_folder(settings)
+    store = Store.open(settings)
+    result = check_store(
+        store, BlobStore(settings.evidence_dir), LogStore(settings.data_dir / "query-logs")
+    )
+    if args.json:
+        print_json(
+            {
+                "ok": result.ok,
+                "tables": result.tables,
+                "records": result.records,
+                "files": result.files,
+                "log_lines": result.log_lines,
+                "differences": [
+                    {"where": d.where, "problem": d.en, "problem_zh": d.zh}
+                    for d in result.differences
+                ],
+            }
+        )
+    elif result.ok:
+        print(
+            f"資料一致 store consistent: {result.tables} tables, {result.records} records, "
+            f"{result.files} files, {result.log_lines} log lines"
+        )
+    for difference in result.differences if not args.json else ():
+        print(difference.line(), file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def run_rebuild(args, settings) -> int:
+    from tracker.storage.store import Store
+
+    _require_folder(settings)
+    store = Store.open(settings)
+    summary = store.rebuild(actor="cli")
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"已由操作日誌重建資料表 tables rebuilt from the log: {summary['tables']} tables, "
+            f"{summary['records']} records (log seq {summary['seq']})"
+        )
+    return 0
+
+
+def _require_folder(settings) -> None:
+    from tracker.core.errors import InvalidInput
+
+    if not (settings.data_dir / "meta.json").is_file():
+        raise InvalidInput(
+            f"找不到資料夾 {settings.data_dir}", f"data folder not found: {settings.data_dir}"
+        )

@@ -1,7 +1,11 @@
 """Restoring a backup archive: only what verified, into folders that are missing or empty.
 
-Files go to a staging folder moved into place at the end, so a failure leaves
-the targets as they were.
+The archive must verify under the installation's backup key
+(:mod:`tracker.ops.backupkey`).  Files go to a staging folder moved into place
+at the end; then the restored tables are checked against the restored
+activity log (:func:`tracker.ops.verify.tables_against_log`), and a folder
+whose records the log does not account for is taken away again.  A failure
+leaves the targets as they were.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir
 from tracker.ops.archive import CHUNK, DATA, EVIDENCE
-from tracker.ops.verify import verify_backup
+from tracker.ops.backupkey import existing_backup_key
+from tracker.ops.verify import damaged_tables, tables_against_log, verify_backup
 
 
 class BackupInvalid(InvalidInput):
@@ -46,11 +51,13 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     """Verify ``path``, then restore it into ``settings``' data and evidence folders.
 
     Each folder must be missing or empty.  Files go to a staging folder first
-    and are moved into place only when every one was written and re-checked, so
-    a failure leaves the targets as they were (missing or empty).  The restore
-    is then noted in the restored activity log.  Raises :class:`BackupInvalid`
-    (with every problem) when the archive does not verify, InvalidInput for a
-    target that holds files or an archive of a newer schema.
+    and are moved into place only when every one was written and re-checked;
+    then every record is checked against the restored activity log.  A failure
+    leaves the targets as they were (missing or empty).  The restore is then
+    noted in the restored activity log.  Raises :class:`BackupInvalid` (with
+    every problem) when the archive does not verify under the backup key or its
+    tables disagree with its log, InvalidInput for a target that holds files or
+    an archive of a newer schema, StoreError when the backup key cannot be read.
     """
     from tracker.storage.migrations import SCHEMA_VERSION
     from tracker.storage.store import Store
@@ -58,7 +65,7 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
     for target in targets.values():
         _require_empty(target)
-    check = verify_backup(path)
+    check = verify_backup(path, existing_backup_key(settings))
     if not check.ok:
         raise BackupInvalid(check.problems)
     manifest = check.manifest
@@ -77,10 +84,14 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
                 files = [e for e in manifest["files"] if e["path"].split("/", 1)[0] == top]
                 placed.append((targets[top], targets[top].is_dir()))
                 _restore_tree(zf, files, top, targets[top])
+        if int(manifest.get("schema", 1)) == SCHEMA_VERSION:  # an older one is migrated first
+            problems = damaged_tables(settings.data_dir) or tables_against_log(Store.open(settings))
+            if problems:
+                raise BackupInvalid(problems)
     except BaseException:
         _undo(placed)  # both folders were missing or empty: put them back that way
         raise
-    store = Store.open(settings)
+    store = _opened(settings, Path(path).name)
     store.record_event(
         actor=actor,
         action="backup_restored",
@@ -99,6 +110,18 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
         targets[DATA],
         targets[EVIDENCE],
     )
+
+
+def _opened(settings: Settings, archive_name: str):
+    """The restored folder's store, an older schema first migrated (the archive is its backup)."""
+    from tracker.storage import migrations
+    from tracker.storage.store import Store
+
+    store = Store(settings, upgrading=True)
+    if store.meta["schema"] < migrations.SCHEMA_VERSION:
+        with store.locked():
+            store.adopt_meta(migrations.apply_steps(store, store.meta, archive_name))
+    return store
 
 
 def _undo(placed: list[tuple[Path, bool]]) -> None:

@@ -9,28 +9,28 @@ recommendation).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.dates import roc_short
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.core.idnumbers import mask_id
 from tracker.domain.audits import SampledRecord, SelfAudit
 from tracker.domain.enums import ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Agency
+from tracker.notify.notices import violation_records
 from tracker.services.audit_sampling import require_open, sampled_records
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
+from tracker.storage.staging import Transaction
 from tracker.storage.store import Store
 
 FINDINGS = ("legitimate", "not_legitimate", "unclear")
-_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]\d{8}(?!\d)")
 
 
 def record_finding(
@@ -48,7 +48,11 @@ def record_finding(
 def record_findings(
     store: Store, actor: str, findings: Iterable[tuple[str, str, str, str]]
 ) -> list[SampledRecord]:
-    """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write."""
+    """Several ``(record_id, finding, note, case_ref)`` at once, all or nothing, in one write.
+
+    A record newly found not legitimate queues the 7.3 notice to the ethics
+    unit and the IT office in the same write (tracker.notify.notices).
+    """
     checked = [(rid, *_check_numbered(rid, f, n, c)) for rid, f, n, c in findings]
     if not checked:
         return []
@@ -80,8 +84,27 @@ def record_findings(
             )
             for a in audits
         ]
-        store.put_many([*changed, *counted], actor=actor, action="audit_findings_recorded")
+        notices = _violation_notices(store, changed, counted)
+        store.put_many(
+            [*changed, *counted, *notices], actor=actor, action="audit_findings_recorded"
+        )
     return changed
+
+
+def _violation_notices(store: Store, changed: list[SampledRecord], audits: list[SelfAudit]) -> list:
+    """7.3: the outbox records of the notice of each audit's newly not-legitimate records."""
+    found = [
+        r
+        for r in changed
+        if r.finding == "not_legitimate"
+        and store.require(SampledRecord, r.id).finding != "not_legitimate"
+    ]
+    out: list = []
+    for audit in audits:
+        mine = [r for r in found if r.audit_id == audit.id]
+        if mine:
+            out += violation_records(store, audit, mine, default_catalogue(), clock.now())
+    return out
 
 
 def record_case(
@@ -169,7 +192,7 @@ def close_audit(
     closed_on = closed_on or clock.today()
     if closed_on > clock.today():
         raise InvalidInput("結案日期不得晚於今天", "the closing date is in the future")
-    with store.locked():
+    with Transaction(store) as tx:  # the two files, the records and the log line together
         audit = require_open(store, audit_id)
         missing = missing_findings(store, audit.id)
         if missing:
@@ -187,12 +210,16 @@ def close_audit(
         closed = replace(audit, closed_on=closed_on, closed_by=actor)
         agency = store.require(Agency, audit.agency_id)
         records = sampled_records(store, audit.id)
+        head = store.log.head()
+        anchor = f"seq {head.seq} {head.hash}"
         files = {
-            "pdf": record_pdf(closed, agency, records, catalogue),
-            "xlsx": record_xlsx(closed, agency, records, catalogue),
+            "pdf": record_pdf(closed, agency, records, catalogue, anchor),
+            "xlsx": record_xlsx(closed, agency, records, catalogue, anchor),
         }
         evidence = {
-            ext: _record_evidence(blobs, actor, closed, record_name(closed, agency), data, ext)
+            ext: _record_evidence(
+                tx.add_blob(blobs, data), actor, closed, record_name(closed, agency), ext
+            )
             for ext, data in files.items()
         }
         closed = replace(
@@ -221,9 +248,7 @@ def _check_finding(finding: str, note: str, case_ref: str) -> tuple[str, str, st
         raise InvalidInput(
             "查核結果須為合法、不合法或無法判定", f"finding must be one of {', '.join(FINDINGS)}"
         )
-    note = _ID_IN_TEXT.sub(
-        lambda m: mask_id(m[0]), clean_text(note, "說明", "note", required=False, max_len=1000)
-    )
+    note = clean_text(note, "說明", "note", required=False, max_len=1000)  # IDs masked
     case_ref = clean_text(case_ref, "個案編號", "case reference", required=False, max_len=60)
     if finding == "legitimate" and not case_ref:
         raise InvalidInput(
@@ -262,16 +287,13 @@ def record_name(audit: SelfAudit, agency: Agency) -> str:
     return f"抽查紀錄-{agency.name}-{start}至{end}"
 
 
-def _record_evidence(
-    blobs: BlobStore, actor: str, audit: SelfAudit, name: str, data: bytes, ext: str
-) -> Evidence:
+def _record_evidence(sha256: str, actor: str, audit: SelfAudit, name: str, ext: str) -> Evidence:
     """The audit record as evidence of 7.2, approved by the account manager who closed the audit.
 
     It is the agency's own record, generated by this app from the findings, not
     a document from outside: there is nothing for the IT office to inspect, so
     it does not wait in the review queue.
     """
-    sha256 = blobs.put(data)
     now = clock.now()
     return Evidence(
         id=new_id("ev"),

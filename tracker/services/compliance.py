@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import gc
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.activitylog.chain import ChainState
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.compliance.results import ObligationStatus
@@ -43,17 +41,17 @@ def compliance_report(
 ) -> ComplianceReport:
     """Evaluate every obligation; with ``vendor_id`` keep only that vendor's rows.
 
-    The report is shared while the data is unchanged: every change is appended
-    to the activity log first, so the same log file at the same size on the
-    same day gives the same report, and many people opening the dashboard cost
-    one evaluation.  Treat the returned report as read-only.  ``cached=False``
+    The report is shared while the data is unchanged: every change is an
+    activity-log line, so the same log position (:meth:`Store.position`, read
+    after catching up with other processes) on the same day gives the same
+    report, and many people opening the dashboard cost one evaluation.  Treat the returned report as read-only.  ``cached=False``
     (or a catalogue of one's own) always evaluates afresh.
     """
     today = today or clock.today()
     if not cached or catalogue is not None or store.memory:
         return _evaluate(store, today, catalogue or default_catalogue(), vendor_id)
     key = (str(store.log.path), today, vendor_id)
-    signature = _log_signature(store)
+    signature = store.position()
     cached = _report_cache.get(key)
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -89,30 +87,16 @@ def _evaluate(
 
 
 _report_cache: dict[tuple, tuple] = {}
-_chain_states: dict[str, ChainState | None] = {}
 _retention_cache: dict[tuple, int] = {}
 
 
-def _log_signature(store: Store) -> tuple[int, int]:
-    try:
-        st = os.stat(store.log.path)
-    except FileNotFoundError:
-        return (0, 0)
-    return (st.st_ino, st.st_size)
-
-
 def _chain_ok(store: Store) -> bool:
-    """7.1: the activity log verifies; after the first full check only new lines are checked.
+    """7.1: the activity log verifies from the store's last verified position to its end.
 
-    The whole chain is verified once per process (and again whenever the log
-    was replaced or shrank); ``python -m tracker log verify`` always checks it all.
+    The whole chain is checked by ``python -m tracker log verify`` and ``store
+    check`` (nightly, see the README), not on every report.
     """
-    if store.memory:
-        return store.log.verify().ok
-    with store.locked():
-        key = str(store.log.path)
-        result, _chain_states[key] = store.log.verify_incremental(_chain_states.get(key))
-    return result.ok
+    return store.log_intact()
 
 
 def _retention_overdue(store: Store, today: date) -> int:
@@ -123,7 +107,7 @@ def _retention_overdue(store: Store, today: date) -> int:
     """
     if store.memory:
         return overdue_count(store, today)
-    key = (str(store.log.path), today, _log_signature(store)[0])
+    key = (str(store.log.path), today, store.position()[0])
     if key not in _retention_cache:
         _retention_cache[key] = overdue_count(store, today)
     return _retention_cache[key]

@@ -15,11 +15,9 @@ from datetime import date, datetime
 from tracker.core import clock
 from tracker.core.dates import roc_date, roc_short
 from tracker.documents.labels import STATUS, table_rows, table_title
+from tracker.documents.workbook import row_cells
 from tracker.domain.enums import Status
-from tracker.services.dashboard import (
-    Dashboard,
-    Table,
-)
+from tracker.services.dashboard import Dashboard, Table
 from tracker.storage.store import Store
 
 REPORT_TITLE = "移民資訊應用合規報告"
@@ -103,14 +101,14 @@ def summary_lines(board: Dashboard) -> list[tuple[str, object]]:
 
 def _summary_sheet(sheet, board: Dashboard) -> None:
     sheet.title = "摘要"
-    sheet.append([REPORT_TITLE])
-    sheet.append(["報表日期", roc_date(board.report.today)])
+    sheet.append(row_cells(sheet, [REPORT_TITLE]))
+    sheet.append(row_cells(sheet, ["報表日期", roc_date(board.report.today)]))
     sheet.append([])
     for label, value in summary_lines(board):
-        sheet.append([label, value])
+        sheet.append(row_cells(sheet, [label, value]))
     for table in (board.attention, *board.lists):
         sheet.append([])
-        sheet.append([table_title(table.name, board.report.today)])
+        sheet.append(row_cells(sheet, [table_title(table.name, board.report.today)]))
         _append_rows(sheet, table)
     sheet.freeze_panes = "A3"
     _fit_columns(sheet)
@@ -127,11 +125,11 @@ def _append_rows(sheet, table: Table) -> None:
     from openpyxl.styles import Font
 
     headers, rows = export_rows(table)
-    sheet.append(headers)
+    sheet.append(row_cells(sheet, headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_excel_value(v) for v in row])
+    for row in rows:  # names, titles and reasons typed by people: text cells
+        sheet.append(row_cells(sheet, [_excel_value(v) for v in row]))
 
 
 def _excel_value(value):

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.dates import roc_short
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.vendors import Contract, Incident, Vendor
+from tracker.notify.notices import incident_records
 from tracker.services.vendors import clean_text
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
@@ -31,7 +33,12 @@ def report_incident(
     measures: str = "",
     reported_at: datetime | None = None,
 ) -> Incident:
-    """8.3: a vendor reports an incident; ``reported_at`` defaults to now."""
+    """8.3: a vendor reports an incident; ``reported_at`` defaults to now.
+
+    Its notice to the agency's IT office and security contact is queued in the
+    outbox with it (:func:`tracker.notify.notices.incident_records`); the
+    caller may send it at once (tracker.services.notifications.send_event_notices).
+    """
     store.require(Vendor, vendor_id)
     if contract_id is not None and store.require(Contract, contract_id).vendor_id != vendor_id:
         raise InvalidInput("委託案不屬於此廠商", "the contract belongs to another vendor")
@@ -49,7 +56,10 @@ def report_incident(
         reported_at=reported_at,
         measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
     )
-    return store.put(incident, actor=actor, action="incident_reported")
+    with store.locked():  # the notice (tracker.notify) is queued in the same logged change
+        notice = incident_records(store, incident, default_catalogue(), clock.now())
+        store.put_many([incident, *notice], actor=actor, action="incident_reported")
+    return incident
 
 
 def add_measures(

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.users import AppUser
-from tracker.services import users
+from tracker.services import sign_in, users
 from tracker.storage.store import Store
 
 # No 0/O, 1/l/I: the password is read off a screen and typed by someone else.
@@ -63,7 +63,7 @@ def change_own_password(store: Store, username: str, current: str, new: str) -> 
     if new == current:
         raise InvalidInput("新密碼不得與目前密碼相同", "the new password equals the current one")
     users.validate_password(new)
-    users.sign_in(store, username, current)  # checks it, with the lock-out of five failures
+    sign_in.sign_in(store, username, current)  # checks it, with the lock-out of five failures
     changed = users.set_password(store, username, username, new)
     return store.put(
         replace(changed, must_change_password=False), actor=username, action="user_password_changed"

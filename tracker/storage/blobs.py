@@ -1,9 +1,12 @@
 """Evidence files stored once, by content hash, under the evidence folder.
 
 A file lives at ``<evidence dir>/<aa>/<sha256>`` where ``aa`` is the first two
-hex digits (no extension: evidence is mostly PDF, audit records also XLSX).  The uploader's file name never becomes part of a path; it is
-metadata in the store.  Files are written once (temp file, fsync, rename) and
-never overwritten: storing the same bytes again is a no-op.
+hex digits (no extension: evidence is mostly PDF, audit records also XLSX).
+The uploader's file name never becomes part of a path; it is metadata in the
+store.  Files are written once (a temporary file in ``.staging/``, fsync,
+rename) and never overwritten: storing the same bytes again is a no-op.  The
+application writes them inside a :class:`tracker.storage.staging.Transaction`,
+so a file never outlives a change that was not committed.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ import os
 import re
 from pathlib import Path
 
-from tracker.core.errors import NotFound, StoreError
+from tracker.core.errors import NotFound, StoreError, os_failure
 from tracker.core.fileio import atomic_write
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+STAGING = ".staging"  # temporary files of writes in progress, swept when the store opens
 
 
 class BlobStore:
@@ -36,11 +40,20 @@ class BlobStore:
         if target.exists():
             return digest
         try:
-            atomic_write(target, data)
+            atomic_write(target, data, staging=self.root / STAGING)
             os.chmod(target, 0o440)
         except OSError as exc:
-            raise StoreError("無法寫入佐證檔案", f"cannot write evidence file: {exc}") from exc
+            raise os_failure(exc, "寫入佐證檔案", "writing the evidence file") from exc
         return digest
+
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored file (a transaction undone, a retention purge); returns whether it existed."""
+        target = self.path(sha256)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def read(self, sha256: str) -> bytes:
         """The stored bytes, checked against their hash."""

@@ -1,0 +1,68 @@
+"""Fixtures of the store tests: one suite run over every backend, a data folder per test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ops.conftest import env_for
+from tests.ops.conftest import run_cli as ops_run_cli
+from tracker.core.config import Settings
+from tracker.domain.vendors import Vendor
+from tracker.storage.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every backend of the storage contract; the PostgreSQL backend joins this list.
+BACKENDS = ["memory", "folder"]
+
+
+def open_backend(name: str, settings: Settings) -> Store:
+    if name == "memory":
+        return Store.in_memory()
+    if name == "folder":
+        return Store.open(settings)
+    raise ValueError(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, settings: Settings) -> Store:
+    """A store of each backend (the contract suite runs once per backend)."""
+    return open_backend(request.param, settings)
+
+
+@pytest.fixture
+def folder(settings: Settings) -> Store:
+    """A folder store (for what only a folder has: files, other processes, crashes)."""
+    return Store.open(settings)
+
+
+def vendor(n: int, **fields) -> Vendor:
+    return Vendor(fields.pop("id", f"v{n}"), fields.pop("name", f"廠商{n}"), "04595257", **fields)
+
+
+def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    """``python -m tracker ARGS`` against the test's folders, as an operator runs it."""
+    return ops_run_cli(env_for(settings), *args)
+
+
+def start_worker(mode: str, settings: Settings, name: str, times: int = 0, **options):
+    """``tests/storage/worker.py MODE`` in a process of its own, its stdout piped (see the worker).
+
+    Run as ``-m tests.storage.worker`` from the project root, so the worker can
+    import the test helpers without a ``PYTHONPATH``, as in a clean checkout.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "tests.storage.worker",
+        mode,
+        str(settings.data_dir),
+        str(settings.evidence_dir),
+    ]
+    return subprocess.Popen(
+        [*command, name, str(times)], cwd=ROOT, stdout=subprocess.PIPE, text=True, **options
+    )
