@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tests.app.conftest import shown
 from tracker.domain.audits import SampledRecord, SelfAudit
 from tracker.services import audit_sampling, log_imports
 from tracker.storage.blobs import BlobStore
@@ -82,7 +83,8 @@ def test_a_second_open_of_the_same_period_is_refused_and_names_the_first(
     at.text_input(key="open_start").input("114/01/01")
     at.text_input(key="open_end").input("114/06/30")
     at.button(key="open_audit").click().run()
-    assert any("期間不得重疊" in e.value and "114/01/01–114/06/30" in e.value for e in at.error)
+    errors = [shown(e.value) for e in at.error]
+    assert any("期間不得重疊" in e and "114/01/01–114/06/30" in e for e in errors)
     assert len(Store.open(settings).all(SelfAudit)) == 1
 
 

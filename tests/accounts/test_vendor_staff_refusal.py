@@ -85,3 +85,60 @@ def test_the_status_check_5_7_compares_full_ids_where_both_are_known(store, type
     [row] = [r for r in rows if r.obligation_id == "5.7"]
     assert row.status != Status.REJECTED, "a namesake with another full ID is another person"
     assert look_alike.holder_id_digest and look_alike.holder_id_digest != typed_staff.id_digest
+
+
+def test_a_deleted_digest_key_is_refused_not_replaced_while_digests_made_with_it_exist(settings):
+    """A new key would make every stored digest match nobody: 5.7 would quietly stop refusing."""
+    from tracker.core.errors import StoreError
+    from tracker.domain.vendors import Agency, Contract, Vendor
+    from tracker.services.identity import KEY_FILE
+    from tracker.storage.store import Store
+
+    store = Store.open(settings)
+    store.put(Agency("ag", "臺北市政府社會局"), actor=ACTOR, action="seed")
+    store.put(Vendor("v", "北辰資訊股份有限公司", "04595257"), actor=ACTOR, action="seed")
+    store.put(
+        Contract("c", "v", "ag", "維運案", date(2025, 1, 1), date(2099, 12, 31)),
+        actor=ACTOR,
+        action="seed",
+    )
+    staff = vendors.add_staff(
+        store, ACTOR, contract_id="c", name="林大同", national_id=HOLDER_ID, start=date(2025, 2, 1)
+    )
+    assert staff.id_digest
+    (store.root / KEY_FILE).unlink()
+    reopened = Store.open(settings)
+    head = reopened.log.head()
+    with pytest.raises(StoreError) as refused:
+        vendors.add_staff(
+            reopened,
+            ACTOR,
+            contract_id="c",
+            name="王小華",
+            national_id=VENDOR_STAFF_ID,
+            start=date(2025, 3, 1),
+        )
+    assert KEY_FILE in refused.value.message_zh and "備份" in refused.value.message_zh
+    assert not (reopened.root / KEY_FILE).exists()
+    assert [s.name for s in Store.open(settings).all(VendorStaff)] == ["林大同"]
+    assert Store.open(settings).log.head() == head
+
+
+def test_a_new_folder_gets_its_digest_key_at_the_first_full_id(settings):
+    from tracker.domain.vendors import Agency, Contract, Vendor
+    from tracker.services.identity import KEY_FILE
+    from tracker.storage.store import Store
+
+    store = Store.open(settings)
+    store.put(Agency("ag", "臺北市政府社會局"), actor=ACTOR, action="seed")
+    store.put(Vendor("v", "北辰資訊股份有限公司", "04595257"), actor=ACTOR, action="seed")
+    store.put(
+        Contract("c", "v", "ag", "維運案", date(2025, 1, 1), date(2099, 12, 31)),
+        actor=ACTOR,
+        action="seed",
+    )
+    assert not (store.root / KEY_FILE).exists()
+    staff = vendors.add_staff(
+        store, ACTOR, contract_id="c", name="林大同", national_id=HOLDER_ID, start=date(2025, 2, 1)
+    )
+    assert staff.id_digest and (store.root / KEY_FILE).stat().st_mode & 0o077 == 0

@@ -139,7 +139,7 @@ def column_values(at: AppTest, name: str) -> list:
     for element in [*at.table, *at.dataframe]:
         frame = element.value
         if name in frame.columns:
-            return frame[name].tolist()
+            return [shown(v) if isinstance(v, str) else v for v in frame[name].tolist()]
         if frame.index.name == name:
-            return list(frame.index)
+            return [shown(v) if isinstance(v, str) else v for v in frame.index]
     raise AssertionError(f"no table with a column {name}")

@@ -14,7 +14,15 @@ from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import DedicatedPC, Vendor, VendorStaff
 from tracker.services.evidence import review_queue
 
-from .conftest import activity_log, column_values, open_page, signed_in
+from .conftest import (
+    REAL_PASSWORD,
+    activity_log,
+    column_values,
+    open_page,
+    real_it_office,
+    shown,
+    signed_in,
+)
 from .helpers import pledge_pdf
 
 
@@ -25,7 +33,7 @@ def press(at: AppTest, label: str) -> AppTest:
 
 
 def successes(at: AppTest) -> list[str]:
-    return [s.value for s in at.success]
+    return [shown(s.value) for s in at.success]
 
 
 def active_staff(store, vendor_id: str = "v-a") -> list[VendorStaff]:
@@ -130,7 +138,7 @@ def test_the_review_decides_the_chosen_item_and_then_the_item_chosen_next(app_se
 
 
 def test_a_new_vendor_is_listed_and_chosen_so_saving_again_updates_it(app_settings, store):
-    at = open_page(signed_in("it.office"), "vendors_admin")
+    at = open_page(signed_in(real_it_office(store), REAL_PASSWORD), "vendors_admin")  # not demo
     fields = {w.label: w for w in at.text_input}
     fields["廠商名稱"].input("測試資訊有限公司")
     fields["統一編號（8 碼，含檢查碼）"].input("04595257")

@@ -14,7 +14,7 @@ from tracker.domain.vendors import VendorStaff
 from tracker.services.pledges import prepare_pledge
 from tracker.services.sign_in import SignInFailed, sign_in
 
-from .conftest import activity_log, new_app, open_page, signed_in
+from .conftest import REAL_PASSWORD, activity_log, new_app, open_page, real_it_office, signed_in
 
 ONCE = re.compile(r"一次性密碼：([A-Za-z0-9]{12})")
 
@@ -43,8 +43,9 @@ def test_a_vendor_cannot_print_a_pledge_for_another_vendors_staff(app_settings, 
     assert not [f for f in store.all(IssuedForm) if f.issued_by == "vendor.a"]
 
 
-def create_login(username: str, vendor_id: str = "v-c") -> tuple[object, str]:
-    at = open_page(signed_in("it.office"), "vendor_logins")
+def create_login(store, username: str, vendor_id: str = "v-c") -> tuple[object, str]:
+    """A new vendor login made by a real IT office account (a demo folder takes no real account)."""
+    at = open_page(signed_in(real_it_office(store), REAL_PASSWORD), "vendor_logins")
     next(t for t in at.text_input if t.label.startswith("帳號（")).input(username)
     at.selectbox(key="new_login_vendor").set_value(vendor_id)
     press(at, "建立帳號")
@@ -63,7 +64,7 @@ def sign_in_page(username: str, password: str):
 def test_a_new_vendor_login_signs_in_once_with_its_one_time_password_and_must_change_it(
     app_settings, store
 ):
-    at, password = create_login("vendor.c")
+    at, password = create_login(store, "vendor.c")
     assert store.require(AppUser, "vendor.c").must_change_password
     assert password not in activity_log(app_settings)
     at.run()
