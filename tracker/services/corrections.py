@@ -53,8 +53,9 @@ def correct_departure(
 def correct_review(store: Store, actor: str, role: str, evidence_id: str, reason: str) -> Evidence:
     """An approval or rejection set right: the evidence goes back to 待審查 for a new decision.
 
-    Only the IT office reviews, so only it corrects a decision.  Evidence that an approval
-    superseded stays superseded (it is kept, not restored); the new decision decides again.
+    Only the IT office reviews, so only it corrects a decision.  The approved evidence a
+    corrected approval had superseded is approved again (it was valid until that approval),
+    in the same logged change; the new decision decides again.
     """
     if role not in REVIEWER_ROLES:
         raise NotAllowed("僅資訊室可更正審查結果", "only the IT office corrects a review")
@@ -80,7 +81,16 @@ def correct_review(store: Store, actor: str, role: str, evidence_id: str, reason
         )
         when = roc_short(clock.local_date(evidence.reviewed_at)) if evidence.reviewed_at else "—"
         summary = f"{evidence.filename}：{REVIEW[evidence.state]}（{when}）→ 待審查"
-        _save(store, actor, "review", changed, reason, summary)
+        restored = [
+            replace(e, state=ReviewState.APPROVED, superseded_by=None)
+            for e in store.all(Evidence, vendor=evidence.vendor_id, agency=evidence.agency_id)
+            if evidence.state == ReviewState.APPROVED
+            and e.superseded_by == evidence.id
+            and e.state == ReviewState.SUPERSEDED
+        ]
+        if restored:
+            summary += "；" + "、".join(f"{e.filename} 恢復為已核准" for e in restored)
+        _save(store, actor, "review", changed, reason, summary, extra=restored)
     return changed
 
 

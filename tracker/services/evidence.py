@@ -213,7 +213,7 @@ def review_evidence(
         if approve:
             decided = replace(decided, valid_until=_valid_until(store, catalogue, decided))
         superseded = [
-            replace(e, state=ReviewState.SUPERSEDED)
+            replace(e, state=ReviewState.SUPERSEDED, superseded_by=evidence.id)
             for e in current_evidence(
                 store, evidence.subject_kind, evidence.subject_id, evidence.kind
             )
