@@ -30,7 +30,12 @@ def flow_forms(store: Store, user, account: NiaAccount, today: date) -> None:
                 account_application.submit_account(store, actor, account.id)
                 done(f"已送出 {account.holder} 之申請，待使用單位主管初審（{roc(today)}）")
     elif account.state in REVIEW_BY:
-        if role == REVIEW_BY[account.state]:
+        if role == "unit_head" and account.state == "first_review" and user.unit != account.unit:
+            st.info(
+                f"此申請屬「{plain(account.unit)}」，由該單位主管初審"
+                f"（您的單位：{plain(user.unit) or '未設定'}）。"
+            )
+        elif role == REVIEW_BY[account.state]:
             review_form(store, actor, account, today)
         else:
             st.info(WAITING[account.state])

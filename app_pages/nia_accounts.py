@@ -18,6 +18,7 @@ from app_pages._common import (
     READ_ONLY_NOTE,
     agencies_or_stop,
     get_store,
+    plain,
     require_role,
     roc,
 )
@@ -41,7 +42,10 @@ st.title("移民署資訊系統帳號")
 if user.role == "manager":
     st.caption(READ_ONLY_NOTE)
 elif user.role == "unit_head":
-    st.caption("使用單位主管：於「帳號明細與作業」辦理初審；其餘資料僅供檢視。")
+    st.caption(
+        f"使用單位主管（{plain(user.unit) or '未設定單位'}）：於「帳號明細與作業」辦理本單位申請之初審；"
+        "其餘資料僅供檢視。"
+    )
 show_flash()
 agencies = agencies_or_stop(store)
 agency_id = choose_record(

@@ -28,6 +28,7 @@ from tracker.services.account_application import first_review, register_account,
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
 from tracker.services.contacts import set_agency_addresses
+from tracker.services.demo_accounts import DEMO_UNITS
 from tracker.services.incidents import report_incident
 from tracker.services.log_imports import import_query_log, log_store
 from tracker.services.users import seed_demo_users
@@ -437,7 +438,7 @@ class DemoSeeder:
     def applications(self):
         """Two applications in the two-level review of point 五: one awaiting the unit head's 初審
         (demo login ``unit.head``), one awaiting the account manager's 複審 (``account.admin``)."""
-        for n, unit in enumerate(("老人福利科", "社會救助科")):
+        for n, unit in enumerate((DEMO_UNITS["unit.head"],) * 2):  # the demo unit head's unit
             account = register_account(
                 self.store,
                 "account.admin",
@@ -445,7 +446,7 @@ class DemoSeeder:
                 holder=self.names.pop(),
                 national_id=self._national_id(),
                 unit=unit,
-                legal_basis="senior_welfare_act" if n == 0 else "social_assistance_act",
+                legal_basis="social_assistance_act",
                 business="辦理老人福利及社會救助資格審核",
                 channels=["online_service"],
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.domain.accounts import NiaAccount
 
-from .conftest import column_values, open_page, signed_in
+from .conftest import column_values, open_page, shown, signed_in
 
 
 def waiting(store, state: str) -> NiaAccount:
@@ -59,3 +59,15 @@ def test_a_new_application_is_listed_and_chosen_at_once(app_settings, store):
     [account] = [a for a in store.all(NiaAccount) if a.holder == "周新人"]
     assert at.selectbox(key="account_pick-ag-sw").value == account.id
     assert "周新人" in column_values(at, "使用者")
+
+
+def test_a_unit_head_sees_no_review_form_for_another_units_application(app_settings, store):
+    from dataclasses import replace
+
+    account = waiting(store, "first_review")
+    store.put(replace(account, unit="老人福利科"), actor="t", action="test_other_unit")
+    at = open_page(signed_in("unit.head"), "nia_accounts")
+    at.selectbox(key="account_pick-ag-sw").set_value(account.id).run()
+    assert not [b for b in at.button if b.label == "登錄審核結果"]
+    assert any("老人福利科" in shown(i.value) and "社會救助科" in shown(i.value) for i in at.info)
+    assert store.require(NiaAccount, account.id).state == "first_review"

@@ -203,6 +203,7 @@ def _review(
     _require_app_role(store, actor, REVIEW_ROLES[stage])
     with store.locked():
         account = require_state(store, account_id, stage)
+        _refuse_other_unit(store, actor, account)
         if account.holder in (name, actor):
             raise NotAllowed(
                 "審核者不得為申請人本人", "the holder may not review their own application"
@@ -233,6 +234,22 @@ def _require_app_role(store: Store, actor: str, role: str) -> None:
         raise NotAllowed(
             f"{_LEVEL[stage]}須由{ROLE[role]}辦理", f"{stage} is taken by the {role} role"
         )
+
+
+def _refuse_other_unit(store: Store, actor: str, account: NiaAccount) -> None:
+    """Point 五: the first review is the head of the applicant's own unit, not of another one."""
+    user = store.get(AppUser, actor)
+    if user is None or user.role != "unit_head" or user.unit == account.unit:
+        return
+    if not user.unit:
+        raise NotAllowed(
+            f"{user.id} 尚未設定所屬單位，請先以 python -m tracker users unit {user.id} 單位名稱 設定",
+            f"{user.id} has no unit: set it with users unit",
+        )
+    raise NotAllowed(
+        f"此申請屬「{account.unit}」，{user.id} 為「{user.unit}」之使用單位主管，不得初審",
+        f"the application is of unit {account.unit!r}, {user.id} heads {user.unit!r}",
+    )
 
 
 def _refuse_same_reviewer(store: Store, account: NiaAccount, actor: str, name: str) -> None:

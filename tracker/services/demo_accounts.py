@@ -25,6 +25,7 @@ DEMO_USERS = (
     ("vendor.a", "vendor", "v-a"),
     ("vendor.b", "vendor", "v-b"),
 )
+DEMO_UNITS = {"unit.head": "社會救助科"}  # the demo unit head's own unit (its applications' unit)
 REMOVE_COMMAND = "python -m tracker demo remove-accounts"
 
 

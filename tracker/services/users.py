@@ -25,8 +25,14 @@ from tracker.core.text import format_characters
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
 from tracker.services import passwords
-from tracker.services.demo_accounts import DEMO_PASSWORD, DEMO_USERS, refuse_in_demo_folder
+from tracker.services.demo_accounts import (
+    DEMO_PASSWORD,
+    DEMO_UNITS,
+    DEMO_USERS,
+    refuse_in_demo_folder,
+)
 from tracker.services.sessions import REGISTRY
+from tracker.services.vendors import clean_text
 from tracker.storage.store import Store
 
 APP_ROLES = ("it_office", "manager", "account_admin", "unit_head", "vendor")
@@ -61,6 +67,18 @@ def validate_password(password: str) -> str:
     return password
 
 
+def validate_unit(role: str, unit: str) -> str:
+    """A unit head's unit (required: it reviews only its own unit's applications); other roles have none."""
+    text = (unit or "").strip()
+    if role == "unit_head" and not text:
+        raise InvalidInput(
+            "使用單位主管帳號須指定所屬單位（僅初審該單位之帳號申請）", "a unit head needs --unit"
+        )
+    if role != "unit_head" and text:
+        raise InvalidInput("只有使用單位主管帳號可指定單位", f"role {role} cannot have a unit")
+    return clean_text(text, "使用單位", "unit", required=False, max_len=60)
+
+
 def validate_role(role: str, vendor_id: str | None) -> str:
     """The role; a vendor account needs a vendor and the other roles refuse one."""
     if role not in APP_ROLES:
@@ -93,6 +111,7 @@ def check_new_user(
     role: str,
     vendor_id: str | None = None,
     email: str = "",
+    unit: str = "",
     demo: bool = False,
 ) -> str:
     """The validated username of an account that may be created; raises InvalidInput or NotFound.
@@ -104,6 +123,7 @@ def check_new_user(
         refuse_in_demo_folder(store, "新增網站帳號", "add an account")
     name = validate_username(username)
     validate_role(role, vendor_id)
+    validate_unit(role, unit)
     if vendor_id:
         store.require(Vendor, vendor_id)
     if store.get(AppUser, name) is not None:
@@ -121,11 +141,14 @@ def create_user(
     password: str,
     vendor_id: str | None = None,
     email: str = "",
+    unit: str = "",
     demo: bool = False,
 ) -> AppUser:
     """Create an account; raises InvalidInput for a bad or duplicate username, role, vendor,
-    e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
-    fields = dict(username=username, role=role, vendor_id=vendor_id, email=email, demo=demo)
+    unit, e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
+    fields = dict(
+        username=username, role=role, vendor_id=vendor_id, email=email, unit=unit, demo=demo
+    )
     name = check_new_user(store, **fields)
     user = AppUser(
         id=name,
@@ -133,6 +156,7 @@ def create_user(
         vendor_id=vendor_id or None,
         password_hash=passwords.hash_password(validate_password(password)),
         email=clean_email(store, email),
+        unit=validate_unit(role, unit),
     )
     with store.locked():
         check_new_user(store, **fields)  # again, under the lock
@@ -197,6 +221,7 @@ def seed_demo_users(store: Store) -> list[AppUser]:
                     role=role,
                     password=DEMO_PASSWORD,
                     vendor_id=vendor_id,
+                    unit=DEMO_UNITS.get(username, ""),
                     demo=True,
                 )
             )
@@ -230,9 +255,20 @@ def user_with_email(store: Store, email: str) -> AppUser | None:
     return next((u for u in store.all(AppUser) if u.email.casefold() == wanted), None)
 
 
+def set_unit(store: Store, actor: str, username: str, unit: str) -> AppUser:
+    """Set a unit head's own unit; refused for an empty unit and for the other roles."""
+    user = require_user(store, username)
+    text = validate_unit(user.role, unit)
+    if not text:
+        raise InvalidInput("只有使用單位主管帳號可指定單位", f"role {user.role} cannot have a unit")
+    with store.locked():  # read again under the lock: a change made meanwhile is kept
+        user = require_user(store, username)
+        return store.put(replace(user, unit=text), actor=actor, action="user_unit_set")
+
+
 def set_email(store: Store, actor: str, username: str, email: str) -> AppUser:
     """Store (or clear, with ``""``) the account's e-mail; refused if another account has it."""
-    user = require_user(store, username)
-    with store.locked():
+    with store.locked():  # read under the lock: a password change made meanwhile is kept
+        user = require_user(store, username)
         address = clean_email(store, email, owner=user.id)
         return store.put(replace(user, email=address), actor=actor, action="user_email_set")
