@@ -9,7 +9,6 @@ its own password at the next sign-in (:func:`change_own_password`).  Built on
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.users import AppUser
@@ -40,17 +39,26 @@ def create_vendor_login(
     """A new vendor login and its one-time password (to show once); it must be changed at sign-in."""
     password = one_time_password()
     user = users.create_user(
-        store, actor, username=username, role="vendor", password=password, vendor_id=vendor_id
+        store,
+        actor,
+        username=username,
+        role="vendor",
+        password=password,
+        vendor_id=vendor_id,
+        must_change_password=True,
+        action="user_created_with_one_time_password",
     )
-    return _must_change(store, actor, user, "user_created_with_one_time_password"), password
+    return user, password
 
 
 def reset_password(store: Store, actor: str, username: str) -> tuple[AppUser, str]:
     """A new one-time password for a vendor login (lifts a lock too); the old one stops working."""
     user = _vendor(store, username)
     password = one_time_password()
-    changed = users.set_password(store, actor, user.id, password)
-    return _must_change(store, actor, changed, "user_password_reset"), password
+    changed = users.set_password(
+        store, actor, user.id, password, must_change=True, action="user_password_reset"
+    )
+    return changed, password
 
 
 def set_vendor_login_disabled(store: Store, actor: str, username: str, disabled: bool) -> AppUser:
@@ -64,9 +72,8 @@ def change_own_password(store: Store, username: str, current: str, new: str) -> 
         raise InvalidInput("新密碼不得與目前密碼相同", "the new password equals the current one")
     users.validate_password(new)
     sign_in.sign_in(store, username, current)  # checks it, with the lock-out of five failures
-    changed = users.set_password(store, username, username, new)
-    return store.put(
-        replace(changed, must_change_password=False), actor=username, action="user_password_changed"
+    return users.set_password(
+        store, username, username, new, must_change=False, action="user_password_changed"
     )
 
 
@@ -75,7 +82,3 @@ def _vendor(store: Store, username: str) -> AppUser:
     if user.role != "vendor":
         raise NotAllowed("此頁僅管理委外廠商帳號", f"{username} is not a vendor login")
     return user
-
-
-def _must_change(store: Store, actor: str, user: AppUser, action: str) -> AppUser:
-    return store.put(replace(user, must_change_password=True), actor=actor, action=action)

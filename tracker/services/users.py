@@ -143,8 +143,10 @@ def create_user(
     email: str = "",
     unit: str = "",
     demo: bool = False,
+    must_change_password: bool = False,
+    action: str = "user_created",
 ) -> AppUser:
-    """Create an account; raises InvalidInput for a bad or duplicate username, role, vendor,
+    """Create an account (``must_change_password``: its password is a one-time one); raises InvalidInput for a bad or duplicate username, role, vendor,
     unit, e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
     fields = dict(
         username=username, role=role, vendor_id=vendor_id, email=email, unit=unit, demo=demo
@@ -157,10 +159,11 @@ def create_user(
         password_hash=passwords.hash_password(validate_password(password)),
         email=clean_email(store, email),
         unit=validate_unit(role, unit),
+        must_change_password=must_change_password,
     )
     with store.locked():
         check_new_user(store, **fields)  # again, under the lock
-        return store.put(user, actor=actor, action="user_created")
+        return store.put(user, actor=actor, action=action)
 
 
 def list_users(store: Store) -> list[AppUser]:
@@ -176,31 +179,46 @@ def require_user(store: Store, username: str) -> AppUser:
     return user
 
 
-def set_password(store: Store, actor: str, username: str, password: str) -> AppUser:
-    """Replace the password; also clears failures and any lock."""
-    user = require_user(store, username)
-    changed = replace(
-        user,
-        password_hash=passwords.hash_password(validate_password(password)),
-        failed_attempts=0,
-        locked_until=None,
-    )
-    return store.put(changed, actor=actor, action="user_password_set")
+def set_password(
+    store: Store,
+    actor: str,
+    username: str,
+    password: str,
+    *,
+    must_change: bool | None = None,
+    action: str = "user_password_set",
+) -> AppUser:
+    """Replace the password; also clears failures and any lock.  ``must_change`` (when given) sets
+    whether it is a one-time password to replace at the next sign-in, in the same write.
+
+    The account is read under the store lock (the hash, which is slow, is made before), so a
+    change written meanwhile by another process — a disabling, an e-mail — is not overwritten.
+    """
+    require_user(store, username)
+    password_hash = passwords.hash_password(validate_password(password))
+    with store.locked():
+        user = require_user(store, username)
+        changed = replace(user, password_hash=password_hash, failed_attempts=0, locked_until=None)
+        if must_change is not None:
+            changed = replace(changed, must_change_password=must_change)
+        return store.put(changed, actor=actor, action=action)
 
 
 def unlock_user(store: Store, actor: str, username: str) -> AppUser:
-    """Lift a lock and forget earlier failures."""
-    user = require_user(store, username)
-    return store.put(
-        replace(user, failed_attempts=0, locked_until=None), actor=actor, action="user_unlocked"
-    )
+    """Lift a lock and forget earlier failures (the account read under the store lock)."""
+    with store.locked():
+        user = require_user(store, username)
+        return store.put(
+            replace(user, failed_attempts=0, locked_until=None), actor=actor, action="user_unlocked"
+        )
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> AppUser:
     """Disable (or enable again) an account; a disabled account cannot sign in."""
-    user = require_user(store, username)
     action = "user_disabled" if disabled else "user_enabled"
-    changed = store.put(replace(user, disabled=disabled), actor=actor, action=action)
+    with store.locked():  # read under the lock: a password change made meanwhile is kept
+        user = require_user(store, username)
+        changed = store.put(replace(user, disabled=disabled), actor=actor, action=action)
     if disabled:
         REGISTRY.end_user(user.id)  # this process's sessions; others end at their next run
     return changed
