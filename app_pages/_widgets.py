@@ -75,6 +75,16 @@ def choose_record(
     )
 
 
+def tabs(labels: list[str], key: str) -> list:
+    """``st.tabs`` that keep the open tab across reruns (a confirmation, an error or a changed
+    list above them would otherwise send the person back to the first tab, hiding the message).
+
+    ``labels`` must not change with the data (no counts in them): the open tab is remembered by
+    its label.
+    """
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def set_choice(key: str, record_id: str | None) -> None:
     """Choose ``record_id`` in the chooser ``key`` from the next run on (on purpose, e.g. the record
     just created); safe to call after the widget was drawn in this run."""

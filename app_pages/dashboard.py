@@ -21,7 +21,7 @@ from app_pages._common import (
     show_wrapped,
 )
 from app_pages._evidence import download_button, show_record
-from app_pages._widgets import choose_record
+from app_pages._widgets import choose_record, tabs
 from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
@@ -105,7 +105,8 @@ else:
     st.table(plain_frame(attention).set_index("廠商"))
 
 st.subheader("待處理清單")
-for tab, table in zip(st.tabs([title(t) for t in board.lists]), board.lists, strict=True):
+lists_tabs = tabs([title(t) for t in board.lists], key="dashboard_lists")
+for tab, table in zip(lists_tabs, board.lists, strict=True):
     with tab:
         if table.name in ("incidents", "audits"):
             show_wrapped(frame(table, drop=("代碼", "編號")))
@@ -124,7 +125,8 @@ for tab, table in zip(st.tabs([title(t) for t in board.lists]), board.lists, str
             )
 
 st.subheader("合規率")
-for tab, table in zip(st.tabs([title(t) for t in board.rollups]), board.rollups, strict=True):
+rollup_tabs = tabs([title(t) for t in board.rollups], key="dashboard_rollups")
+for tab, table in zip(rollup_tabs, board.rollups, strict=True):
     with tab:
         percent_bars(table)
         show_table(frame(table))

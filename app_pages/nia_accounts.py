@@ -23,6 +23,7 @@ from app_pages._common import (
     roc,
 )
 from app_pages._widgets import choose_record, show_flash
+from app_pages._widgets import tabs as tab_set
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.domain import accounts
@@ -60,10 +61,11 @@ if agency_id is None:
 agency = agencies[agency_id]
 register = account_register.list_accounts(store, agency_id)
 
-tabs = st.tabs(
+tabs = tab_set(
     ["帳號清冊", "帳號明細與作業", "新增申請", "機關帳號管理者"]
     if editable
-    else ["帳號清冊", "帳號明細與作業" if reviews else "帳號明細", "機關帳號管理者"]
+    else ["帳號清冊", "帳號明細與作業" if reviews else "帳號明細", "機關帳號管理者"],
+    key="accounts_tabs",
 )
 tab_list, tab_detail = tabs[0], tabs[1]
 tab_new = tabs[2] if editable else None

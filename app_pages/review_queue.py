@@ -17,7 +17,7 @@ from app_pages._evidence import (
     show_preview,
     show_record,
 )
-from app_pages._widgets import choose_record, done, form_key, show_flash
+from app_pages._widgets import choose_record, done, form_key, show_flash, tabs
 from tracker.compliance.attention import FLAG_ZH, attention_points
 from tracker.core import clock
 from tracker.core.errors import TrackerError
@@ -67,9 +67,10 @@ def label(evidence) -> str:
     return f"{mark}{who}｜{kind_label(evidence.kind)}｜{subject_label(evidence)}"
 
 
-tab_queue, tab_decided = st.tabs([f"待審查（{len(queue)}）", "已審查（更正審查結果）"])
+tab_queue, tab_decided = tabs(["待審查", "已審查（更正審查結果）"], key="review_tabs")
 
 with tab_queue:
+    st.caption(f"待審查 {len(queue)} 件，依上傳時間排列。")
     points = {e.id: points_of(e) for e in queue}
     show_wrapped(
         pd.DataFrame(

@@ -22,7 +22,7 @@ from app_pages._common import (
     require_role,
     show_table,
 )
-from app_pages._widgets import choose_record, show_flash
+from app_pages._widgets import choose_record, show_flash, tabs
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.services import audit_sampling, audits, log_imports
@@ -53,7 +53,7 @@ if agency_id is None:
     st.info("請選擇機關。")
     st.stop()
 agency = agencies[agency_id]
-tab_work, tab_import, tab_open = st.tabs(["稽核作業", "匯入查詢紀錄", "開啟稽核"])
+tab_work, tab_import, tab_open = tabs(["稽核作業", "匯入查詢紀錄", "開啟稽核"], key="audit_tabs")
 
 with tab_import:
     if editable:

@@ -20,7 +20,7 @@ from app_pages._common import (
     vendor_contracts,
 )
 from app_pages._dates import date_text, read_date
-from app_pages._widgets import choose_record, done, form_key, show_flash
+from app_pages._widgets import choose_record, done, form_key, show_flash, tabs
 from tracker.core import clock
 from tracker.domain.vendors import Contract, VendorStaff
 from tracker.services.corrections import correct_departure
@@ -42,8 +42,8 @@ def person_label(person: VendorStaff) -> str:
     return f"{person.name}（{person.id_masked}）"
 
 
-tab_list, tab_add, tab_leave, tab_pledge = st.tabs(
-    ["人員名冊", "新增人員", "離職與帳號停用", "下載保密切結書"]
+tab_list, tab_add, tab_leave, tab_pledge = tabs(
+    ["人員名冊", "新增人員", "離職與帳號停用", "下載保密切結書"], key="staff_tabs"
 )
 
 with tab_list:

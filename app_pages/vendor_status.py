@@ -20,7 +20,7 @@ from app_pages._common import (
 )
 from app_pages._dates import date_text, read_date
 from app_pages._evidence import kind_label, show_inspection
-from app_pages._widgets import choose_record, clear_form, field_key, form_key
+from app_pages._widgets import choose_record, clear_form, field_key, form_key, tabs
 from tracker.compliance.attention import attention_points
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
@@ -40,7 +40,7 @@ vendor = store.require(Vendor, user.vendor_id)
 st.title("合規狀態與上傳")
 st.caption(plain(vendor.name))
 # The upload tab is filled first, so the status tab already shows an upload made in this run.
-overview, upload = st.tabs(["合規狀態", "上傳佐證資料"])
+overview, upload = tabs(["合規狀態", "上傳佐證資料"], key="vendor_status_tabs")
 
 
 def uploadable(rows) -> dict:

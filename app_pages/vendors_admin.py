@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
 from app_pages._contacts_forms import agency_addresses_tab
 from app_pages._dates import date_text, read_date
-from app_pages._widgets import choose_record, done, set_choice, show_flash
+from app_pages._widgets import choose_record, done, set_choice, show_flash, tabs
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, Vendor
@@ -26,7 +26,9 @@ agencies = {a.id: a for a in store.all(Agency)}
 contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendor_id, c.start))}
 
 
-tab_vendors, tab_contracts, tab_agencies = st.tabs(["委外廠商", "委託案", "機關通知信箱"])
+tab_vendors, tab_contracts, tab_agencies = tabs(
+    ["委外廠商", "委託案", "機關通知信箱"], key="vendors_admin_tabs"
+)
 
 with tab_vendors:
     show_wrapped(

@@ -121,3 +121,30 @@ def test_an_upload_right_after_another_stays_on_the_item_chosen_in_the_browser(
         e for e in Store.open(settings).all(Evidence, vendor="v-a") if e.uploaded_by == "vendor.a"
     ]
     assert [(e.subject_id, e.kind) for e in mine] == [(person.id, "staff_pledge")] * 2
+
+
+def test_a_refused_form_keeps_its_tab_open_so_the_message_is_seen(app_server, browser):
+    """A message appearing above the tabs used to send the person back to the first tab."""
+    base, settings = app_server
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    sign_in(page, base, "vendor.a")
+    page.get_by_role("link", name="專案作業人員").click()
+    page.get_by_role("tab", name="新增人員").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_role("tab", name="新增人員").click()
+    settle(page)
+    page.get_by_label("姓名", exact=True).fill("林可馨")
+    page.get_by_label("身分證統一編號（輸入後僅保存遮蔽後號碼）").fill("A123456789")
+    page.get_by_role("button", name="新增人員").click()
+    page.get_by_text("已新增 林可馨").first.wait_for(timeout=60_000)  # shown above the tabs
+    settle(page)
+    page.get_by_role("tab", name="新增人員").click()  # where a person would be, in any case
+    settle(page)
+    page.get_by_label("姓名", exact=True).fill("王" * 80)
+    page.get_by_role("button", name="新增人員").click()
+    page.get_by_text("姓名過長").first.wait_for(timeout=60_000)
+    settle(page)
+    assert page.get_by_role("tab", name="新增人員").get_attribute("aria-selected") == "true"
+    assert page.get_by_text("姓名過長").first.is_visible()
+    assert page.get_by_label("姓名", exact=True).input_value() == "王" * 80
+    assert not [s for s in Store.open(settings).all(VendorStaff) if s.name == "王" * 80]

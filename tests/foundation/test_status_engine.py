@@ -115,13 +115,23 @@ def test_a_contract_without_custom_development_has_8_2_not_applicable():
     [
         (ReviewState.APPROVED, Status.COMPLIANT),
         (ReviewState.SUBMITTED, Status.PENDING_REVIEW),
-        (ReviewState.REJECTED, Status.REJECTED),
+        (ReviewState.REJECTED, Status.OVERDUE),  # past its due date: a rejection proves nothing
     ],
 )
 def test_a_pledge_takes_its_status_from_the_review(state, expected):
     row = status_of(facts(evidence=(evidence("staff_pledge", state=state),)), "8.6", "s")
     assert row.status == expected
     assert row.ok is (expected == Status.COMPLIANT)
+
+
+def test_a_rejected_pledge_is_rejected_before_its_due_date_and_overdue_after_it():
+    rejected = replace(evidence("staff_pledge", state=ReviewState.REJECTED), review_reason="未簽名")
+    late = status_of(facts(evidence=(rejected,)), "8.6", "s")
+    assert late.status == Status.OVERDUE and "退件（未簽名）" in late.reason_zh
+    assert late.due == STAFF.start
+    starts_in_10 = replace(STAFF, start=TODAY + timedelta(days=10))
+    early = status_of(facts(staff=(starts_in_10,), evidence=(rejected,)), "8.6", "s")
+    assert (early.status, early.reason_zh) == (Status.REJECTED, "退件：未簽名")
 
 
 def test_a_superseded_pledge_does_not_count():

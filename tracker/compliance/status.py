@@ -152,8 +152,7 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     if current.state == ReviewState.SUBMITTED:
         return _submitted(current, due, today), False, current.id
     if current.state == ReviewState.REJECTED:
-        why = current.review_reason or "—"
-        return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due), False, current.id
+        return _rejected(current, due, today), False, current.id
     until, soon_applies = valid_until(
         ctx.catalogue.evidence_kinds.get(current.kind), current, ctx.contract
     )
@@ -180,6 +179,20 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
             current.id,
         )
     return None, True, current.id
+
+
+def _rejected(current: Evidence, due: date | None, today: date) -> Finding:
+    """A rejected upload proves nothing: 退件 until the due date, then 逾期 like a missing one (so a
+    rejection never takes an item out of the overdue count)."""
+    why = current.review_reason or "—"
+    if due is not None and today > due:
+        return Finding(
+            Status.OVERDUE,
+            f"退件（{why}），已逾期限 {due.isoformat()}",
+            f"rejected ({why}); due {due.isoformat()}",
+            due,
+        )
+    return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due)
 
 
 def _submitted(current: Evidence, due: date | None, today: date) -> Finding:
