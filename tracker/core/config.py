@@ -2,9 +2,11 @@
 
 ``Settings.from_env()`` reads ``TRACKER_DATA_DIR`` (default ``./data``),
 ``TRACKER_EVIDENCE_DIR`` (default ``./evidence``), ``TRACKER_TRUST_DIR`` (root
-certificates trusted for signatures; default ``<data dir>/trust``) and
-``TRACKER_MAX_UPLOAD_MB`` (default 20).  Tests build a ``Settings`` per temporary
-folder instead of touching the environment.
+certificates trusted for signatures; default ``<data dir>/trust``),
+``TRACKER_MAX_UPLOAD_MB`` (default 20) and ``TRACKER_DATABASE_URL``
+(``postgresql://…``: records and the activity log in PostgreSQL instead of the
+data folder, see :mod:`tracker.storage.backend`; unset or empty: the folder).
+Tests build a ``Settings`` per temporary folder instead of touching the environment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Settings:
     evidence_dir: Path
     trust_dir: Path | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
+    database_url: str | None = None  # None: records in the data folder
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -36,6 +39,7 @@ class Settings:
             evidence_dir=evidence_dir,
             trust_dir=Path(trust).resolve() if trust else data_dir / "trust",
             max_upload_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else 20 * 1024 * 1024,
+            database_url=env.get("TRACKER_DATABASE_URL", "").strip() or None,
         )
 
     @classmethod

@@ -41,3 +41,11 @@ class CatalogueError(TrackerError):
 
 class StoreError(TrackerError):
     """The data folder cannot be read or written safely."""
+
+
+class ConflictError(StoreError):
+    """Another process changed a record after this one read it; nothing was written.
+
+    Raised by a store shared by several processes (PostgreSQL) instead of
+    overwriting the other change: the person reloads and tries again.
+    """

@@ -1,13 +1,11 @@
-"""The store: domain records kept in small TinyDB tables, safe for threads and processes.
+"""The folder store: domain records kept in small TinyDB tables, safe for threads and processes.
 
-Reads are served from memory.  Every change is appended to the activity log
-before its table is written, so the log doubles as the change feed: each read
-stats the log (one system call); when it grew because another process wrote,
-the new lines name the collections and records changed, and only their
-partition files are re-read.  Writes take :class:`~tracker.storage.locks.StoreLock`,
-append to the activity log first (write-ahead, fsynced), then replace the
-partition file atomically (:mod:`tracker.storage.tables`).  The store hands out
-frozen domain records, never TinyDB documents.
+Reads are served from memory.  Every change is appended to the activity log before its table is
+written, so the log doubles as the change feed: each read stats the log (one system call); when it
+grew because another process wrote, the new lines name the collections and records changed, and
+only their partition files are re-read.  Writes take :class:`~tracker.storage.locks.StoreLock`,
+append to the activity log first (write-ahead, fsynced), then replace the partition file atomically
+(:mod:`tracker.storage.tables`).  The store hands out frozen domain records, never TinyDB documents.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from tracker.domain.facts import Facts
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.storage import migrations
 from tracker.storage.codec import from_doc, to_doc
+from tracker.storage.entries import change_entry
 from tracker.storage.locks import StoreLock
 from tracker.storage.registry import (
     COLLECTIONS,
@@ -73,6 +72,7 @@ class Store:
         self._parts: dict[str, dict[str, Partition]] = {}
         self._index: dict[str, dict[str, str]] = {}  # collection -> id -> partition
         self._log_pos: tuple[int, int] = (0, 0)  # (inode, size) of the activity log last seen
+        self._chain_state = None  # how far log_intact() has verified the log
         if memory:
             self.log: ActivityLog = MemoryActivityLog()
             self._flock = None
@@ -202,6 +202,20 @@ class Store:
             evidence=tuple(self.all(Evidence)),
         )
 
+    def position(self) -> tuple:
+        """A value that changes with every acknowledged change (caches key on it)."""
+        with self._lock:
+            self._refresh()
+            return self._log_signature() if not self.memory else (0, self.log.head().seq)
+
+    def log_intact(self) -> bool:
+        """Whether the activity log verifies; after the first full check only new lines are checked."""
+        with self.locked():
+            if self.memory:
+                return self.log.verify().ok
+            result, self._chain_state = self.log.verify_incremental(self._chain_state)
+            return result.ok
+
     def _decoded(self, coll: Collection, part: Partition, record_id: str):
         obj = part.objects.get(record_id)
         if obj is None:
@@ -243,7 +257,7 @@ class Store:
                 after = to_doc(record)
                 before_doc = redacted(coll, to_doc(before)) if before else None
                 entries.append(
-                    self._entry(actor, action, name, record_id, before_doc, redacted(coll, after))
+                    change_entry(actor, action, name, record_id, before_doc, redacted(coll, after))
                 )
                 writes.setdefault((name, coll.partition(record)), []).append(
                     (record_id, after, record)
@@ -275,19 +289,7 @@ class Store:
             return line
 
     def _log(self, actor, action, collection, record_id, before, after) -> dict:
-        return self.log.append(self._entry(actor, action, collection, record_id, before, after))
-
-    @staticmethod
-    def _entry(actor, action, collection, record_id, before, after) -> dict:
-        return {
-            "at": clock.now().isoformat(timespec="seconds"),
-            "actor": actor,
-            "action": action,
-            "collection": collection,
-            "record": record_id,
-            "before": before,
-            "after": after,
-        }
+        return self.log.append(change_entry(actor, action, collection, record_id, before, after))
 
     def _write(
         self, coll: Collection, part_name: str, items: list[tuple[str, dict, object]]
@@ -382,7 +384,8 @@ class Store:
             try:
                 parts.add(coll.partition(from_doc(coll.cls, after)))
             except (TypeError, ValueError, KeyError):
-                self._forget_collection(name)
+                self._parts.pop(name, None)  # forget the whole collection
+                self._index.pop(name, None)
                 return
         for part_name in parts - {None}:
             part = self._parts[name].pop(part_name, None)
@@ -393,7 +396,3 @@ class Store:
             path = self.root / "tables" / name / f"{part_name}.json"
             if path.exists():
                 self._load_partition(name, part_name)
-
-    def _forget_collection(self, name: str) -> None:
-        self._parts.pop(name, None)
-        self._index.pop(name, None)

@@ -1,0 +1,39 @@
+"""The one place that chooses where records live: the data folder, or PostgreSQL.
+
+``TRACKER_DATABASE_URL`` (``Settings.database_url``) set to a ``postgresql://``
+URL selects :class:`~tracker.storage.postgres.PgStore`; unset, the embedded
+folder store :class:`~tracker.storage.store.Store` of ``TRACKER_DATA_DIR``.
+Both keep the contract the folder store's docstrings describe, and the same
+test suite runs over both (``tests/backends``).  Evidence files are always in
+the blob store of ``TRACKER_EVIDENCE_DIR`` (:func:`open_blobs`), which every
+replica shares.
+"""
+
+from __future__ import annotations
+
+from tracker.core.config import Settings
+from tracker.storage.blobs import BlobStore
+
+
+def open_store(settings: Settings):
+    """The store ``settings`` name: PostgreSQL when ``database_url`` is set, else the data folder.
+
+    Raises StoreError when the store cannot be opened (the message says why).
+    """
+    if settings.database_url:
+        from tracker.storage.postgres import PgStore  # psycopg only loads when asked for
+
+        return PgStore.open(settings)
+    from tracker.storage.store import Store
+
+    return Store.open(settings)
+
+
+def open_blobs(settings: Settings) -> BlobStore:
+    """The evidence blob store of ``settings`` (a folder, shared by every replica)."""
+    return BlobStore(settings.evidence_dir)
+
+
+def backend_name(settings: Settings) -> str:
+    """``"postgresql"`` or ``"folder"``: which backend ``settings`` select."""
+    return "postgresql" if settings.database_url else "folder"

@@ -1,0 +1,67 @@
+"""The PostgreSQL store's lock: one advisory lock key, held per session and per transaction.
+
+``locked()`` blocks hold it as a session lock on one pooled connection
+(:func:`take`, :func:`give_back`), so a read-decide-write in one process never
+interleaves with another's; each change's transaction takes the same key as a
+transaction-scoped lock (granted at once to the session already holding it),
+so lines are appended in order even by a writer that holds no session lock.
+Waiting is bounded by the connection's ``lock_timeout`` (30 s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from tracker.core.errors import StoreError
+
+LOCK_KEY = 7_270_111_401
+
+
+def take(pool, where: str) -> psycopg.Connection:
+    """A pooled connection holding the session lock; StoreError when none is granted in time."""
+    try:
+        conn = pool.getconn()
+    except PoolTimeout as exc:
+        raise StoreError(f"無法連線資料庫 {where}", f"no database connection: {exc}") from exc
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    except psycopg.errors.LockNotAvailable as exc:
+        pool.putconn(conn)
+        raise StoreError(
+            "資料庫忙碌中（另一個程序正在寫入），請稍後再試",
+            "the database is locked by another process; try again later",
+        ) from exc
+    except BaseException:
+        pool.putconn(conn)
+        raise
+    return conn
+
+
+def give_back(pool, conn: psycopg.Connection) -> None:
+    """Release the session lock and return the connection to the pool."""
+    try:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+    except psycopg.Error:
+        conn.close()  # a closed session releases its locks; the pool discards the connection
+    pool.putconn(conn)
+
+
+def lock_transaction(conn: psycopg.Connection) -> None:
+    """Take the key for the rest of the caller's transaction."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+
+
+@dataclass
+class Borrowed:
+    """The locked connection, used like a pool's ``with pool.connection()``."""
+
+    conn: psycopg.Connection
+
+    def __enter__(self) -> psycopg.Connection:
+        return self.conn
+
+    def __exit__(self, *exc) -> bool:
+        return False

@@ -1,0 +1,491 @@
+"""The PostgreSQL store: the folder store's contract over one database several processes share.
+
+Chosen by ``TRACKER_DATABASE_URL`` (:mod:`tracker.storage.backend`).  Tables
+are described in :mod:`tracker.storage.pg_schema`, the log in
+:mod:`tracker.storage.pg_log`, the in-memory cache in :mod:`tracker.storage.pg_cache`.
+
+Writing.  :meth:`PgStore.locked` holds the process's thread lock and, on one
+pooled connection, the session advisory lock :data:`LOCK_KEY`, so a
+read-decide-write in one process never interleaves with another's.  Each change
+(``put``, ``put_many``, ``delete``, ``record_event``) is one transaction that
+takes the same key as a transaction-scoped lock, moves the log head, writes the
+records and appends their log lines: a committed change has exactly one line
+each, in order, and a failed one has none.  Every row carries a ``version``;
+a write states the version it replaces, so a change made without the lock is a
+:class:`~tracker.core.errors.ConflictError`, never a lost update.
+
+Reading.  Records are served from memory.  Every read first compares the log
+head with the one last seen (one query); when another process has written, the
+records its new lines name are fetched again, so a replica sees every change
+committed before its read.  A record that another process changed after this
+one served it, and that a caller then writes without reading it again under the
+lock, is refused with ConflictError: the caller's copy is stale.
+
+The data folder (``settings.data_dir``) still holds the query-log files and
+trust roots; with several replicas it is a shared folder, like the evidence folder.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable
+
+import orjson
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from tracker.activitylog.chain import GENESIS, Head, Verification
+from tracker.core import clock
+from tracker.core.config import Settings
+from tracker.core.errors import ConflictError, NotFound, StoreError
+from tracker.domain.accounts import NiaAccount
+from tracker.domain.audits import SelfAudit
+from tracker.domain.evidence import Evidence
+from tracker.domain.facts import Facts
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.storage import pg_lock, pg_schema
+from tracker.storage.codec import to_doc
+from tracker.storage.entries import change_entry
+from tracker.storage.pg_cache import Cached, CollectionCache, owner_asked, owner_of
+from tracker.storage.pg_connect import connect, conninfo, log_moved, unreachable, write_failed
+from tracker.storage.pg_log import PgActivityLog, chain_lines, insert_lines, read_head
+from tracker.storage.pg_verify import MARKER, verify_tail
+from tracker.storage.pg_write import Change, write_rows
+from tracker.storage.registry import COLLECTIONS, collection_of, redacted
+
+SYSTEM = "system"
+_INTERNAL = {MARKER}  # meta keys the store keeps for itself
+RELOAD_AT = 2000  # more changed records than this in one collection: reload it whole
+_ROWS = (
+    "SELECT id, vendor, agency, audit, version, coalesce(doc::text, doc_text) "
+    "FROM tracker.records WHERE collection = %s"
+)
+
+
+class PgStore:
+    """Thread- and process-safe access to the records of one PostgreSQL database.
+
+    One instance per process (the web app shares it through its resource
+    cache); :meth:`close` releases its connections.
+    """
+
+    memory = False
+
+    def __init__(self, settings: Settings, *, pool_size: int = 8):
+        """Connect to ``settings.database_url``; a new (empty) database gets the tables.
+
+        Raises StoreError when the server cannot be reached, or the database's
+        schema is older (run ``python -m tracker store migrate``) or newer than
+        this code.
+        """
+        self.settings = settings
+        self.root = settings.data_dir
+        self._conninfo, self.where = conninfo(settings.database_url)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = None  # inside locked(): the connection holding the advisory lock
+        self._caches: dict[str, CollectionCache] = {}
+        self._stale: dict[str, set[str] | None] = {}  # changed by others, seen on lock entry
+        self._reread: set[tuple[str, str]] = set()  # of those, read again inside the lock
+        self._verified: tuple | None = None  # (epoch, Head) the log verified up to, this process
+        self.schema = self._prepare()
+        self._pool = ConnectionPool(
+            self._conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            open=True,
+            timeout=30,
+            name="tracker",
+        )
+        weakref.finalize(self, self._pool.close)
+        self.log = PgActivityLog(self._pool, self._log_entries)
+        with self._pool.connection() as conn:
+            self._head, self._epoch = read_head(conn)
+
+    @classmethod
+    def open(cls, settings: Settings) -> PgStore:
+        return cls(settings)
+
+    def close(self) -> None:
+        """Close the connection pool (the store cannot be used afterwards)."""
+        self._pool.close()
+
+    def _prepare(self) -> int:
+        with connect(self._conninfo, self.where) as conn:
+            version = pg_schema.database_schema(conn)
+            pg_schema.refuse_unknown(version)
+            if version == 0:
+                pg_schema.migrate(conn)
+                conn.execute(
+                    "INSERT INTO tracker.meta VALUES ('created', %s), ('demo', 'false') "
+                    "ON CONFLICT DO NOTHING",
+                    (orjson.dumps(clock.now().isoformat()).decode(),),
+                )
+            elif version < pg_schema.SCHEMA_VERSION:
+                raise StoreError(
+                    "資料庫的資料結構較舊，請先執行 python -m tracker store migrate",
+                    f"the database {self.where} has schema {version}; "
+                    "run python -m tracker store migrate",
+                )
+            return pg_schema.database_schema(conn)
+
+    # --- locking -------------------------------------------------------------
+
+    def locked(self):
+        """Hold the thread lock and the database's advisory lock (re-entrant within a thread).
+
+        Inside, reads see every committed change and no other process's
+        ``locked()`` block runs.  Raises StoreError when the lock is not
+        granted within 30 seconds.
+        """
+        return _Locked(self)
+
+    # --- meta ----------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict:
+        """The store's settings (``schema``, ``created``, ``demo``…), read from the database."""
+        with self._connection() as conn:
+            rows = conn.execute("SELECT key, value::text FROM tracker.meta").fetchall()
+        meta = {key: orjson.loads(value) for key, value in rows if key not in _INTERNAL}
+        return meta | {"schema": self.schema}
+
+    def set_meta(self, **values) -> None:
+        with self.locked(), self._conn.transaction():
+            for key, value in values.items():
+                self._conn.execute(
+                    "INSERT INTO tracker.meta VALUES (%s, %s::jsonb) "
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (key, orjson.dumps(value).decode()),
+                )
+
+    # --- reading -------------------------------------------------------------
+
+    def get(self, cls: type, record_id: str):
+        """The record of type ``cls`` with ``record_id``, or ``None``."""
+        coll = collection_of(cls)
+        with self._lock:
+            self._fresh()
+            self._read(coll.name, {record_id})
+            return self._collection(coll.name).get(record_id)
+
+    def require(self, cls: type, record_id: str):
+        """Like :meth:`get` but raises :class:`NotFound`."""
+        record = self.get(cls, record_id)
+        if record is None:
+            raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
+        return record
+
+    def all(
+        self,
+        cls: type,
+        *,
+        vendor: str | None = None,
+        agency: str | None = None,
+        audit: str | None = None,
+    ) -> list:
+        """Every record of ``cls``; only one vendor's, agency's (or one audit's) when given.
+
+        ``None`` means no filter.  Raises ValueError when the collection is not
+        kept by what was asked (e.g. vendors by agency).
+        """
+        coll = collection_of(cls)
+        owner = owner_asked(coll, vendor, agency, audit)
+        with self._lock:
+            self._fresh()
+            return self._all(coll.name, owner)
+
+    def facts(self) -> Facts:
+        """A snapshot of everything the status engine needs (one look at the log head)."""
+        with self._lock:
+            self._fresh()
+            return Facts(
+                agencies=self._every(Agency),
+                vendors=self._every(Vendor),
+                contracts=self._every(Contract),
+                staff=self._every(VendorStaff),
+                pcs=self._every(DedicatedPC),
+                incidents=self._every(Incident),
+                accounts=self._every(NiaAccount),
+                audits=self._every(SelfAudit),
+                evidence=self._every(Evidence),
+            )
+
+    def position(self) -> tuple:
+        """``(epoch, last seq)`` after catching up: changes with every committed change."""
+        with self._lock:
+            self._fresh()
+            return (self._epoch, self._head.seq)
+
+    def log_intact(self) -> bool:
+        """Whether the log verified up to its end: the lines since this process last looked.
+
+        The first call in a process checks every line (``python -m tracker log
+        verify`` always does).
+        """
+        with self._lock:
+            self._fresh()
+            result, self._verified = verify_tail(self._pool, self._verified)
+            return result.ok
+
+    def verify_log(self) -> Verification:
+        """The whole log's verification (as ``log verify`` reports it)."""
+        return self.log.verify()
+
+    def recoveries(self) -> list[dict]:
+        """Repairs made by the store itself: none (the database recovers from crashes)."""
+        return []
+
+    def _every(self, cls: type) -> tuple:
+        return tuple(self._all(collection_of(cls).name))
+
+    def _all(self, name: str, owner=None) -> list:
+        records = self._collection(name).all(owner)
+        if self._depth and name in self._stale:
+            self._read(name, {r.id for r in records} if owner is not None else None)
+        return records
+
+    # --- writing -------------------------------------------------------------
+
+    def put(self, record, *, actor: str, action: str) -> object:
+        """Insert or replace ``record`` and log the change with its before and after."""
+        self.put_many([record], actor=actor, action=action)
+        return record
+
+    def put_many(self, records: Iterable, *, actor: str, action: str) -> None:
+        """Write several records as one transaction: one log line each, all or none.
+
+        A record listed twice keeps its last version.  Raises ConflictError (nothing
+        written) when another process changed one of them since it was read.
+        """
+        with self.locked():
+            latest: dict[tuple[str, str], object] = {}
+            for record in records:
+                latest[(collection_of(record).name, record.id)] = record
+            entries, changes = [], []
+            for (name, record_id), record in latest.items():
+                coll = COLLECTIONS[name]
+                cache = self._collection(name)
+                self._refuse_stale(name, record_id)
+                before = cache.get(record_id)
+                after = to_doc(record)
+                entries.append(
+                    change_entry(
+                        actor,
+                        action,
+                        name,
+                        record_id,
+                        redacted(coll, to_doc(before)) if before is not None else None,
+                        redacted(coll, after),
+                    )
+                )
+                changes.append(
+                    Change(
+                        name,
+                        record_id,
+                        cache.version(record_id),
+                        owner_of(coll, record),
+                        after,
+                        record,
+                    )
+                )
+            self._commit(entries, changes)
+
+    def delete(self, cls: type, record_id: str, *, actor: str, action: str) -> None:
+        """Remove one record (callers enforce retention rules first)."""
+        coll = collection_of(cls)
+        with self.locked():
+            cache = self._collection(coll.name)
+            before = cache.get(record_id)
+            if before is None:
+                raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
+            self._refuse_stale(coll.name, record_id)
+            entry = change_entry(
+                actor, action, coll.name, record_id, redacted(coll, to_doc(before)), None
+            )
+            change = Change(coll.name, record_id, cache.version(record_id), None, None, None)
+            self._commit([entry], [change])
+
+    def record_event(self, *, actor: str, action: str, details: dict | None = None) -> dict:
+        """Log something that changes no record (a sign-in, an export, a failed attempt)."""
+        return self._log_entries([change_entry(actor, action, None, None, None, details)])[0]
+
+    def _log_entries(self, entries: list[dict]) -> list[dict]:
+        with self.locked():
+            return self._commit(entries, [])
+
+    def _commit(self, entries: list[dict], changes: list[Change]) -> list[dict]:
+        """One transaction: move the head, write the rows, append the lines; the caller holds the lock."""
+        lines = chain_lines(entries, self._head)
+        new = Head(self._head.count + len(lines), lines[-1][0]["seq"], lines[-1][0]["hash"])
+        conn, committing = self._conn, False
+        try:
+            with conn.transaction():
+                pg_lock.lock_transaction(conn)
+                moved = conn.execute(
+                    "UPDATE tracker.log_head SET count = %s, seq = %s, hash = %s "
+                    "WHERE seq = %s AND hash = %s AND epoch = %s RETURNING 1",
+                    (new.count, new.seq, new.hash, self._head.seq, self._head.hash, self._epoch),
+                ).fetchone()
+                if moved is None:
+                    raise log_moved()
+                seqs = [line["seq"] for line, _ in lines][: len(changes)]
+                versions = write_rows(conn, changes, seqs)
+                insert_lines(conn, lines)
+                committing = True
+        except ConflictError:
+            self._forget()
+            raise
+        except psycopg.Error as exc:
+            self._forget()
+            raise write_failed(exc, self.where, committing) from exc
+        self._head = new
+        for change, version in zip(changes, versions, strict=True):
+            self._applied(change, version)
+        return [line for line, _ in lines]
+
+    def _applied(self, change: Change, version: int | None) -> None:
+        cache = self._caches[change.collection]
+        if change.record is None:
+            cache.drop(change.record_id)
+        else:
+            cache.put(change.record_id, Cached(change.record, None, version, change.owner))
+
+    # --- cache and catching up -------------------------------------------------
+
+    def _connection(self):
+        """The locked connection inside :meth:`locked` (same thread), else one from the pool."""
+        if self._conn is not None and self._depth:
+            return pg_lock.Borrowed(self._conn)
+        try:
+            return self._pool.connection()
+        except PoolTimeout as exc:
+            raise StoreError(
+                f"無法連線資料庫 {self.where}", f"no database connection: {exc}"
+            ) from exc
+
+    def _fresh(self) -> None:
+        """Catch up with other processes' changes, unless inside the lock (caught up on entry)."""
+        if self._depth:
+            return
+        try:
+            with self._connection() as conn:
+                self._catch_up(conn)
+        except psycopg.OperationalError as exc:
+            raise unreachable(exc, self.where) from exc
+
+    def _collection(self, name: str) -> CollectionCache:
+        cache = self._caches.get(name)
+        if cache is None:
+            cache = CollectionCache(COLLECTIONS[name])
+            with self._connection() as conn:
+                cache.load(conn.execute(_ROWS + " ORDER BY id", (name,)).fetchall())
+            self._caches[name] = cache
+        return cache
+
+    def _catch_up(self, conn) -> dict[str, set[str] | None]:
+        """Bring the cache to the database's head; returns what others changed, by collection."""
+        head, epoch = read_head(conn)
+        if epoch != self._epoch or head.seq < self._head.seq:
+            self._caches.clear()  # the log was rewritten (a copy, a purge): start afresh
+            self._head, self._epoch = head, epoch
+            return dict.fromkeys(COLLECTIONS)
+        if head.seq == self._head.seq:
+            return {}
+        rows = conn.execute(
+            "SELECT DISTINCT collection, record FROM tracker.activity_log "
+            "WHERE seq > %s AND seq <= %s AND collection IS NOT NULL AND record IS NOT NULL",
+            (self._head.seq, head.seq),
+        ).fetchall()
+        changed: dict[str, set[str] | None] = {}
+        for name, record_id in rows:
+            changed.setdefault(name, set()).add(record_id)
+        for name, ids in changed.items():
+            self._refetch(conn, name, ids)
+        self._head = head
+        return changed
+
+    def _refetch(self, conn, name: str, ids: set[str]) -> None:
+        cache = self._caches.get(name)
+        if cache is None:
+            return
+        if len(ids) > RELOAD_AT:
+            del self._caches[name]
+            return
+        rows = conn.execute(_ROWS + " AND id = ANY(%s)", (name, list(ids))).fetchall()
+        for row in rows:
+            cache.put(row[0], Cached(None, row[5], row[4], (row[1], row[2], row[3])))
+        for record_id in ids - {row[0] for row in rows}:
+            cache.drop(record_id)
+
+    def _forget(self) -> None:
+        """After a failed or refused write: drop the cache, so the next read starts afresh."""
+        self._caches.clear()
+        self._head, self._epoch = Head(-1, -1, GENESIS), -1
+
+    def _read(self, name: str, ids: set[str] | None) -> None:
+        """Inside the lock, ``ids`` of ``name`` (``None``: all) were read after catching up."""
+        if not self._depth or name not in self._stale:
+            return
+        if ids is None:
+            del self._stale[name]
+        else:
+            self._reread.update((name, record_id) for record_id in ids)
+
+    def _refuse_stale(self, name: str, record_id: str) -> None:
+        """ConflictError when another process changed the record since this one served it.
+
+        That is: its change arrived when this ``locked()`` block caught up, and
+        the record was not read again inside the block.
+        """
+        stale = self._stale.get(name, set())
+        if (stale is None or record_id in stale) and (name, record_id) not in self._reread:
+            raise ConflictError(
+                "這筆資料剛被其他人（另一個執行中的系統）更新，您的變更未儲存；請重新整理頁面後再試一次",
+                f"{name}/{record_id} was changed by another process after it was read; "
+                "nothing was saved — reload and try again",
+            )
+
+
+class _Locked:
+    """The store's lock: the thread lock, and the advisory lock once per outermost entry."""
+
+    def __init__(self, store: PgStore):
+        self.store = store
+
+    def __enter__(self) -> PgStore:
+        store = self.store
+        store._lock.acquire()
+        if store._depth:
+            store._depth += 1
+            return store
+        try:
+            store._conn = pg_lock.take(store._pool, store.where)
+            store._depth = 1
+            store._stale = store._catch_up(store._conn)
+        except BaseException as exc:
+            self._leave()
+            if isinstance(exc, psycopg.OperationalError):
+                raise unreachable(exc, store.where) from exc
+            raise
+        return store
+
+    def __exit__(self, *exc) -> bool:
+        self.store._depth -= 1
+        if self.store._depth == 0:
+            self._leave()
+        else:
+            self.store._lock.release()
+        return False
+
+    def _leave(self) -> None:
+        store = self.store
+        conn, store._conn, store._depth = store._conn, None, 0
+        store._stale, store._reread = {}, set()
+        try:
+            if conn is not None:
+                pg_lock.give_back(store._pool, conn)
+        finally:
+            store._lock.release()
