@@ -64,6 +64,12 @@ class Backend:
             timeout=timeout,
         )
 
+    def popen(self, *args: str) -> subprocess.Popen:
+        """Start ``python ARGS`` from the project root on this test's data (stderr piped)."""
+        return subprocess.Popen(
+            [sys.executable, *args], env=self.env(), cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+
     def close(self) -> None:
         for store in self.opened:
             close = getattr(store, "close", None)

@@ -1,25 +1,70 @@
-"""Evidence files stored once, by content hash, under the evidence folder.
+"""Evidence files stored once, by content hash: the blob-store interface and its folder.
 
-A file lives at ``<evidence dir>/<aa>/<sha256>`` where ``aa`` is the first two
-hex digits (no extension: evidence is mostly PDF, audit records also XLSX).  The uploader's file name never becomes part of a path; it is
-metadata in the store.  Files are written once (temp file, fsync, rename) and
-never overwritten: storing the same bytes again is a no-op.
+:class:`BlobStorage` is what the services use: ``put`` bytes (get their
+SHA-256), ``read`` them back checked against it, ``exists``, ``all``,
+``remove``.  :class:`BlobStore` keeps them in a folder (``TRACKER_EVIDENCE_DIR``),
+which several app replicas may share over a network file system; an
+S3-compatible store would be another implementation of the same five methods.
+
+In the folder a file lives at ``<evidence dir>/<aa>/<sha256>`` where ``aa`` is
+the first two hex digits (no extension: evidence is mostly PDF, audit records
+also XLSX).  The uploader's file name never becomes part of a path; it is
+metadata in the store.  Files are written once and never overwritten: storing
+the same bytes again is a no-op, and two processes storing the same bytes at
+once leave one complete file (see :meth:`BlobStore.put`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
+import secrets
+import socket
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from tracker.core.errors import NotFound, StoreError
-from tracker.core.fileio import atomic_write
+from tracker.core.fileio import fsync_dir
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# link() not offered by the file system (some SMB/CIFS mounts): fall back to rename
+_NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ENOSYS}
 
 
-class BlobStore:
+class BlobStorage(ABC):
+    """Write-once files named by their SHA-256 (hex), wherever they are kept."""
+
+    @abstractmethod
+    def put(self, data: bytes) -> str:
+        """Store ``data`` if new; returns its SHA-256.  StoreError when it cannot be written."""
+
+    @abstractmethod
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes, checked against their hash.
+
+        NotFound when absent (or ``sha256`` is not a SHA-256); StoreError when
+        the bytes no longer match it.
+        """
+
+    @abstractmethod
+    def exists(self, sha256: str) -> bool:
+        """Whether a file with this hash is stored."""
+
+    @abstractmethod
+    def all(self) -> list[str]:
+        """The hashes of every stored file, sorted."""
+
+    @abstractmethod
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored file (a retention purge); returns whether it existed."""
+
+
+class BlobStore(BlobStorage):
+    """The blobs of one folder (the evidence folder), safe to share between processes and hosts."""
+
     def __init__(self, root: Path):
         self.root = Path(root)
 
@@ -30,20 +75,25 @@ class BlobStore:
         return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
-        """Store ``data`` if new; returns its SHA-256."""
+        """Store ``data`` if new; returns its SHA-256.
+
+        The bytes go to a file of this writer's own (host, process and a random
+        part in its name), are fsynced and made read-only, and the file is then
+        hard-linked to its place: ``link`` fails rather than replaces when the
+        file is there already (another writer stored the same bytes first), so
+        a stored file is never overwritten, and a reader never sees half of one.
+        """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.exists():
             return digest
         try:
-            atomic_write(target, data)
-            os.chmod(target, 0o440)
+            _write_once(target, data)
         except OSError as exc:
             raise StoreError("無法寫入佐證檔案", f"cannot write evidence file: {exc}") from exc
         return digest
 
     def read(self, sha256: str) -> bytes:
-        """The stored bytes, checked against their hash."""
         target = self.path(sha256)
         try:
             data = target.read_bytes()
@@ -61,3 +111,47 @@ class BlobStore:
 
     def all(self) -> list[str]:
         return sorted(p.name for p in self.root.glob("??/*") if _SHA256.match(p.name))
+
+    def remove(self, sha256: str) -> bool:
+        try:
+            self.path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def _write_once(target: Path, data: bytes) -> None:
+    """Write ``target`` (absent a moment ago) without ever replacing a file that appeared meanwhile."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(
+        f".{target.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    )
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _link(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    fsync_dir(target.parent)
+
+
+def _link(tmp: Path, target: Path) -> None:
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        return  # the same bytes, stored by another writer first
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        if not target.exists():  # no link(): a rename, which can only replace identical bytes
+            os.replace(tmp, target)

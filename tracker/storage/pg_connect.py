@@ -27,7 +27,8 @@ def conninfo(url: str | None) -> tuple[str, str]:
             "TRACKER_DATABASE_URL 格式錯誤，應為 postgresql://使用者@主機/資料庫",
             "TRACKER_DATABASE_URL is malformed; expected postgresql://user@host/dbname",
         ) from None
-    params["options"] = f"{params.get('options', '')} -c lock_timeout=30s".strip()
+    # the store's lock waits at most 30 s; options given in the URL come later and win
+    params["options"] = f"-c lock_timeout=30s {params.get('options', '')}".strip()
     params.setdefault("application_name", "tracker")
     where = (
         f"{params.get('dbname') or params.get('user') or '?'}@{params.get('host') or 'localhost'}"

@@ -24,8 +24,8 @@ the tables never mix with anything else kept there:
     when the log is rewritten as a whole (a copy, a purge): caches key on it.
 
 ``STEPS[n]`` upgrades a database from version ``n`` to ``n + 1`` (0 is an
-empty database); each runs in one transaction under an advisory lock, so two
-processes opening a new database at once create it once.
+empty database); each runs in one transaction while an advisory lock is held,
+so two processes opening a new database at once create it once.
 """
 
 from __future__ import annotations
@@ -107,29 +107,35 @@ def refuse_unknown(version: int) -> None:
         raise StoreError("找不到資料庫結構升級步驟", f"no database migration from {missing[0]}")
 
 
-def migrate(conn, *, upto: int = SCHEMA_VERSION) -> list[int]:
-    """Apply every step from the database's version to ``upto``; returns the versions reached.
+def migrate(conn, *, upto: int | None = None) -> list[int]:
+    """Apply every step from the database's version to ``upto`` (the current one); returns the versions reached.
 
-    Each step is one transaction holding :data:`MIGRATE_LOCK`, and the version
-    is read again under it, so processes migrating at once apply each step once.
-    ``conn`` is in autocommit mode.
+    The steps run while :data:`MIGRATE_LOCK` is held as a session lock, each in
+    a transaction begun after the lock was granted (so it sees what a process
+    that migrated meanwhile committed), and the version is read again there:
+    processes migrating at once apply each step once.  ``conn`` is in
+    autocommit mode.
     """
+    upto = SCHEMA_VERSION if upto is None else upto
     reached: list[int] = []
-    while True:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
-            version = database_schema(conn)
-            refuse_unknown(version)
-            if version >= upto:
-                return reached
-            description, statements = STEPS[version]
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO tracker.schema_version (version, step) VALUES (%s, %s)",
-                (version + 1, description),
-            )
-        reached.append(version + 1)
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+    try:
+        while True:
+            with conn.transaction():
+                version = database_schema(conn)
+                refuse_unknown(version)
+                if version >= upto:
+                    return reached
+                description, statements = STEPS[version]
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO tracker.schema_version (version, step) VALUES (%s, %s)",
+                    (version + 1, description),
+                )
+            reached.append(version + 1)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
 
 
 def is_empty(conn) -> bool:

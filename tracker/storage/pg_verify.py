@@ -59,22 +59,22 @@ def verify_tail(pool, state: Verified | None) -> tuple[Verification, Verified | 
 
 
 def _tail(conn, since: Head, head: Head) -> Verification:
-    if since.seq > 0:
-        row = conn.execute(
-            "SELECT hash FROM tracker.activity_log WHERE seq = %s", (since.seq,)
-        ).fetchone()
-        if row is None or row[0] != since.hash:
-            return bad(
-                since.count, since.count, "已驗證的日誌行已被更動", "a verified line changed"
-            )
-    prev, expected, count = since.hash, since.seq + 1 if since.count else None, since.count
-    for raw in stream_lines(conn, after=since.seq):
+    """Check the line verified last (unchanged, its hash holds) and every line after it."""
+    prev, expected, count = None, since.seq, since.count - 1
+    for raw in stream_lines(conn, after=since.seq - 1):
         count += 1
-        problem = check_line(raw, prev, expected, count)
+        if prev is None:
+            problem = _same_line(raw, since, count)
+        else:
+            problem = check_line(raw, prev, expected, count)
         if problem:
             return bad(count, count, *problem)
         entry = orjson.loads(raw)
         prev, expected = entry["hash"], entry["seq"] + 1
+    if prev is None:
+        return bad(
+            since.count, since.count, "已驗證的日誌行已被刪除", "a verified line was removed"
+        )
     if count != head.count or prev != head.hash:
         return bad(
             count,
@@ -83,6 +83,19 @@ def _tail(conn, since: Head, head: Head) -> Verification:
             f"log end does not match the recorded head ({count} lines, head says {head.count})",
         )
     return Verification(True, count)
+
+
+def _same_line(raw: bytes, since: Head, number: int) -> tuple[str, str] | None:
+    """Whether ``raw`` is still the line ``since`` ends at: its seq, its hash, and a hash that holds."""
+    try:
+        entry = orjson.loads(raw)
+        same = entry.get("seq") == since.seq and entry.get("hash") == since.hash
+        prev = entry.get("prev_hash")
+    except (orjson.JSONDecodeError, AttributeError):
+        same, prev = False, None
+    if not same:
+        return "已驗證的日誌行已被更動", "a verified line was changed"
+    return check_line(raw, prev, since.seq, number)
 
 
 def _stored(conn) -> Verified | None:
