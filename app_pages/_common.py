@@ -26,6 +26,7 @@ from tracker.domain.enums import Status
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Contract
 from tracker.ops.upgrade import upgrade
+from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -37,15 +38,19 @@ READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
 
 @st.cache_resource
 def get_store() -> Store:
-    """The one store of this process (thread-safe; shared by every session)."""
+    """The one store of this process (thread-safe; shared by every session).
+
+    The data folder, or PostgreSQL when ``TRACKER_DATABASE_URL`` is set
+    (:func:`tracker.storage.backend.open_store`).
+    """
     settings = Settings.from_env()
     upgrade(settings)
-    return Store.open(settings)
+    return open_store(settings)
 
 
 @st.cache_resource
 def get_blobs() -> BlobStore:
-    return BlobStore(get_store().settings.evidence_dir)
+    return open_blobs(get_store().settings)
 
 
 def current_user() -> AppUser | None:

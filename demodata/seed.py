@@ -27,6 +27,7 @@ from tracker.services import vendors as v
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
 from tracker.services.log_imports import import_query_log, log_store
+from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -569,7 +570,7 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
 
     With ``if_empty`` an already seeded folder is left alone (returns ``{"skipped": True}``).
     """
-    store = Store.open(settings)
+    store = open_store(settings)
     if not is_empty(store):
         if if_empty:
             return {"skipped": True}
@@ -578,7 +579,7 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
             f"{settings.data_dir} already holds data; demo data goes into an empty folder",
         )
     result = DemoSeeder(
-        store, BlobStore(settings.evidence_dir), today or clock.today(), settings=settings
+        store, open_blobs(settings), today or clock.today(), settings=settings
     ).run()
     if importlib.util.find_spec("tracker.services.users") is not None:
         from tracker.services.users import seed_demo_users

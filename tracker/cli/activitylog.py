@@ -16,14 +16,9 @@ def register(sub) -> None:
 
 
 def run_verify(args, settings) -> int:
-    from tracker.activitylog.log import ActivityLog
+    from tracker.storage.backend import verify_log
 
-    if not settings.data_dir.is_dir():
-        print(
-            f"錯誤 error: 找不到資料夾 data folder not found: {settings.data_dir}", file=sys.stderr
-        )
-        return 2
-    result = ActivityLog(settings.data_dir).verify()
+    result = verify_log(settings)
     if args.json:
         print_json(
             {

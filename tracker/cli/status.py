@@ -18,10 +18,10 @@ def register(sub) -> None:
 def run_status(args, settings) -> int:
     from tracker.services.compliance import compliance_report
     from tracker.services.reports import report_as_dict, report_as_table
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
     today = args.date
-    report = compliance_report(Store.open(settings), today, vendor_id=args.vendor)
+    report = compliance_report(open_store(settings), today, vendor_id=args.vendor)
     if args.json:
         print_json(report_as_dict(report))
     else:

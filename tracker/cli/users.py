@@ -17,7 +17,7 @@ import sys
 from tracker.cli import print_json
 from tracker.core.errors import InvalidInput
 from tracker.domain.vendors import Vendor
-from tracker.storage.store import Store
+from tracker.storage.backend import open_store
 
 PASSWORD_ENV = "TRACKER_NEW_PASSWORD"
 ACTOR = "cli"
@@ -54,7 +54,7 @@ def register(sub) -> None:
 def run_add(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     vendor_id = users.find_vendor(store, args.vendor).id if args.vendor else None
     # everything but the password is checked before asking for one
     users.check_new_user(store, username=args.username, role=args.role, vendor_id=vendor_id)
@@ -77,7 +77,7 @@ def run_add(args, settings) -> int:
 def run_list(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     names = {v.id: v.name for v in store.all(Vendor)}
     rows = [
         {
@@ -103,7 +103,7 @@ def run_list(args, settings) -> int:
 def run_passwd(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     users.require_user(store, args.username)
     password, generated = _new_password(args.password)
     users.set_password(store, ACTOR, args.username, password)
@@ -116,7 +116,7 @@ def run_passwd(args, settings) -> int:
 def run_unlock(args, settings) -> int:
     from tracker.services import users
 
-    users.unlock_user(Store.open(settings), ACTOR, args.username)
+    users.unlock_user(open_store(settings), ACTOR, args.username)
     print(f"已解除鎖定 unlocked {args.username}")
     return 0
 
@@ -124,7 +124,7 @@ def run_unlock(args, settings) -> int:
 def run_disable(args, settings) -> int:
     from tracker.services import users
 
-    users.set_disabled(Store.open(settings), ACTOR, args.username, True)
+    users.set_disabled(open_store(settings), ACTOR, args.username, True)
     print(f"已停用 disabled {args.username}")
     return 0
 
@@ -132,7 +132,7 @@ def run_disable(args, settings) -> int:
 def run_enable(args, settings) -> int:
     from tracker.services import users
 
-    users.set_disabled(Store.open(settings), ACTOR, args.username, False)
+    users.set_disabled(open_store(settings), ACTOR, args.username, False)
     print(f"已重新啟用 enabled {args.username}")
     return 0
 

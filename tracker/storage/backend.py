@@ -11,7 +11,9 @@ replica shares.
 
 from __future__ import annotations
 
+from tracker.activitylog.chain import Verification
 from tracker.core.config import Settings
+from tracker.core.errors import StoreError
 from tracker.storage.blobs import BlobStore
 
 
@@ -37,3 +39,26 @@ def open_blobs(settings: Settings) -> BlobStore:
 def backend_name(settings: Settings) -> str:
     """``"postgresql"`` or ``"folder"``: which backend ``settings`` select."""
     return "postgresql" if settings.database_url else "folder"
+
+
+def verify_log(settings: Settings) -> Verification:
+    """Check every line of the activity log of ``settings``' store (``log verify``).
+
+    The folder's log is read without opening the store (nothing is repaired
+    first); StoreError when the data folder does not exist.
+    """
+    if settings.database_url:
+        from tracker.storage.postgres import PgStore
+
+        store = PgStore.open(settings)
+        try:
+            return store.log.verify()
+        finally:
+            store.close()
+    from tracker.activitylog.log import ActivityLog
+
+    if not settings.data_dir.is_dir():
+        raise StoreError(
+            f"找不到資料夾 {settings.data_dir}", f"data folder not found: {settings.data_dir}"
+        )
+    return ActivityLog(settings.data_dir).verify()

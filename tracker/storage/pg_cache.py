@@ -1,8 +1,9 @@
 """What a PostgreSQL store keeps in memory: each collection's records, their versions and owners.
 
 A collection is loaded whole on first use (as the folder store loads a
-collection's partitions) and kept up to date from the activity log: the store
-re-reads only the records the new log lines name.  Documents are decoded into
+collection's partitions) and kept up to date from the activity log
+(:meth:`RecordCache.catch_up`): only the records the new log lines name are
+fetched again.  Documents are decoded into
 domain records on first use.  The owner of a record is the triple
 ``(vendor, agency, audit)`` that the ``tracker.records`` columns hold —
 :func:`owner_of` is the SQL spelling of :func:`tracker.storage.registry.partition_of`,
@@ -13,9 +14,12 @@ Not thread-safe by itself: the store holds its lock.
 from __future__ import annotations
 
 import orjson
+import psycopg
 
+from tracker.activitylog.chain import GENESIS, Head
 from tracker.storage.codec import from_doc
-from tracker.storage.registry import Collection, Owner, parts_for
+from tracker.storage.pg_log import read_head
+from tracker.storage.registry import COLLECTIONS, Collection, Owner, parts_for
 
 OwnerKey = tuple[str | None, str | None, str | None]  # (vendor, agency, audit)
 NOBODY: OwnerKey = (None, None, None)
@@ -108,3 +112,85 @@ class CollectionCache:
             item.record = from_doc(self.coll.cls, orjson.loads(item.text))
             item.text = None
         return item.record
+
+
+_ROWS = (
+    "SELECT id, vendor, agency, audit, version, coalesce(doc::text, doc_text) "
+    "FROM tracker.records WHERE collection = %s"
+)
+RELOAD_AT = 2000  # more changed records than this in one collection: reload it whole
+
+
+class RecordCache:
+    """Every collection loaded so far, and the log position (head, epoch) they reflect."""
+
+    def __init__(self, head: Head, epoch: int):
+        self.collections: dict[str, CollectionCache] = {}
+        self.head, self.epoch = head, epoch
+
+    def collection(self, conn, name: str) -> CollectionCache:
+        """The cache of collection ``name``, loaded whole through ``conn`` on first use."""
+        cache = self.collections.get(name)
+        if cache is None:
+            cache = CollectionCache(COLLECTIONS[name])
+            cache.load(conn.execute(_ROWS + " ORDER BY id", (name,)).fetchall())
+            self.collections[name] = cache
+        return cache
+
+    def loaded(self, name: str) -> bool:
+        return name in self.collections
+
+    def catch_up(self, conn) -> dict[str, set[str] | None]:
+        """Bring the cache to the database's head; returns what others changed, by collection.
+
+        ``None`` for a collection means all of it (the log was rewritten).
+        """
+        head, epoch = read_head(conn)
+        if epoch != self.epoch or head.seq < self.head.seq:
+            self.collections.clear()  # the log was rewritten (a copy, a purge): start afresh
+            self.head, self.epoch = head, epoch
+            return dict.fromkeys(COLLECTIONS)
+        if head.seq == self.head.seq:
+            return {}
+        rows = conn.execute(
+            "SELECT DISTINCT collection, record FROM tracker.activity_log "
+            "WHERE seq > %s AND seq <= %s AND collection IS NOT NULL AND record IS NOT NULL",
+            (self.head.seq, head.seq),
+        ).fetchall()
+        changed: dict[str, set[str] | None] = {}
+        for name, record_id in rows:
+            changed.setdefault(name, set()).add(record_id)
+        for name, ids in changed.items():
+            self._refetch(conn, name, ids)
+        self.head = head
+        return changed
+
+    def _refetch(self, conn, name: str, ids: set[str]) -> None:
+        cache = self.collections.get(name)
+        if cache is None:
+            return
+        if len(ids) > RELOAD_AT:
+            del self.collections[name]
+            return
+        rows = conn.execute(_ROWS + " AND id = ANY(%s)", (name, list(ids))).fetchall()
+        for row in rows:
+            cache.put(row[0], Cached(None, row[5], row[4], (row[1], row[2], row[3])))
+        for record_id in ids - {row[0] for row in rows}:
+            cache.drop(record_id)
+
+    def committed(self, head: Head, collection: str, record_id: str, item: Cached | None) -> None:
+        """A change this process committed: the record (``None``: deleted) and the new head."""
+        cache = self.collections[collection]
+        if item is None:
+            cache.drop(record_id)
+        else:
+            cache.put(record_id, item)
+        self.head = head
+
+    def forget(self, conn) -> None:
+        """After a failed or refused write: drop everything and take the head afresh."""
+        self.collections.clear()
+        try:
+            self.head, self.epoch = read_head(conn)
+        except psycopg.Error:  # the connection is gone: the next catch-up starts afresh
+            self.head, self.epoch = Head(-1, -1, GENESIS), -1

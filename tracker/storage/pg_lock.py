@@ -1,7 +1,7 @@
 """The PostgreSQL store's lock: one advisory lock key, held per session and per transaction.
 
-``locked()`` blocks hold it as a session lock on one pooled connection
-(:func:`take`, :func:`give_back`), so a read-decide-write in one process never
+``locked()`` blocks (:class:`StoreLock`) hold the process's thread lock and the
+key as a session lock on one pooled connection (:func:`take`, :func:`give_back`), so a read-decide-write in one process never
 interleaves with another's; each change's transaction takes the same key as a
 transaction-scoped lock (granted at once to the session already holding it),
 so lines are appended in order even by a writer that holds no session lock.
@@ -16,6 +16,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from tracker.core.errors import StoreError
+from tracker.storage.pg_connect import unreachable
 
 LOCK_KEY = 7_270_111_401
 
@@ -65,3 +66,49 @@ class Borrowed:
 
     def __exit__(self, *exc) -> bool:
         return False
+
+
+class StoreLock:
+    """``with StoreLock(store):`` the store's thread lock, and the advisory lock once per outermost entry.
+
+    On the outermost entry the store catches up with what other processes
+    committed, and notes which records they changed (its ``stale`` reads).
+    """
+
+    def __init__(self, store):
+        self.store = store
+
+    def __enter__(self):
+        store = self.store
+        store._lock.acquire()
+        if store._depth:
+            store._depth += 1
+            return store
+        try:
+            store._conn = take(store._pool, store.where)
+            store._depth = 1
+            store.stale.start(store.cache.catch_up(store._conn))
+        except BaseException as exc:
+            self._leave()
+            if isinstance(exc, psycopg.OperationalError):
+                raise unreachable(exc, store.where) from exc
+            raise
+        return store
+
+    def __exit__(self, *exc) -> bool:
+        self.store._depth -= 1
+        if self.store._depth == 0:
+            self._leave()
+        else:
+            self.store._lock.release()
+        return False
+
+    def _leave(self) -> None:
+        store = self.store
+        conn, store._conn, store._depth = store._conn, None, 0
+        store.stale.start({})
+        try:
+            if conn is not None:
+                give_back(store._pool, conn)
+        finally:
+            store._lock.release()

@@ -1,10 +1,15 @@
-"""Writing record rows with optimistic versions, inside the transaction of a change.
+"""Writing record rows with optimistic versions, and refusing writes of stale copies.
 
 Each change names the version it replaces (``None``: the record is new).  An
 insert that finds the row, an update or delete that finds another version, is
 a :class:`~tracker.core.errors.ConflictError` and the transaction is rolled
 back: another process wrote without the store's lock, and its change is kept
 rather than overwritten.
+
+:class:`StaleReads` covers the other way to lose an update: a caller read a
+record, another replica changed it, and the caller writes its old copy back.
+The store learns of the other change when the write's lock is taken; unless
+the caller read the record again under the lock, the write is refused.
 """
 
 from __future__ import annotations
@@ -88,3 +93,35 @@ def _conflict(change: Change) -> ConflictError:
         f"{change.collection}/{change.record_id} is not at version {change.expected} any more "
         "(changed without the store's lock); nothing was saved",
     )
+
+
+class StaleReads:
+    """The records other processes changed, found on entering the lock, not read again since."""
+
+    def __init__(self):
+        self.changed: dict[str, set[str] | None] = {}  # None: the whole collection
+        self.reread: set[tuple[str, str]] = set()
+
+    def start(self, changed: dict[str, set[str] | None]) -> None:
+        """A ``locked()`` block begins; ``changed`` arrived from other processes on entry."""
+        self.changed, self.reread = changed, set()
+
+    def read(self, name: str, ids: set[str] | None) -> None:
+        """``ids`` of ``name`` (``None``: all of it) were read inside the block."""
+        if name not in self.changed:
+            return
+        if ids is None:
+            del self.changed[name]
+        else:
+            self.reread.update((name, record_id) for record_id in ids)
+
+    def refuse(self, name: str, record_id: str) -> None:
+        """ConflictError when the record is a stale copy (see the module docstring)."""
+        stale = self.changed.get(name, set())
+        if (stale is None or record_id in stale) and (name, record_id) not in self.reread:
+            raise ConflictError(
+                "這筆資料剛被其他人（另一個執行中的系統）更新，您的變更未儲存；"
+                "請重新整理頁面後再試一次",
+                f"{name}/{record_id} was changed by another process after it was read; "
+                "nothing was saved — reload and try again",
+            )

@@ -35,7 +35,7 @@ import orjson
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tracker.activitylog.chain import GENESIS, Head, Verification
+from tracker.activitylog.chain import Head, Verification
 from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import ConflictError, NotFound, StoreError
@@ -47,20 +47,14 @@ from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vend
 from tracker.storage import pg_lock, pg_schema
 from tracker.storage.codec import to_doc
 from tracker.storage.entries import change_entry
-from tracker.storage.pg_cache import Cached, CollectionCache, owner_asked, owner_of
+from tracker.storage.pg_cache import Cached, CollectionCache, RecordCache, owner_asked, owner_of
 from tracker.storage.pg_connect import connect, conninfo, log_moved, unreachable, write_failed
 from tracker.storage.pg_log import PgActivityLog, chain_lines, insert_lines, read_head
 from tracker.storage.pg_verify import MARKER, verify_tail
-from tracker.storage.pg_write import Change, write_rows
+from tracker.storage.pg_write import Change, StaleReads, write_rows
 from tracker.storage.registry import COLLECTIONS, collection_of, redacted
 
-SYSTEM = "system"
 _INTERNAL = {MARKER}  # meta keys the store keeps for itself
-RELOAD_AT = 2000  # more changed records than this in one collection: reload it whole
-_ROWS = (
-    "SELECT id, vendor, agency, audit, version, coalesce(doc::text, doc_text) "
-    "FROM tracker.records WHERE collection = %s"
-)
 
 
 class PgStore:
@@ -85,10 +79,8 @@ class PgStore:
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = None  # inside locked(): the connection holding the advisory lock
-        self._caches: dict[str, CollectionCache] = {}
-        self._stale: dict[str, set[str] | None] = {}  # changed by others, seen on lock entry
-        self._reread: set[tuple[str, str]] = set()  # of those, read again inside the lock
-        self._verified: tuple | None = None  # (epoch, Head) the log verified up to, this process
+        self.stale = StaleReads()
+        self._verified = None  # where log_intact() last found the log verified, this process
         self.schema = self._prepare()
         self._pool = ConnectionPool(
             self._conninfo,
@@ -102,7 +94,7 @@ class PgStore:
         weakref.finalize(self, self._pool.close)
         self.log = PgActivityLog(self._pool, self._log_entries)
         with self._pool.connection() as conn:
-            self._head, self._epoch = read_head(conn)
+            self.cache = RecordCache(*read_head(conn))
 
     @classmethod
     def open(cls, settings: Settings) -> PgStore:
@@ -140,7 +132,7 @@ class PgStore:
         ``locked()`` block runs.  Raises StoreError when the lock is not
         granted within 30 seconds.
         """
-        return _Locked(self)
+        return pg_lock.StoreLock(self)
 
     # --- meta ----------------------------------------------------------------
 
@@ -217,7 +209,7 @@ class PgStore:
         """``(epoch, last seq)`` after catching up: changes with every committed change."""
         with self._lock:
             self._fresh()
-            return (self._epoch, self._head.seq)
+            return (self.cache.epoch, self.cache.head.seq)
 
     def log_intact(self) -> bool:
         """Whether the log verified up to its end: the lines since this process last looked.
@@ -243,7 +235,7 @@ class PgStore:
 
     def _all(self, name: str, owner=None) -> list:
         records = self._collection(name).all(owner)
-        if self._depth and name in self._stale:
+        if self._depth:
             self._read(name, {r.id for r in records} if owner is not None else None)
         return records
 
@@ -268,7 +260,7 @@ class PgStore:
             for (name, record_id), record in latest.items():
                 coll = COLLECTIONS[name]
                 cache = self._collection(name)
-                self._refuse_stale(name, record_id)
+                self.stale.refuse(name, record_id)
                 before = cache.get(record_id)
                 after = to_doc(record)
                 entries.append(
@@ -301,7 +293,7 @@ class PgStore:
             before = cache.get(record_id)
             if before is None:
                 raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-            self._refuse_stale(coll.name, record_id)
+            self.stale.refuse(coll.name, record_id)
             entry = change_entry(
                 actor, action, coll.name, record_id, redacted(coll, to_doc(before)), None
             )
@@ -318,8 +310,9 @@ class PgStore:
 
     def _commit(self, entries: list[dict], changes: list[Change]) -> list[dict]:
         """One transaction: move the head, write the rows, append the lines; the caller holds the lock."""
-        lines = chain_lines(entries, self._head)
-        new = Head(self._head.count + len(lines), lines[-1][0]["seq"], lines[-1][0]["hash"])
+        head, epoch = self.cache.head, self.cache.epoch
+        lines = chain_lines(entries, head)
+        new = Head(head.count + len(lines), lines[-1][0]["seq"], lines[-1][0]["hash"])
         conn, committing = self._conn, False
         try:
             with conn.transaction():
@@ -327,7 +320,7 @@ class PgStore:
                 moved = conn.execute(
                     "UPDATE tracker.log_head SET count = %s, seq = %s, hash = %s "
                     "WHERE seq = %s AND hash = %s AND epoch = %s RETURNING 1",
-                    (new.count, new.seq, new.hash, self._head.seq, self._head.hash, self._epoch),
+                    (new.count, new.seq, new.hash, head.seq, head.hash, epoch),
                 ).fetchone()
                 if moved is None:
                     raise log_moved()
@@ -336,22 +329,20 @@ class PgStore:
                 insert_lines(conn, lines)
                 committing = True
         except ConflictError:
-            self._forget()
+            self.cache.forget(conn)
             raise
         except psycopg.Error as exc:
-            self._forget()
+            self.cache.forget(conn)
             raise write_failed(exc, self.where, committing) from exc
-        self._head = new
         for change, version in zip(changes, versions, strict=True):
-            self._applied(change, version)
+            item = (
+                None
+                if change.record is None
+                else Cached(change.record, None, version, change.owner)
+            )
+            self.cache.committed(new, change.collection, change.record_id, item)
+        self.cache.head = new
         return [line for line, _ in lines]
-
-    def _applied(self, change: Change, version: int | None) -> None:
-        cache = self._caches[change.collection]
-        if change.record is None:
-            cache.drop(change.record_id)
-        else:
-            cache.put(change.record_id, Cached(change.record, None, version, change.owner))
 
     # --- cache and catching up -------------------------------------------------
 
@@ -372,120 +363,17 @@ class PgStore:
             return
         try:
             with self._connection() as conn:
-                self._catch_up(conn)
+                self.cache.catch_up(conn)
         except psycopg.OperationalError as exc:
             raise unreachable(exc, self.where) from exc
 
     def _collection(self, name: str) -> CollectionCache:
-        cache = self._caches.get(name)
-        if cache is None:
-            cache = CollectionCache(COLLECTIONS[name])
-            with self._connection() as conn:
-                cache.load(conn.execute(_ROWS + " ORDER BY id", (name,)).fetchall())
-            self._caches[name] = cache
-        return cache
-
-    def _catch_up(self, conn) -> dict[str, set[str] | None]:
-        """Bring the cache to the database's head; returns what others changed, by collection."""
-        head, epoch = read_head(conn)
-        if epoch != self._epoch or head.seq < self._head.seq:
-            self._caches.clear()  # the log was rewritten (a copy, a purge): start afresh
-            self._head, self._epoch = head, epoch
-            return dict.fromkeys(COLLECTIONS)
-        if head.seq == self._head.seq:
-            return {}
-        rows = conn.execute(
-            "SELECT DISTINCT collection, record FROM tracker.activity_log "
-            "WHERE seq > %s AND seq <= %s AND collection IS NOT NULL AND record IS NOT NULL",
-            (self._head.seq, head.seq),
-        ).fetchall()
-        changed: dict[str, set[str] | None] = {}
-        for name, record_id in rows:
-            changed.setdefault(name, set()).add(record_id)
-        for name, ids in changed.items():
-            self._refetch(conn, name, ids)
-        self._head = head
-        return changed
-
-    def _refetch(self, conn, name: str, ids: set[str]) -> None:
-        cache = self._caches.get(name)
-        if cache is None:
-            return
-        if len(ids) > RELOAD_AT:
-            del self._caches[name]
-            return
-        rows = conn.execute(_ROWS + " AND id = ANY(%s)", (name, list(ids))).fetchall()
-        for row in rows:
-            cache.put(row[0], Cached(None, row[5], row[4], (row[1], row[2], row[3])))
-        for record_id in ids - {row[0] for row in rows}:
-            cache.drop(record_id)
-
-    def _forget(self) -> None:
-        """After a failed or refused write: drop the cache, so the next read starts afresh."""
-        self._caches.clear()
-        self._head, self._epoch = Head(-1, -1, GENESIS), -1
+        if self.cache.loaded(name):
+            return self.cache.collections[name]
+        with self._connection() as conn:
+            return self.cache.collection(conn, name)
 
     def _read(self, name: str, ids: set[str] | None) -> None:
         """Inside the lock, ``ids`` of ``name`` (``None``: all) were read after catching up."""
-        if not self._depth or name not in self._stale:
-            return
-        if ids is None:
-            del self._stale[name]
-        else:
-            self._reread.update((name, record_id) for record_id in ids)
-
-    def _refuse_stale(self, name: str, record_id: str) -> None:
-        """ConflictError when another process changed the record since this one served it.
-
-        That is: its change arrived when this ``locked()`` block caught up, and
-        the record was not read again inside the block.
-        """
-        stale = self._stale.get(name, set())
-        if (stale is None or record_id in stale) and (name, record_id) not in self._reread:
-            raise ConflictError(
-                "這筆資料剛被其他人（另一個執行中的系統）更新，您的變更未儲存；請重新整理頁面後再試一次",
-                f"{name}/{record_id} was changed by another process after it was read; "
-                "nothing was saved — reload and try again",
-            )
-
-
-class _Locked:
-    """The store's lock: the thread lock, and the advisory lock once per outermost entry."""
-
-    def __init__(self, store: PgStore):
-        self.store = store
-
-    def __enter__(self) -> PgStore:
-        store = self.store
-        store._lock.acquire()
-        if store._depth:
-            store._depth += 1
-            return store
-        try:
-            store._conn = pg_lock.take(store._pool, store.where)
-            store._depth = 1
-            store._stale = store._catch_up(store._conn)
-        except BaseException as exc:
-            self._leave()
-            if isinstance(exc, psycopg.OperationalError):
-                raise unreachable(exc, store.where) from exc
-            raise
-        return store
-
-    def __exit__(self, *exc) -> bool:
-        self.store._depth -= 1
-        if self.store._depth == 0:
-            self._leave()
-        else:
-            self.store._lock.release()
-        return False
-
-    def _leave(self) -> None:
-        store = self.store
-        conn, store._conn, store._depth = store._conn, None, 0
-        store._stale, store._reread = {}, set()
-        try:
-            if conn is not None:
-                pg_lock.give_back(store._pool, conn)
-        finally:
-            store._lock.release()
+        if self._depth:
+            self.stale.read(name, ids)
