@@ -94,8 +94,10 @@ def create_backup(
     itself is not in the archive).  Raises InvalidInput for an existing
     ``out`` and StoreError when a file cannot be read.
     """
+    from tracker.storage.backend import require_folder
     from tracker.storage.store import Store
 
+    require_folder(settings, "備份", "backup create")
     started = time.monotonic()
     out = Path(out)
     if out.exists():

@@ -52,9 +52,11 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     (with every problem) when the archive does not verify, InvalidInput for a
     target that holds files or an archive of a newer schema.
     """
+    from tracker.storage.backend import require_folder
     from tracker.storage.migrations import SCHEMA_VERSION
     from tracker.storage.store import Store
 
+    require_folder(settings, "還原", "backup restore")
     targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
     for target in targets.values():
         _require_empty(target)

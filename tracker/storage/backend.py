@@ -62,3 +62,18 @@ def verify_log(settings: Settings) -> Verification:
             f"找不到資料夾 {settings.data_dir}", f"data folder not found: {settings.data_dir}"
         )
     return ActivityLog(settings.data_dir).verify()
+
+
+def require_folder(settings: Settings, what_zh: str, what_en: str) -> None:
+    """StoreError when ``settings`` select PostgreSQL for something only the folder store does yet.
+
+    Refusing is the honest answer: run on a PostgreSQL deployment, a folder
+    operation (a backup, a restore) would see the data folder but not the
+    database, and report success for half the data.
+    """
+    if settings.database_url:
+        raise StoreError(
+            f"{what_zh}目前只支援資料夾儲存；PostgreSQL 部署請依說明文件以 pg_dump 備份資料庫並備份證據資料夾",
+            f"{what_en} works only with the data folder for now; on PostgreSQL back up the "
+            "database with pg_dump and the evidence folder as the README describes",
+        )
