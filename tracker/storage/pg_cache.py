@@ -140,12 +140,13 @@ class RecordCache:
     def loaded(self, name: str) -> bool:
         return name in self.collections
 
-    def catch_up(self, conn) -> dict[str, set[str] | None]:
+    def catch_up(self, conn, current: tuple | None = None) -> dict[str, set[str] | None]:
         """Bring the cache to the database's head; returns what others changed, by collection.
 
-        ``None`` for a collection means all of it (the log was rewritten).
+        ``current`` is ``(head, epoch)`` just read through ``conn`` (read here when
+        ``None``).  ``None`` for a collection means all of it (the log was rewritten).
         """
-        head, epoch = read_head(conn)
+        head, epoch = current or read_head(conn)
         if epoch != self.epoch or head.seq < self.head.seq:
             self.collections.clear()  # the log was rewritten (a copy, a purge): start afresh
             self.head, self.epoch = head, epoch

@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from tracker.core.errors import ConflictError, StoreError
+from tracker.core.errors import StoreError
 
 
 def conninfo(url: str | None) -> tuple[str, str]:
@@ -47,23 +47,17 @@ def unreachable(exc: Exception, where: str) -> StoreError:
     )
 
 
-def write_failed(exc: Exception, where: str, committing: bool) -> StoreError:
-    if committing:  # the connection failed during COMMIT: the server may or may not have it
+def write_failed(exc: Exception, where: str, lost: bool) -> StoreError:
+    """The message of a change that failed; ``lost``: the connection broke, so its fate is unknown."""
+    if lost:  # COMMIT may or may not have reached the server
         return StoreError(
-            "資料庫連線在確認寫入時中斷，無法確定變更是否已儲存；請重新整理頁面查看",
-            f"the connection to {where} failed during COMMIT; the change may or may not "
+            "資料庫連線在寫入時中斷，無法確定變更是否已儲存；請重新整理頁面查看",
+            f"the connection to {where} broke during a change; it may or may not "
             f"be saved — reload to see: {first_line(exc)}",
         )
     return StoreError(
         "寫入資料庫失敗，變更未儲存；請稍後再試",
         f"writing to the database {where} failed, nothing was saved: {first_line(exc)}",
-    )
-
-
-def log_moved() -> ConflictError:
-    return ConflictError(
-        "操作日誌已被其他程序更新，您的變更未儲存；請重新整理頁面後再試一次",
-        "the activity log moved without the store's lock; nothing was saved — try again",
     )
 
 

@@ -17,18 +17,27 @@ from psycopg_pool import PoolTimeout
 
 from tracker.core.errors import StoreError
 from tracker.storage.pg_connect import unreachable
+from tracker.storage.pg_log import HEAD_QUERY, head_of
 
 LOCK_KEY = 7_270_111_401
 
 
-def take(pool, where: str) -> psycopg.Connection:
-    """A pooled connection holding the session lock; StoreError when none is granted in time."""
+def take(pool, where: str) -> tuple[psycopg.Connection, tuple]:
+    """A pooled connection holding the session lock, and the log head read once it was granted.
+
+    Both go in one round trip (a pipeline: the head's query starts only after
+    the lock is granted, so it sees every change committed before).  StoreError
+    when no lock is granted in time.
+    """
     try:
         conn = pool.getconn()
     except PoolTimeout as exc:
         raise StoreError(f"無法連線資料庫 {where}", f"no database connection: {exc}") from exc
     try:
-        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        with conn.pipeline():
+            conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+            head = conn.execute(HEAD_QUERY)
+        return conn, head_of(head.fetchone())
     except psycopg.errors.LockNotAvailable as exc:
         pool.putconn(conn)
         raise StoreError(
@@ -38,7 +47,6 @@ def take(pool, where: str) -> psycopg.Connection:
     except BaseException:
         pool.putconn(conn)
         raise
-    return conn
 
 
 def give_back(pool, conn: psycopg.Connection) -> None:
@@ -85,9 +93,9 @@ class StoreLock:
             store._depth += 1
             return store
         try:
-            store._conn = take(store._pool, store.where)
+            store._conn, current = take(store._pool, store.where)
             store._depth = 1
-            store.stale.start(store.cache.catch_up(store._conn))
+            store.stale.start(store.cache.catch_up(store._conn, current))
         except BaseException as exc:
             self._leave()
             if isinstance(exc, psycopg.OperationalError):

@@ -66,11 +66,17 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+HEAD_QUERY = "SELECT count, seq, hash, epoch FROM tracker.log_head"
+
+
 def read_head(conn) -> tuple[Head, int]:
     """The chain's end and the log's epoch, as the database holds them now."""
-    count, seq, hash_, epoch = conn.execute(
-        "SELECT count, seq, hash, epoch FROM tracker.log_head"
-    ).fetchone()
+    return head_of(conn.execute(HEAD_QUERY).fetchone())
+
+
+def head_of(row) -> tuple[Head, int]:
+    """``(Head, epoch)`` from a row of :data:`HEAD_QUERY`."""
+    count, seq, hash_, epoch = row
     return Head(int(count), int(seq), str(hash_)), int(epoch)
 
 

@@ -22,6 +22,9 @@ the tables never mix with anything else kept there:
 ``tracker.log_head``
     the chain's end (``count``, ``seq``, ``hash``) and ``epoch``, which changes
     when the log is rewritten as a whole (a copy, a purge): caches key on it.
+``tracker.expect(ok, what)``
+    raises SQLSTATE ``TK001`` with ``what`` as the message unless ``ok``: how a
+    change's checks (the head it chains onto, each row's version) abort it.
 
 ``STEPS[n]`` upgrades a database from version ``n`` to ``n + 1`` (0 is an
 empty database); each runs in one transaction while an advisory lock is held,
@@ -78,7 +81,18 @@ _V1 = (
         hash char(64) NOT NULL,
         epoch bigint NOT NULL)""",
     "INSERT INTO tracker.log_head VALUES (true, 0, 0, repeat('0', 64), 1)",
+    # raises SQLSTATE TK001 (a conflict) unless ``ok``: the checks of a change abort its own
+    # transaction on the server, so a whole change can be sent in one round trip
+    """CREATE FUNCTION tracker.expect(ok boolean, what text) RETURNS boolean
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF ok IS NOT TRUE THEN
+                RAISE EXCEPTION USING ERRCODE = 'TK001', MESSAGE = what;
+            END IF;
+            RETURN true;
+        END $$""",
 )
+CONFLICT = "TK001"  # the SQLSTATE of tracker.expect
 
 STEPS: dict[int, tuple[str, tuple[str, ...]]] = {
     0: ("records, activity log, head and meta tables", _V1),

@@ -20,21 +20,27 @@ import orjson
 
 from tracker.core.errors import ConflictError
 from tracker.storage.pg_cache import OwnerKey
+from tracker.storage.pg_schema import CONFLICT
 
+# each statement checks itself: tracker.expect aborts the transaction (SQLSTATE TK001,
+# the record named in the message) when the row is not where the change expects it
 _INSERT = (
-    "INSERT INTO tracker.records "
+    "WITH done AS (INSERT INTO tracker.records "
     "(collection, id, vendor, agency, audit, version, seq, doc, doc_text) "
     "VALUES (%s, %s, %s, %s, %s, 1, %s, %s::jsonb, %s) "
-    "ON CONFLICT (collection, id) DO NOTHING RETURNING version"
+    "ON CONFLICT (collection, id) DO NOTHING RETURNING 1) "
+    "SELECT tracker.expect(count(*) = 1, %s) FROM done"
 )
 _UPDATE = (
-    "UPDATE tracker.records SET vendor = %s, agency = %s, audit = %s, version = version + 1, "
-    "seq = %s, doc = %s::jsonb, doc_text = %s "
-    "WHERE collection = %s AND id = %s AND version = %s RETURNING version"
+    "WITH done AS (UPDATE tracker.records SET vendor = %s, agency = %s, audit = %s, "
+    "version = version + 1, seq = %s, doc = %s::jsonb, doc_text = %s "
+    "WHERE collection = %s AND id = %s AND version = %s RETURNING 1) "
+    "SELECT tracker.expect(count(*) = 1, %s) FROM done"
 )
 _DELETE = (
-    "DELETE FROM tracker.records WHERE collection = %s AND id = %s AND version = %s "
-    "RETURNING version"
+    "WITH done AS (DELETE FROM tracker.records "
+    "WHERE collection = %s AND id = %s AND version = %s RETURNING 1) "
+    "SELECT tracker.expect(count(*) = 1, %s) FROM done"
 )
 
 
@@ -57,41 +63,48 @@ def document_columns(doc: dict) -> tuple[str | None, str | None]:
 
 
 def write_rows(conn, changes: list[Change], seqs: list[int]) -> list[int | None]:
-    """Apply ``changes`` (each logged at the matching ``seqs``); returns each row's new version.
+    """Queue ``changes`` (each logged at the matching ``seqs``); returns each row's new version.
 
-    Raises ConflictError when a row is not at the version the change expects.
+    Meant for a pipeline: nothing is waited for.  A row not at the version its
+    change expects aborts the transaction with SQLSTATE TK001 (see
+    :func:`conflict_of`).
     """
-    groups: dict[str, list[tuple[int, tuple]]] = {_INSERT: [], _UPDATE: [], _DELETE: []}
-    for n, (change, seq) in enumerate(zip(changes, seqs, strict=True)):
-        key = (change.collection, change.record_id)
+    groups: dict[str, list[tuple]] = {_INSERT: [], _UPDATE: [], _DELETE: []}
+    versions: list[int | None] = []
+    for change, seq in zip(changes, seqs, strict=True):
+        key, what = (change.collection, change.record_id), f"{change.collection}/{change.record_id}"
         if change.doc is None:
-            groups[_DELETE].append((n, (*key, change.expected)))
+            groups[_DELETE].append((*key, change.expected, what))
+            versions.append(None)
             continue
         doc, doc_text = document_columns(change.doc)
         if change.expected is None:
-            groups[_INSERT].append((n, (*key, *change.owner, seq, doc, doc_text)))
+            groups[_INSERT].append((*key, *change.owner, seq, doc, doc_text, what))
+            versions.append(1)
         else:
-            groups[_UPDATE].append((n, (*change.owner, seq, doc, doc_text, *key, change.expected)))
-    versions: list[int | None] = [None] * len(changes)
+            groups[_UPDATE].append((*change.owner, seq, doc, doc_text, *key, change.expected, what))
+            versions.append(change.expected + 1)
     with conn.cursor() as cur:
-        for query, items in groups.items():
-            if not items:
-                continue
-            cur.executemany(query, [params for _, params in items], returning=True)
-            for n, _ in items:
-                row = cur.fetchone()
-                if row is None:
-                    raise _conflict(changes[n])
-                versions[n] = None if query is _DELETE else row[0]
-                cur.nextset()
+        for query, params in groups.items():
+            if params:
+                cur.executemany(query, params)
     return versions
 
 
-def _conflict(change: Change) -> ConflictError:
+def conflict_of(exc: Exception) -> ConflictError | None:
+    """The ConflictError a failed change means when ``tracker.expect`` refused it, else ``None``."""
+    if getattr(exc, "sqlstate", None) != CONFLICT:
+        return None
+    what = exc.diag.message_primary or "?"
+    if what == "log":
+        return ConflictError(
+            "操作日誌已被其他程序更新，您的變更未儲存；請重新整理頁面後再試一次",
+            "the activity log moved without the store's lock; nothing was saved — try again",
+        )
     return ConflictError(
         "這筆資料剛被其他程序更新，您的變更未儲存；請重新整理頁面後再試一次",
-        f"{change.collection}/{change.record_id} is not at version {change.expected} any more "
-        "(changed without the store's lock); nothing was saved",
+        f"{what} is not at the version this process read (changed without the store's lock); "
+        "nothing was saved",
     )
 
 

@@ -38,7 +38,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from tracker.activitylog.chain import Head, Verification
 from tracker.core import clock
 from tracker.core.config import Settings
-from tracker.core.errors import ConflictError, NotFound, StoreError
+from tracker.core.errors import NotFound, StoreError
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
 from tracker.domain.evidence import Evidence
@@ -48,13 +48,18 @@ from tracker.storage import pg_lock, pg_schema
 from tracker.storage.codec import to_doc
 from tracker.storage.entries import change_entry
 from tracker.storage.pg_cache import Cached, CollectionCache, RecordCache, owner_asked, owner_of
-from tracker.storage.pg_connect import connect, conninfo, log_moved, unreachable, write_failed
+from tracker.storage.pg_connect import connect, conninfo, unreachable, write_failed
 from tracker.storage.pg_log import PgActivityLog, chain_lines, insert_lines, read_head
 from tracker.storage.pg_verify import MARKER, verify_tail
-from tracker.storage.pg_write import Change, StaleReads, write_rows
+from tracker.storage.pg_write import Change, StaleReads, conflict_of, write_rows
 from tracker.storage.registry import COLLECTIONS, collection_of, redacted
 
 _INTERNAL = {MARKER}  # meta keys the store keeps for itself
+_MOVE_HEAD = (
+    "WITH moved AS (UPDATE tracker.log_head SET count = %s, seq = %s, hash = %s "
+    "WHERE seq = %s AND hash = %s AND epoch = %s RETURNING 1) "
+    "SELECT tracker.expect(count(*) = 1, 'log') FROM moved"
+)
 
 
 class PgStore:
@@ -309,31 +314,34 @@ class PgStore:
             return self._commit(entries, [])
 
     def _commit(self, entries: list[dict], changes: list[Change]) -> list[dict]:
-        """One transaction: move the head, write the rows, append the lines; the caller holds the lock."""
+        """One transaction, sent in one round trip: move the head, write the rows, append the lines.
+
+        The caller holds the lock.  The server checks the head and every row's
+        version itself (``tracker.expect``), so a refused change aborts there;
+        the statements after it and the COMMIT are then skipped, and the
+        transaction is rolled back.
+        """
         head, epoch = self.cache.head, self.cache.epoch
         lines = chain_lines(entries, head)
         new = Head(head.count + len(lines), lines[-1][0]["seq"], lines[-1][0]["hash"])
-        conn, committing = self._conn, False
+        conn = self._conn
         try:
-            with conn.transaction():
+            # BEGIN and COMMIT by hand: conn.transaction() would wait for each of them
+            with conn.pipeline():
+                conn.execute("BEGIN")
                 pg_lock.lock_transaction(conn)
-                moved = conn.execute(
-                    "UPDATE tracker.log_head SET count = %s, seq = %s, hash = %s "
-                    "WHERE seq = %s AND hash = %s AND epoch = %s RETURNING 1",
-                    (new.count, new.seq, new.hash, head.seq, head.hash, epoch),
-                ).fetchone()
-                if moved is None:
-                    raise log_moved()
+                conn.execute(_MOVE_HEAD, (new.count, new.seq, new.hash, head.seq, head.hash, epoch))
                 seqs = [line["seq"] for line, _ in lines][: len(changes)]
                 versions = write_rows(conn, changes, seqs)
                 insert_lines(conn, lines)
-                committing = True
-        except ConflictError:
-            self.cache.forget(conn)
-            raise
+                conn.execute("COMMIT")
         except psycopg.Error as exc:
+            _roll_back(conn)
             self.cache.forget(conn)
-            raise write_failed(exc, self.where, committing) from exc
+            conflict = conflict_of(exc)
+            if conflict is not None:
+                raise conflict from exc
+            raise write_failed(exc, self.where, conn.broken) from exc
         for change, version in zip(changes, versions, strict=True):
             item = (
                 None
@@ -377,3 +385,13 @@ class PgStore:
         """Inside the lock, ``ids`` of ``name`` (``None``: all) were read after catching up."""
         if self._depth:
             self.stale.read(name, ids)
+
+
+def _roll_back(conn: psycopg.Connection) -> None:
+    """End a transaction a failed pipeline left open (aborted), if the connection still works."""
+    if conn.broken or conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except psycopg.Error:
+        conn.close()  # the pool discards it; the server ends the transaction with the session
