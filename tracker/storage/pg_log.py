@@ -83,13 +83,15 @@ def head_of(row) -> tuple[Head, int]:
 class PgActivityLog:
     """The activity log of a PostgreSQL store: ``head``, ``entries``, ``raw_lines``, ``verify``.
 
-    ``append``/``append_many`` go through the store (``commit``), which holds
-    the lock and writes the lines in the transaction of a change.
+    ``append``/``append_many`` and ``purge_before`` go through the store
+    (``commit``, ``purge``), which holds the lock and writes the lines in the
+    transaction of a change.
     """
 
-    def __init__(self, pool, commit: Callable[[list[dict]], list[dict]]):
+    def __init__(self, pool, commit: Callable[[list[dict]], list[dict]], purge: Callable):
         self._pool = pool
         self._commit = commit
+        self._purge = purge
 
     def head(self) -> Head:
         with self._pool.connection() as conn:
@@ -102,6 +104,10 @@ class PgActivityLog:
     def append_many(self, entries: list[dict]) -> list[dict]:
         """Chain several entries in order, in one transaction; returns the lines."""
         return self._commit(list(entries)) if entries else []
+
+    def purge_before(self, before, *, actor: str, now):
+        """The retention purge (:mod:`tracker.storage.pg_purge`); the plan, or ``None``."""
+        return self._purge(before, actor=actor, now=now)
 
     def entries(self) -> Iterator[dict]:
         """Every line in order, parsed."""

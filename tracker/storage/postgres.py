@@ -35,7 +35,7 @@ import orjson
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tracker.activitylog.chain import Head, Verification
+from tracker.activitylog.chain import Head
 from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import NotFound, StoreError
@@ -50,6 +50,7 @@ from tracker.storage.entries import change_entry
 from tracker.storage.pg_cache import Cached, CollectionCache, RecordCache, owner_asked, owner_of
 from tracker.storage.pg_connect import connect, conninfo, unreachable, write_failed
 from tracker.storage.pg_log import PgActivityLog, chain_lines, insert_lines, read_head
+from tracker.storage.pg_purge import purge_log
 from tracker.storage.pg_verify import MARKER, verify_tail
 from tracker.storage.pg_write import Change, StaleReads, conflict_of, write_rows
 from tracker.storage.registry import COLLECTIONS, collection_of, redacted
@@ -97,7 +98,7 @@ class PgStore:
             name="tracker",
         )
         weakref.finalize(self, self._pool.close)
-        self.log = PgActivityLog(self._pool, self._log_entries)
+        self.log = PgActivityLog(self._pool, self._log_entries, self.purge_log_before)
         with self._pool.connection() as conn:
             self.cache = RecordCache(*read_head(conn))
 
@@ -227,10 +228,6 @@ class PgStore:
             result, self._verified = verify_tail(self._pool, self._verified)
             return result.ok
 
-    def verify_log(self) -> Verification:
-        """The whole log's verification (as ``log verify`` reports it)."""
-        return self.log.verify()
-
     def recoveries(self) -> list[dict]:
         """Repairs made by the store itself: none (the database recovers from crashes)."""
         return []
@@ -308,6 +305,10 @@ class PgStore:
     def record_event(self, *, actor: str, action: str, details: dict | None = None) -> dict:
         """Log something that changes no record (a sign-in, an export, a failed attempt)."""
         return self._log_entries([change_entry(actor, action, None, None, None, details)])[0]
+
+    def purge_log_before(self, before, *, actor: str, now):
+        """The retention purge of the log (see :mod:`tracker.storage.pg_purge`); the plan or ``None``."""
+        return purge_log(self, before, actor=actor, now=now)
 
     def _log_entries(self, entries: list[dict]) -> list[dict]:
         with self.locked():
