@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,8 @@ def pg_server():
     unprivileged user, a Unix socket there) and stopped at the end of the
     session, also when tests failed.  When it cannot start, the tests that
     need it fail under CI (``CI`` set, as ``.ci/run`` does); elsewhere they are
-    skipped and the reason is printed.
+    skipped, and the reason is both the skip's and a warning's (so it is printed
+    whatever the report options).
     """
     from tests.pg_server import ServerUnavailable, start_server
 
@@ -75,7 +77,7 @@ def pg_server():
     except ServerUnavailable as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL tests are never skipped in CI: {exc}", pytrace=False)
-        sys.__stderr__.write(f"\n注意 note: PostgreSQL tests skipped: {exc}\n")
+        warnings.warn(f"PostgreSQL tests skipped (CI unset): {exc}", stacklevel=1)
         pytest.skip(f"no PostgreSQL server: {exc}")
     yield server
     server.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from dataclasses import replace
 
 import psycopg
@@ -56,6 +57,28 @@ def test_copying_the_demo_folder_gives_the_same_status_bytes_and_a_verifying_log
     assert verify == json.loads(tracker(demo_folder, "log", "verify", "--json").stdout)
     assert verify["ok"] and verify["lines"] > 100
     assert tracker(database, "status").stdout == tracker(demo_folder, "status").stdout
+
+
+@pytest.mark.slow
+def test_the_auditors_package_and_the_retention_report_come_out_the_same_from_the_database(
+    demo_folder, pg_url, tmp_path
+):
+    assert tracker(demo_folder, "store", "copy", "--to", pg_url).returncode == 0
+    database = on_database(demo_folder, pg_url)
+    members = {}
+    for name, backend in (("folder", demo_folder), ("database", database)):
+        out = tmp_path / f"{name}.zip"
+        made = tracker(backend, "package", "create", "--from", "2020-01-01", "--to", "2030-12-31",
+                       "--out", str(out))  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        with zipfile.ZipFile(out) as zf:
+            members[name] = {i.filename: i.CRC for i in zf.infolist()}
+    assert members["folder"].keys() == members["database"].keys()
+    differing = {n for n, crc in members["folder"].items() if members["database"][n] != crc}
+    assert differing <= {"README.txt", "SHA256SUMS", "package.json"}  # they carry the time made
+    reports = [tracker(b, "retention", "report", "--json") for b in (demo_folder, database)]
+    assert reports[0].returncode == reports[1].returncode == 0
+    assert reports[0].stdout == reports[1].stdout
 
 
 def test_the_copy_reports_in_json_what_it_copied_and_compared(backend_folder, pg_url):
