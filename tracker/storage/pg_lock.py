@@ -81,6 +81,8 @@ class StoreLock:
 
     On the outermost entry the store catches up with what other processes
     committed, and notes which records they changed (its ``stale`` reads).
+    On the last exit the advisory lock is released by the store's releasing
+    thread (``store._releaser``), so the caller does not wait for it.
     """
 
     def __init__(self, store):
@@ -117,6 +119,8 @@ class StoreLock:
         store.stale.start({})
         try:
             if conn is not None:
-                give_back(store._pool, conn)
+                # the unlock's round trip is not the caller's to wait for: the store's own
+                # thread sends it (a later entry here or elsewhere waits for it as for any holder)
+                store._releaser.submit(give_back, store._pool, conn)
         finally:
             store._lock.release()

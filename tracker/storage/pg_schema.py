@@ -33,6 +33,9 @@ so two processes opening a new database at once create it once.
 
 from __future__ import annotations
 
+import orjson
+
+from tracker.core import clock
 from tracker.core.errors import StoreError
 
 SCHEMA_VERSION = 1
@@ -161,3 +164,26 @@ def is_empty(conn) -> bool:
         "AND NOT EXISTS (SELECT 1 FROM tracker.activity_log)"
     ).fetchone()
     return bool(row[0])
+
+
+def prepare(conn, where: str) -> int:
+    """The schema version a store may open: a new database gets the tables (and its first meta).
+
+    StoreError when the database is older (``store migrate`` first) or newer
+    than this code.
+    """
+    version = database_schema(conn)
+    refuse_unknown(version)
+    if version == 0:
+        migrate(conn)
+        conn.execute(
+            "INSERT INTO tracker.meta VALUES ('created', %s), ('demo', 'false') "
+            "ON CONFLICT DO NOTHING",
+            (orjson.dumps(clock.now().isoformat()).decode(),),
+        )
+    elif version < SCHEMA_VERSION:
+        raise StoreError(
+            "資料庫的資料結構較舊，請先執行 python -m tracker store migrate",
+            f"the database {where} has schema {version}; run python -m tracker store migrate",
+        )
+    return database_schema(conn)

@@ -1,25 +1,24 @@
 """The PostgreSQL store: the folder store's contract over one database several processes share.
 
-Chosen by ``TRACKER_DATABASE_URL`` (:mod:`tracker.storage.backend`).  Tables
-are described in :mod:`tracker.storage.pg_schema`, the log in
-:mod:`tracker.storage.pg_log`, the in-memory cache in :mod:`tracker.storage.pg_cache`.
+Chosen by ``TRACKER_DATABASE_URL`` (:mod:`tracker.storage.backend`); tables in
+:mod:`~tracker.storage.pg_schema`, the log in :mod:`~tracker.storage.pg_log`, the
+cache in :mod:`~tracker.storage.pg_cache`, the lock in :mod:`~tracker.storage.pg_lock`.
 
-Writing.  :meth:`PgStore.locked` holds the process's thread lock and, on one
-pooled connection, the session advisory lock :data:`LOCK_KEY`, so a
-read-decide-write in one process never interleaves with another's.  Each change
-(``put``, ``put_many``, ``delete``, ``record_event``) is one transaction that
+Writing.  :meth:`PgStore.locked` holds the thread lock and, on one pooled
+connection, the session advisory lock, so a read-decide-write in one process
+never interleaves with another's.  Each change (``put``, ``put_many``,
+``delete``, ``record_event``) is one transaction, sent in one round trip, that
 takes the same key as a transaction-scoped lock, moves the log head, writes the
-records and appends their log lines: a committed change has exactly one line
-each, in order, and a failed one has none.  Every row carries a ``version``;
-a write states the version it replaces, so a change made without the lock is a
+records and appends their lines: a committed change has exactly one line each,
+in order, and a failed one has none.  Each row has a ``version``; a write names
+the one it replaces, so a change made without the lock is a
 :class:`~tracker.core.errors.ConflictError`, never a lost update.
 
 Reading.  Records are served from memory.  Every read first compares the log
-head with the one last seen (one query); when another process has written, the
-records its new lines name are fetched again, so a replica sees every change
-committed before its read.  A record that another process changed after this
-one served it, and that a caller then writes without reading it again under the
-lock, is refused with ConflictError: the caller's copy is stale.
+head with the one last seen (one query) and fetches again the records new lines
+name, so a replica sees every change committed before its read.  A record
+another process changed after this one served it, written back by a caller that
+did not read it again under the lock, is refused with ConflictError.
 
 The data folder (``settings.data_dir``) still holds the query-log files and
 trust roots; with several replicas it is a shared folder, like the evidence folder.
@@ -30,13 +29,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tracker.activitylog.chain import Head
-from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import NotFound, StoreError
 from tracker.domain.accounts import NiaAccount
@@ -87,7 +86,8 @@ class PgStore:
         self._conn = None  # inside locked(): the connection holding the advisory lock
         self.stale = StaleReads()
         self._verified = None  # where log_intact() last found the log verified, this process
-        self.schema = self._prepare()
+        with connect(self._conninfo, self.where) as conn:
+            self.schema = pg_schema.prepare(conn, self.where)
         self._pool = ConnectionPool(
             self._conninfo,
             min_size=1,
@@ -97,7 +97,9 @@ class PgStore:
             timeout=30,
             name="tracker",
         )
-        weakref.finalize(self, self._pool.close)
+        # one thread that releases the advisory lock after a locked() block (see pg_lock)
+        self._releaser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-unlock")
+        weakref.finalize(self, _shut, self._releaser, self._pool)
         self.log = PgActivityLog(self._pool, self._log_entries, self.purge_log_before)
         with self._pool.connection() as conn:
             self.cache = RecordCache(*read_head(conn))
@@ -107,27 +109,8 @@ class PgStore:
         return cls(settings)
 
     def close(self) -> None:
-        """Close the connection pool (the store cannot be used afterwards)."""
-        self._pool.close()
-
-    def _prepare(self) -> int:
-        with connect(self._conninfo, self.where) as conn:
-            version = pg_schema.database_schema(conn)
-            pg_schema.refuse_unknown(version)
-            if version == 0:
-                pg_schema.migrate(conn)
-                conn.execute(
-                    "INSERT INTO tracker.meta VALUES ('created', %s), ('demo', 'false') "
-                    "ON CONFLICT DO NOTHING",
-                    (orjson.dumps(clock.now().isoformat()).decode(),),
-                )
-            elif version < pg_schema.SCHEMA_VERSION:
-                raise StoreError(
-                    "資料庫的資料結構較舊，請先執行 python -m tracker store migrate",
-                    f"the database {self.where} has schema {version}; "
-                    "run python -m tracker store migrate",
-                )
-            return pg_schema.database_schema(conn)
+        """Release the lock if still held, close the connection pool (the store is unusable after)."""
+        _shut(self._releaser, self._pool)
 
     # --- locking -------------------------------------------------------------
 
@@ -396,3 +379,8 @@ def _roll_back(conn: psycopg.Connection) -> None:
         conn.execute("ROLLBACK")
     except psycopg.Error:
         conn.close()  # the pool discards it; the server ends the transaction with the session
+
+
+def _shut(releaser: ThreadPoolExecutor, pool: ConnectionPool) -> None:
+    releaser.shutdown(wait=True)  # pending unlocks first: they give their connection back
+    pool.close()
