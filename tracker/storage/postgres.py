@@ -220,7 +220,7 @@ class PgStore:
 
     def _all(self, name: str, owner=None) -> list:
         records = self._collection(name).all(owner)
-        if self._depth:
+        if self._depth and name in self.stale.changed:
             self._read(name, {r.id for r in records} if owner is not None else None)
         return records
 
