@@ -77,6 +77,7 @@ def copy_folder(source, url: str) -> CopySummary:
                 (head.count, head.seq, head.hash),
             )
             _copy_meta(conn, source, head)
+        conn.execute("ANALYZE tracker.records, tracker.activity_log")  # statistics for the planner
     return CopySummary(records, lines, head, where)
 
 
