@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import current_user, get_store, role_label
+from tracker.documents.labels import RECOVERY
 from tracker.domain.vendors import Vendor
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
@@ -26,6 +27,7 @@ PAGES_BY_ROLE = {
         ("vendor_staff.py", "專案作業人員", ":material/group:"),
         ("vendor_pcs.py", "專用電腦", ":material/computer:"),
         ("vendor_incidents.py", "資安事件通報", ":material/warning:"),
+        ("vendor_contacts.py", "通知信箱", ":material/mail:"),
     ),
     "it_office": (
         DASHBOARD,
@@ -33,6 +35,7 @@ PAGES_BY_ROLE = {
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
+        ("outbox.py", "寄件匣", ":material/outgoing_mail:"),
         PACKAGE,
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
@@ -55,6 +58,10 @@ def sidebar(user) -> None:
         if user.vendor_id:
             vendor = get_store().get(Vendor, user.vendor_id)
             st.caption(vendor.name if vendor else user.vendor_id)
+        if user.role == "it_office":
+            for note in get_store().recoveries():  # repairs of the last 30 days, also in the log
+                label = RECOVERY.get(note["action"], note["action"])
+                st.warning(f"資料夾自動復原 {note['at'][:16].replace('T', ' ')}：{label}")
         if st.button("登出", icon=":material/logout:", key="sign_out"):
             _session.end(get_store())
             st.rerun()

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
+from app_pages._mail import send_notice_now
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
 from tracker.domain.audits import SelfAudit
 from tracker.querylog.sampling import RISK_REASONS, sample_size
@@ -52,6 +53,13 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                         f"已匯入 {record.rows:,} 筆（{roc(record.first_queried_at)} – "
                         f"{roc(record.last_queried_at)}），原始檔 SHA-256 {record.sha256[:16]}…"
                     )
+                    if record.unrecognised_columns:  # header names from the file: text only
+                        st.text(
+                            "未辨識的欄位（未匯入，原檔保留）："
+                            + "、".join(record.unrecognised_columns)
+                        )
+                    if record.totals_row_line is not None:
+                        st.text(f"第 {record.totals_row_line} 行為合計列（與筆數相符），已略過")
 
 
 def open_form(
@@ -119,7 +127,14 @@ def findings_editor(store: Store, actor: str, audit: SelfAudit, records: list) -
                 changes.append((record.id, finding, note, case_ref))
         with attempt():
             audit_findings.record_findings(store, actor, changes)
-            done(f"已儲存 {len(changes)} 筆查核結果")
+            message = f"已儲存 {len(changes)} 筆查核結果"
+            if _violation(changes):  # 7.3: the notice was queued with the findings; send it now
+                message += "；" + send_notice_now(store, f"audit:{audit.id}", actor)
+            done(message)
+
+
+def _violation(changes) -> bool:
+    return any(finding == "not_legitimate" for _, finding, _, _ in changes)
 
 
 def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> None:

@@ -18,7 +18,7 @@ import streamlit as st
 from app_pages._common import get_blobs, roc
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
-from tracker.documents.labels import REVIEW, VERDICT
+from tracker.documents.labels import MODIFICATION, REVIEW, TRUST_PROBLEM, VERDICT
 from tracker.domain.evidence import Evidence
 
 PREVIEW_PAGES = 2
@@ -40,12 +40,14 @@ def show_inspection(doc: dict) -> None:
     verdict = doc.get("verdict", "")
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
-    for reason in doc.get("reasons") or []:
-        st.markdown(f"- {reason.get('zh', '')}")
-        st.caption(reason.get("en", ""))
+    for reason in doc.get("reasons") or []:  # they quote signers' and fields' names: text only
+        st.text(f"・{reason.get('zh', '')}\n  {reason.get('en', '')}")
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",
+        "加密": ("須密碼才能開啟" if doc.get("password_required") else "有（不需密碼即可開啟）")
+        if doc.get("encrypted")
+        else "無",
         "找到的預期文字": "、".join(doc.get("keywords_found") or []) or "—",
         "缺少的預期文字": "、".join(doc.get("keywords_missing") or []) or "—",
         "主動內容": "、".join(doc.get("risky_features") or []) or "無",
@@ -59,9 +61,19 @@ def show_inspection(doc: dict) -> None:
 def _signature_text(doc: dict) -> str:
     if not doc.get("signed"):
         return "未簽署"
+    if doc.get("signatures"):
+        return "；".join(_one_signature(entry) for entry in doc["signatures"])
     intact = {True: "完整", False: "已失效", None: "無法判斷"}[doc.get("signature_intact")]
     trusted = "，簽署者受信任" if doc.get("signature_trusted") else ""
     return f"已簽署（{doc.get('signer') or '簽署者不明'}），{intact}{trusted}"
+
+
+def _one_signature(entry: dict) -> str:
+    intact = {True: "完整", False: "已失效", None: "無法判斷"}[entry.get("intact")]
+    trust = "受信任" if entry.get("trusted") else TRUST_PROBLEM.get(entry.get("trust_problem"), "")
+    change = MODIFICATION.get(entry.get("modification"), "")
+    parts = [p for p in (intact, trust, change) if p]
+    return f"{entry.get('signer') or '簽署者不明'}（{'，'.join(parts)}）"
 
 
 def show_record(evidence: Evidence) -> None:

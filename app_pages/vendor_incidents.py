@@ -15,6 +15,7 @@ from app_pages._common import (
     show_table,
     vendor_contracts,
 )
+from app_pages._mail import send_notice_now, show_notice_outcome
 from tracker.core import clock
 from tracker.domain.vendors import Contract, Incident
 from tracker.services.vendors import report_incident
@@ -59,6 +60,8 @@ with st.form("incident", clear_on_submit=True):
             st.success(
                 f"已通報（{roc(incident.reported_at)}）；請至「合規狀態與上傳」上傳資安事件通報單。"
             )
+            notice = send_notice_now(store, f"incident:{incident.id}", user.id, detail=False)
+            show_notice_outcome(notice)
             incidents.insert(0, incident)
 
 st.subheader("已通報事件")

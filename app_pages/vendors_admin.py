@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._contacts_forms import agency_addresses_tab
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, Vendor
@@ -22,7 +23,7 @@ agencies = {a.id: a for a in store.all(Agency)}
 contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendor_id, c.start))}
 
 
-tab_vendors, tab_contracts = st.tabs(["委外廠商", "委託案"])
+tab_vendors, tab_contracts, tab_agencies = st.tabs(["委外廠商", "委託案", "機關通知信箱"])
 
 with tab_vendors:
     show_table(
@@ -31,6 +32,7 @@ with tab_vendors:
                 "廠商名稱": [v.name for v in vendors.values()],
                 "統一編號": [v.ubn for v in vendors.values()],
                 "聯絡方式": [v.contact for v in vendors.values()],
+                "通知信箱": ["、".join(v.contact_emails) for v in vendors.values()],
                 "委託案數": [
                     sum(c.vendor_id == v.id for c in contracts.values()) for v in vendors.values()
                 ],
@@ -50,6 +52,10 @@ with tab_vendors:
             "統一編號（8 碼，含檢查碼）", value=current.ubn if current else "", max_chars=8
         )
         contact = st.text_input("聯絡方式", value=current.contact if current else "")
+        emails = st.text_area(
+            "通知電子郵件（每行一個，收到期提醒）",
+            value="\n".join(current.contact_emails) if current else "",
+        )
         if st.form_submit_button("儲存廠商", type="primary"):
             with attempt():
                 saved = save_vendor(
@@ -59,6 +65,7 @@ with tab_vendors:
                     ubn=ubn,
                     contact=contact,
                     vendor_id=current.id if current else None,
+                    contact_emails=emails,
                 )
                 st.success(f"已儲存 {saved.name}（{saved.ubn}）")
 
@@ -147,3 +154,6 @@ with tab_contracts:
                     contract_id=current.id if current else None,
                 )
                 st.success(f"已儲存 {saved.title}")
+
+with tab_agencies:
+    agency_addresses_tab(store, user.id, agencies)

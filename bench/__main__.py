@@ -89,6 +89,12 @@ def _pdf(run: Run) -> list[Figure]:
     return pdf_bench.run(run.reps(31, 5))
 
 
+def _integrity(run: Run) -> list[Figure]:
+    from bench import integrity_bench
+
+    return integrity_bench.run(run.folder(), run.work, run.size, run.reps(5, 1))
+
+
 def _app(run: Run) -> list[Figure]:
     from bench import app_bench
 
@@ -145,6 +151,10 @@ BENCHMARKS: dict[str, tuple[tuple[str, ...], Callable[[Run], list[Figure]]]] = {
         _status,
     ),
     "dashboard": (("dashboard_render_s_{size}", "dashboard_render_cold_s_{size}"), _dashboard),
+    "integrity": (
+        ("store_open_ms_{size}", "store_check_s_{size}", "store_rebuild_s_{size}"),
+        _integrity,
+    ),
     "log": (
         (
             "log_import_sample_vs_pandas_{rows}",

@@ -52,6 +52,7 @@ def run(
             f"dashboard_render_cold_s_{size}",
             result["cold_s"],
             "s",
+            3.0,
             note="first session: opens the store",
         ),
     ]

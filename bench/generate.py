@@ -12,9 +12,9 @@ random hex and no file exists under the evidence folder.
 
 Records are built in memory (:mod:`bench.world`) and written through
 ``Store.put_many`` in batches of a few thousand, sorted by partition, so each
-call writes each partition file once.  The store is opened with
-``durable=False`` (partition files are not fsynced; the activity log still
-is): this is throw-away data.
+call writes each partition file once, and a last checkpoint writes every
+table at the log's end.  The store is opened with ``durable=False`` (table
+files are not fsynced; the activity log still is): this is throw-away data.
 
 A size is generated into ``<out>/.<size>.tmp`` and renamed to ``<out>/<size>``
 once complete; its ``manifest.json`` records the generator version, the anchor
@@ -45,7 +45,7 @@ from tracker.services import users
 from tracker.storage.registry import collection_of
 from tracker.storage.store import Store
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the store of issue 11 (tables are checkpoints of the log)
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 ACTOR = "bench"
 BATCH = 5000
@@ -95,6 +95,7 @@ def generate(size: str, root: Path, seed: int = 20250101) -> dict:
         counts[name] = len(records)
     for username, role in APP_USERS:
         users.create_user(store, ACTOR, username=username, role=role, password=BENCH_PASSWORD)
+    store.checkpoint()  # every table at the log's end, as a folder in use is after a checkpoint
     (root / "evidence").mkdir(exist_ok=True)
     return {
         "generator": GENERATOR_VERSION,
@@ -121,9 +122,10 @@ def _partition_key(record) -> str:
 def working_copy(folder: Path, dest: Path) -> Settings:
     """A private, writable copy of a generated folder at ``dest``.
 
-    Partition files are hard-linked: the store never edits one in place, it
+    Table files are hard-linked: the store never edits one in place, it
     replaces it (temp file, rename), so a write to the copy leaves the cached
-    folder as it was.  The activity log, which is appended to, is copied.
+    folder as it was.  The activity log, its head and the other files of the
+    folder's top level are copied.
     ``dest`` must be on the same file system as ``folder``.
     """
     data = folder / "data"

@@ -28,9 +28,10 @@ def run(out: Path, rows: int, reps: int) -> list[Figure]:
     cpu = {name: _series(values, "cpu") for name, values in times.items()}
     memory = {what: querylog_bench.peak_memory(path, what) for what in ("ours", "pandas")}
     label = rows_label(rows)
+    versions = querylog_bench.library_versions()  # the ratio depends on pandas' version
     figures = [
         Figure(f"log_import_sample_vs_pandas_{label}", ratio(wall, OURS, PANDAS), "x", 1.5,
-               note=f"wall, median of {reps}"),
+               note=f"wall, median of {reps}; {versions}"),
         Figure(f"log_import_sample_s_{label}", median(wall[OURS]), "s"),
         Figure(f"log_pandas_read_csv_s_{label}", median(wall[PANDAS]), "s"),
         Figure(f"log_import_peak_mb_{label}", memory["ours"]["peak_mb"], "MB",

@@ -79,6 +79,7 @@ def run(
             f"status_engine_cold_ms_{size}",
             median(c["total_s"] for c in cold[size]) * 1e3,
             "ms",
+            1500.0,
             note="fresh process: open folder + report",
         ),
         Figure(

@@ -25,7 +25,7 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from bench.generate import working_copy
-from bench.timing import Figure, interleave, median, profile_top, ratio
+from bench.timing import Figure, interleave, median, profile_top, ratio, timed
 from tracker.core import clock
 from tracker.domain.enums import ReviewState
 from tracker.domain.evidence import Evidence
@@ -132,8 +132,23 @@ def write_figures(bench: Bench, size: str, reps: int) -> list[Figure]:
         Figure(
             "store_write_vs_tinydb", ratio(times, "store", "tinydb"), "x", 0.2, note=f"at {size}"
         ),
-        Figure("store_write_vs_raw", ratio(times, "store", "raw"), "x", 1.5, note=f"at {size}"),
+        Figure("store_write_vs_raw", ratio(times, "store", "raw"), "x", 1.2, note=f"at {size}"),
+        checkpoint_figure(bench, size, reps),
     ]
+
+
+def checkpoint_figure(bench: Bench, size: str, decisions: int) -> Figure:
+    """The checkpoint the store writes later for these decisions (every touched table, once)."""
+    tables = len({collection_of(Evidence).partition(e) for e in bench.store.all(Evidence)})
+    dirty = len({(e.get("collection"), e.get("record")) for e in bench.store.view.tail})
+    seconds = timed(bench.store.checkpoint)
+    return Figure(
+        f"store_checkpoint_ms_{size}",
+        seconds * 1e3,
+        "ms",
+        note=f"after {decisions} decisions ({dirty} records changed, of {tables} evidence tables); "
+        f"written once per {bench.store.CHECKPOINT_LINES} log lines",
+    )
 
 
 def read_figures(bench: Bench, size: str, reps: int, block: int = 200) -> list[Figure]:

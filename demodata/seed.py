@@ -26,6 +26,7 @@ from tracker.services import evidence as ev_service
 from tracker.services import vendors as v
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
+from tracker.services.contacts import set_agency_addresses
 from tracker.services.log_imports import import_query_log, log_store
 from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
@@ -71,6 +72,21 @@ VENDORS = (
     ("v-c", "青禾數位科技股份有限公司", "02-8791-2233 張協理"),
     ("v-d", "永信軟體工程有限公司", "02-2345-6677 周經理"),
 )
+# Reminder and notice addresses, all under the reserved example.org domain (RFC 2606).
+VENDOR_EMAILS = {
+    "v-a": ("service@beichen.example.org", "pm.wang@beichen.example.org"),
+    "v-b": ("contact@lian-si.example.org",),
+    "v-c": ("support@qinghe.example.org",),
+    "v-d": ("pm@yongxin.example.org",),
+}
+AGENCY_MAIL_DOMAINS = {"ag-sw": "sw", "ag-dv": "dvsa", "ag-haoran": "haoran"}
+AGENCY_ROLE_MAILBOXES = {
+    "it_office": "it-office",
+    "account_admin": "account-admin",
+    "security_contact": "security",
+    "ethics_contact": "ethics",
+    "manager": "managers",
+}
 # id, vendor, agency, title, start offset, end offset, custom development, protection level, amount
 CONTRACTS = (
     ("c-1", "v-a", "ag-sw", "社會福利資訊系統維運案", -300, 400, False, "high", 12_800_000),
@@ -120,11 +136,18 @@ class DemoSeeder:
                 parent_id=parent,
                 account_admin=admin,
             )
+            domain = f"{AGENCY_MAIL_DOMAINS[agency_id]}.example.org"
+            set_agency_addresses(
+                self.store,
+                ACTOR,
+                agency_id,
+                **{role: f"{box}@{domain}" for role, box in AGENCY_ROLE_MAILBOXES.items()},
+            )
 
     def vendors(self):
         for vendor_id, name, contact in VENDORS:
             self.store.put(
-                Vendor(vendor_id, name, self._ubn(), contact),
+                Vendor(vendor_id, name, self._ubn(), contact, VENDOR_EMAILS[vendor_id]),
                 actor=ACTOR,
                 action="vendor_created",
             )
@@ -207,6 +230,7 @@ class DemoSeeder:
             [
                 "系統名稱：身心障礙者補助系統",
                 f"檢測日期：{self.day(-395).isoformat()}",
+                "檢測項目：弱點掃描（防護需求等級中級）",
                 "檢測結果：通過",
             ],
             effective=self.day(-395),
@@ -220,6 +244,7 @@ class DemoSeeder:
             [
                 "系統名稱：保護個案管理系統",
                 f"檢測日期：{self.day(-5).isoformat()}",
+                "檢測項目：弱點掃描、滲透測試",
                 "檢測結果：通過",
             ],
             effective=self.day(-5),

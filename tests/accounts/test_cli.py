@@ -114,3 +114,23 @@ def test_accounts_list_prints_the_register_as_json(cli_env, settings, agency):
         and listed["accounts"][0]["removal_overdue"] is False
     )
     assert HOLDER_ID not in result.stdout
+
+
+def test_logs_import_reports_the_skipped_totals_row_and_the_unrecognised_columns(
+    cli_env, agency, tmp_path, settings
+):
+    from tests.audit.exports import HEADER_ZH, csv_bytes, log_rows
+    from tracker.domain.audits import QueryLogImport
+
+    path = tmp_path / "合計.csv"
+    rows = [[*row, "社工科"] for row in log_rows(40)]
+    path.write_bytes(csv_bytes(rows, header=[*HEADER_ZH, "承辦單位"]) + "合計 40 筆\n".encode())
+    result = tracker(cli_env, "logs", "import", str(path), "--agency", agency, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 40 and summary["totals_row"] == {"line": 42, "count": 40}
+    assert summary["unrecognised_columns"] == ["承辦單位"]
+    (record,) = Store.open(settings).all(QueryLogImport, agency=agency)
+    assert (record.totals_row_line, record.unrecognised_columns) == (42, ("承辦單位",))
+    text = tracker(cli_env, "logs", "list", "--agency", agency, "--json")
+    assert json.loads(text.stdout)["imports"][0]["totals_row"]["count"] == 40

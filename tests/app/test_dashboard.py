@@ -98,3 +98,21 @@ def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board
     audits = {row.agency_id: (row.done, row.required, row.achieved) for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
     assert all(required == dashboard.AUDITS_PER_YEAR for _, required, _ in audits.values())
+
+
+def test_a_vendor_named_like_a_formula_is_text_in_the_workbook(app_settings, store):
+    import zipfile
+
+    from tracker.domain.vendors import Vendor
+    from tracker.services import vendors
+
+    vendor = next(iter(store.all(Vendor)))
+    hostile = '=HYPERLINK("https://evil.example","廠商")'
+    vendors.save_vendor(store, "it.office", name=hostile, ubn=vendor.ubn, vendor_id=vendor.id)
+    data = exports.workbook_bytes(dashboard.dashboard(store, compliance_report(store)))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(n) for n in sheets)
+    names = [row[1] for row in load_workbook(io.BytesIO(data))["依廠商"].iter_rows(min_row=2)]
+    assert hostile in [cell.value for cell in names]
+    assert all(cell.data_type == "s" for cell in names)

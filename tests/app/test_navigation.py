@@ -11,6 +11,7 @@ ALL_PAGES = (
     "vendor_staff",
     "vendor_pcs",
     "vendor_incidents",
+    "vendor_contacts",
     "dashboard",
     "review_queue",
     "vendors_admin",
@@ -19,15 +20,23 @@ ALL_PAGES = (
     "nia_accounts",
     "self_audits",
     "audit_package",
+    "outbox",
 )
 ALLOWED = {
-    "vendor.a": {"vendor_status", "vendor_staff", "vendor_pcs", "vendor_incidents"},
+    "vendor.a": {
+        "vendor_status",
+        "vendor_staff",
+        "vendor_pcs",
+        "vendor_incidents",
+        "vendor_contacts",
+    },
     "it.office": {
         "dashboard",
         "review_queue",
         "vendors_admin",
         "pledge_forms",
         "matrix",
+        "outbox",
         "audit_package",
     },
     "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},

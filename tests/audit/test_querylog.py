@@ -100,6 +100,7 @@ def test_xlsx_numeric_subject_ids_and_accounts_are_read_as_text():
         ("2025/3/2 上午 12:05:33", datetime(2025, 3, 2, 0, 5, 33)),
         ("45718.5868287037", datetime(2025, 3, 2, 14, 5, 2)),
         ("2024-02-29 00:00:00", datetime(2024, 2, 29)),
+        ("2025-03-02", datetime(2025, 3, 2)),  # a day without a time of day: 00:00
     ],
 )
 def test_each_date_form_is_read(text, expected):
@@ -120,7 +121,7 @@ BAD_DATES = [
     "2025-13-01 10:00",
     "114/03/32 10:00",
     "2025-03-02 24:00",
-    "2025-03-02",
+    "2025-03-02 14",
     "yesterday",
     "0/03/02 10:00",
     "1899-12-31 10:00",

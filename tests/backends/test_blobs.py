@@ -103,7 +103,7 @@ def test_a_full_disk_is_a_message_and_leaves_neither_the_file_nor_a_temporary_on
 
     monkeypatch.setattr(os, "write", full)
     blobs = BlobStore(tmp_path)
-    with pytest.raises(StoreError, match="無法寫入佐證檔案"):
+    with pytest.raises(StoreError, match="寫入佐證檔案失敗：磁碟空間不足"):
         blobs.put(b"too big for the disk")
     monkeypatch.undo()
     assert blobs.all() == [] and leftovers(tmp_path) == []

@@ -35,6 +35,8 @@ CONTRACT_FIELDS = frozenset(
         "signed",
         "signature_intact",
         "signer",
+        "signatures",
+        "password_required",
     ]
 )
 ASCII_PAGE = b"BT /F1 12 Tf 72 720 Td (Confidentiality pledge signed by the project staff) Tj ET"
@@ -122,6 +124,17 @@ def certificate_pdf(test_date: str) -> bytes:
     """A security test certificate whose only date is ``test_date`` (Latin text)."""
     text = b"BT /F1 12 Tf 72 720 Td (Security test certificate. Test date: %s) Tj ET"
     return text_page_pdf(content=stream(text % test_date.encode()))
+
+
+def security_certificate(
+    *tests: str, test_date: str = "民國 115 年 3 月 2 日", system: str = CONTRACT
+) -> bytes:
+    """A Chinese security test certificate naming ``tests`` (e.g. 弱點掃描) and a test date."""
+    from tracker.documents.pdf import simple_document
+
+    lines = [f"受測系統：{system}", f"檢測日期：{test_date}"]
+    lines += [f"檢測項目：{name}，結果：已完成並複測通過" for name in tests]
+    return simple_document("資通系統安全性檢測證明", lines, footer="檢測單位：安碁資訊")
 
 
 # --- not PDFs and broken PDFs ------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.evidence import corpus
+from tests.evidence import corpus, signing
 from tests.evidence.corpus import CONTRACT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +38,23 @@ CASES = {
         lambda: corpus.tampered(corpus.signed(corpus.pledge(), corpus.test_pki())),
         "rejected",
     ),
+    "restricted-signed.pdf": (
+        lambda: signing.sign(signing.encrypt(corpus.pledge()), password=""),
+        "accepted",
+    ),
+    "owner-only-rc4.pdf": (lambda: signing.encrypt(corpus.pledge(), "RC4-128"), "accepted"),
+    "countersigned.pdf": (
+        lambda: signing.sign(signing.sign(corpus.pledge()), signing.chain("陳美玲"), "Signature2"),
+        "accepted",
+    ),
+    "commented.pdf": (
+        lambda: signing.add_sticky_note(signing.sign(corpus.pledge())),
+        "needs_review",
+    ),
+    "replaced.pdf": (
+        lambda: signing.replace_page_content(signing.sign(corpus.pledge())),
+        "rejected",
+    ),
 }
 
 
@@ -61,22 +77,6 @@ def run_cli(*args: str, env: dict[str, str]) -> Run:
         timeout=60,
     )
     return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - began)
-
-
-@pytest.fixture(scope="session")
-def cli_env_with_trust(tmp_path_factory) -> dict[str, str]:
-    """Environment with data folders in a temporary folder and the test root trusted."""
-    base = tmp_path_factory.mktemp("cli")
-    (base / "trust").mkdir()
-    (base / "trust" / "root.pem").write_bytes(corpus.test_pki().ca_pem)
-    env = dict(os.environ)
-    env.update(
-        TRACKER_DATA_DIR=str(base / "data"),
-        TRACKER_EVIDENCE_DIR=str(base / "evidence"),
-        TRACKER_TRUST_DIR=str(base / "trust"),
-    )
-    env.pop("TRACKER_MAX_UPLOAD_MB", None)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +132,41 @@ def test_a_signed_pledge_reports_the_signer_through_the_cli(case_runs):
         True,
         corpus.STAFF,
     )
+
+
+def test_a_countersigned_pledge_lists_every_signer_through_the_cli(case_runs):
+    report = json.loads(case_runs["countersigned.pdf"].stdout)
+    assert [s["signer"] for s in report["signatures"]] == [corpus.STAFF, "陳美玲"]
+    assert [s["modification"] for s in report["signatures"]] == ["lta_updates", "none"]
+    assert report["signer"] == corpus.STAFF and report["signature_intact"] is True
+
+
+def test_encryption_and_the_need_for_a_password_are_two_fields(case_runs):
+    restricted = json.loads(case_runs["restricted-signed.pdf"].stdout)
+    locked = json.loads(case_runs["locked.pdf"].stdout)
+    plain = json.loads(case_runs["pledge.pdf"].stdout)
+    assert (restricted["encrypted"], restricted["password_required"]) == (True, False)
+    assert (locked["encrypted"], locked["password_required"]) == (True, True)
+    assert (plain["encrypted"], plain["password_required"]) == (False, False)
+    assert restricted["signatures"][0]["trusted"] is True
+
+
+def test_what_changed_after_signing_is_in_the_reasons_and_the_signature_entry(case_runs):
+    commented = json.loads(case_runs["commented.pdf"].stdout)
+    replaced = json.loads(case_runs["replaced.pdf"].stdout)
+    assert [r["code"] for r in commented["reasons"]] == ["annotations_after_signing"]
+    assert commented["signatures"][0]["modification"] == "annotations"
+    assert [r["code"] for r in replaced["reasons"]] == ["content_changed_after_signing"]
+    assert replaced["signature_intact"] is True
+
+
+def test_without_json_every_signature_gets_a_line(cli_env_with_trust, tmp_path):
+    path = tmp_path / "two.pdf"
+    path.write_bytes(CASES["countersigned.pdf"][0]())
+    run = run_cli("evidence", "check", str(path), env=cli_env_with_trust)
+    assert run.code == 0
+    assert "Signature1: 王小明" in run.stdout and "Signature2: 陳美玲" in run.stdout
+    assert "modification=lta_updates" in run.stdout
 
 
 @pytest.mark.parametrize(

@@ -54,18 +54,20 @@ def test_a_file_rejected_before_parsing_still_has_hash_and_size_and_empty_facts(
     assert (
         report["encrypted"] is False and report["text_layer"] is False and report["signed"] is False
     )
+    assert report["password_required"] is False and report["signatures"] == []
     assert report["keywords_found"] == report["keywords_missing"] == report["risky_features"] == []
     assert report["signature_fields"] == 0
 
 
-def test_an_encrypted_file_reports_encrypted(inspect):
+def test_an_encrypted_file_reports_encrypted_and_that_it_needs_a_password(inspect):
     report = inspect(corpus.encrypted())
-    assert (report.verdict, report.encrypted) == ("rejected", True)
+    assert (report.verdict, report.encrypted, report.password_required) == ("rejected", True, True)
 
 
-def test_a_file_locked_only_against_editing_opens_and_is_read(inspect):
+def test_a_file_locked_only_against_editing_opens_and_is_read_and_is_still_encrypted(inspect):
     report = inspect(corpus.encrypted(user_password=""), kind="staff_pledge")
-    assert (report.verdict, report.encrypted, report.pages) == ("accepted", False, 2)
+    assert (report.verdict, report.pages) == ("accepted", 2)
+    assert (report.encrypted, report.password_required) == (True, False)
 
 
 def test_a_file_over_the_size_limit_is_rejected_before_anything_else(inspect):

@@ -9,7 +9,8 @@ import pytest
 from tests.evidence import corpus
 from tests.evidence.corpus import CONTRACT_FIELDS
 from tracker.core.errors import InvalidInput
-from tracker.inspection.inspector import EVIDENCE_KINDS, KIND_EXPECTATIONS, expectations, inspect_file
+from tracker.compliance.loader import default_catalogue
+from tracker.inspection.inspector import expectations, inspect_file
 
 
 def codes(report) -> list[str]:
@@ -99,21 +100,22 @@ def test_a_plain_web_link_is_not_active_content(inspect):
     assert report.risky_features == ()
 
 
-def test_every_glossary_evidence_kind_has_expectations():
-    assert set(EVIDENCE_KINDS) == {
+def test_every_glossary_evidence_kind_is_a_catalogue_kind_with_its_expected_texts():
+    kinds = default_catalogue().evidence_kinds
+    assert set(kinds) == {
         "staff_pledge", "confidentiality_clause", "suitability_check", "security_test_certificate",
         "security_measures", "dedicated_pc_checklist", "account_removal_record", "incident_report",
         "account_application", "proxy_query_form", "audit_record",
     }  # fmt: skip
-    assert all(set(entry) <= {"texts", "date"} for entry in KIND_EXPECTATIONS.values())
+    assert kinds["staff_pledge"].texts == ("保密切結書",)
+    assert kinds["security_test_certificate"].date and not kinds["staff_pledge"].date
 
 
 def test_kind_texts_come_first_and_duplicates_are_dropped():
-    assert expectations("staff_pledge", ["王小明", "保密切結書"]) == (
-        ("保密切結書", "王小明"),
-        False,
-    )
-    assert expectations("security_test_certificate") == ((), True)
+    wanted = expectations("staff_pledge", ["王小明", "保密切結書"])
+    assert (wanted.texts, wanted.level_tests, wanted.date) == (("保密切結書", "王小明"), (), False)
+    certificate = expectations("security_test_certificate")
+    assert (certificate.texts, certificate.level_tests, certificate.date) == ((), (), True)
 
 
 def test_an_unknown_kind_is_refused_with_the_known_kinds_listed():

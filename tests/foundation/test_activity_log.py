@@ -142,35 +142,46 @@ def test_verify_on_a_missing_data_folder_is_one_line_and_non_zero(cli_env, tmp_p
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_incremental_verification_checks_only_new_lines_and_catches_a_bad_one(settings):
-    store = Store.open(settings)
-    store.record_event(actor="a", action="x")
-    result, state = store.log.verify_incremental(None)
-    assert result.ok and state.count == 1
-    store.record_event(actor="a", action="y")
-    result, state = store.log.verify_incremental(state)
-    assert result.ok and state.count == 2
-    store.record_event(actor="a", action="z")
-    path = settings.data_dir / "activity-log.jsonl"
-    path.write_bytes(path.read_bytes().replace(b'"action":"z"', b'"action":"q"'))
-    result, state = store.log.verify_incremental(state)
-    assert not result.ok and result.line == 3 and state is None
+def test_a_short_write_is_continued_until_every_byte_is_written(logged, monkeypatch):
+    """os.write may accept fewer bytes than asked (a signal, a nearly full disk)."""
+    import os
+
+    from tracker.core import fileio
+
+    real = os.write
+    monkeypatch.setattr(fileio.os, "write", lambda fd, data: real(fd, bytes(data[:7])))
+    store = Store.open(_settings(logged))
+    store.record_event(actor="t", action="short_writes")
+    monkeypatch.undo()
+    assert verify(logged).ok and verify(logged).lines == 7
 
 
-def test_incremental_verification_falls_back_to_a_full_check_when_the_log_shrinks(logged):
-    log = ActivityLog(logged.parent)
-    _, state = log.verify_incremental(None)
-    logged.write_bytes(b"".join(lines(logged)[:-1]))
-    result, _ = log.verify_incremental(state)
-    assert not result.ok
+def test_a_failed_append_leaves_no_line_and_moves_no_head(logged, monkeypatch):
+    import errno
+    import os
+
+    from tracker.core import fileio
+    from tracker.core.errors import StoreError
+
+    store = Store.open(_settings(logged))
+    before, head = logged.read_bytes(), store.log.head()
+    real = os.write
+
+    def full_disk(fd, data):
+        real(fd, bytes(data[:10]))  # part of the line reaches the file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "write", full_disk)
+    with pytest.raises(StoreError, match="disk is full"):
+        store.put(Vendor("v9", "廠商9", "04595257"), actor="t", action="create")
+    monkeypatch.undo()
+    assert logged.read_bytes() == before and store.log.head() == head
+    assert store.get(Vendor, "v9") is None
+    store.put(Vendor("v9", "廠商9", "04595257"), actor="t", action="create")
+    assert verify(logged).ok and verify(logged).lines == 7
 
 
-def test_opening_the_store_does_not_rescan_a_log_whose_head_matches_its_size(logged, monkeypatch):
-    from tracker.activitylog.log import ActivityLog as Log
+def _settings(logged):
+    from tracker.core.config import Settings
 
-    def no_full_scan(*args, **kwargs):
-        raise AssertionError("the whole log was scanned")
-
-    monkeypatch.setattr("tracker.activitylog.chain.check_line", no_full_scan)
-    assert Log(logged.parent).head().size == logged.stat().st_size
-    assert Log(logged.parent).recover_interrupted_append() is False
+    return Settings.for_folder(logged.parent.parent)

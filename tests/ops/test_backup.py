@@ -22,6 +22,7 @@ from tracker.domain.vendors import Vendor
 from tracker.ops.archive import MANIFEST
 from tracker.ops.backup import create_backup
 from tracker.ops.verify import verify_backup
+from tracker.storage import migrations
 from tracker.storage.store import Store
 
 
@@ -93,7 +94,7 @@ def test_verify_accepts_an_untouched_archive_and_reports_the_log_head(world, arc
     noted = list(ActivityLog(world.settings.data_dir).entries())[-1]
     assert noted["action"] == "backup_created"
     assert manifest["activity_log"]["hash"] == noted["after"]["log_hash"] == noted["prev_hash"]
-    assert manifest["schema"] == 1
+    assert manifest["schema"] == migrations.SCHEMA_VERSION
     names = {e["path"] for e in manifest["files"]}
     assert {"data/meta.json", "data/activity-log.jsonl", "data/activity-log.head.json"} <= names
     assert not any(n.endswith(".lock") for n in names)

@@ -1,10 +1,13 @@
-"""Upgrades: a folder of the first released schema opens whole; a migration backs up, steps, logs.
+"""Upgrades: a folder of the first released schema is migrated whole; a migration backs up, steps, logs.
 
-Which is which, honestly: schema 1 is the first released layout *and* the
-current one, so there is no real migration to run yet.  The first test opens
-the committed schema-1 folder (see :mod:`tests.ops.schema1_fixture`) with
-today's code and checks nothing is lost.  The others exercise the migration
-machinery with a step registered by the test (schema 1 → a pretend schema 2).
+Schema 1 (plain tables beside the log) is the first released layout; schema 2
+makes the tables checkpoints of the log (:mod:`tracker.storage.schema2`).  The
+first tests migrate the committed schema-1 folder (see
+:mod:`tests.ops.schema1_fixture`) with today's code and check nothing is lost
+and what the step corrects.  The others exercise the machinery with a step
+registered by the test on top (schema 2 → a pretend schema 3).  Restoring a
+pre-migration archive with the *previous* release cannot be run here (its code
+is not in this tree); restoring it with this one migrates it again.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def schema1(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def pretend_schema2(monkeypatch):
-    """Make the code believe the current schema is 2, with a step 1 → 2 that records what it saw."""
+def pretend_schema3(monkeypatch):
+    """Make the code believe the current schema is 3, with a step 2 → 3 that records what it saw."""
     seen = []
 
     def step(store):
@@ -47,34 +50,55 @@ def pretend_schema2(monkeypatch):
             {"archives": archives, "vendors": [v.name for v in store.all(records()[1].__class__)]}
         )
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, step)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(migrations.MIGRATIONS, 2, step)
     return seen
 
 
-def test_a_schema_1_folder_from_the_first_release_opens_with_every_record_and_log_line(schema1):
-    before = tree_digest(schema1.data_dir)
-    store = Store.open(schema1)
-    for record in records():
-        assert store.get(type(record), record.id) == record
-    assert store.log.verify().ok and store.log.head().count == len(records())
-    assert BlobStore(schema1.evidence_dir).read(EVIDENCE_SHA256) == EVIDENCE_BYTES
-    assert store.meta["schema"] == 1
-    assert tree_digest(schema1.data_dir) == before  # opening the current schema changes nothing
-    assert not list(schema1.data_dir.parent.glob("*before-schema*"))
-    status = run_cli(env_for(schema1), "status", "--json", "--date", "2026-11-27")
-    assert status.returncode == 0, status.stderr
-    assert {r["subject_id"] for r in json.loads(status.stdout)["rows"]} >= {"s-1", "c-1", "pc-1"}
-
-
-def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_is_logged(
-    schema1, pretend_schema2
+def test_a_schema_1_folder_is_refused_until_migrated_then_opens_with_every_record_and_log_line(
+    schema1,
 ):
     with pytest.raises(StoreError, match="store migrate"):
         Store.open(schema1)  # the store alone never migrates without the backup
+    status = run_cli(env_for(schema1), "status", "--json", "--date", "2026-11-27")
+    assert status.returncode == 0, status.stderr  # the CLI upgrades first, as the app does
+    assert {r["subject_id"] for r in json.loads(status.stdout)["rows"]} >= {"s-1", "c-1", "pc-1"}
+    store = Store.open(schema1)
+    for record in records():
+        assert store.get(type(record), record.id) == record
+    assert store.log.verify().ok and store.log.head().count == len(records()) + 1
+    migrated = list(store.log.entries())[-1]
+    assert migrated["action"] == "schema_migrated" and migrated["after"]["corrected"] == []
+    assert store.meta["schema"] == migrations.SCHEMA_VERSION == 2
+    assert BlobStore(schema1.evidence_dir).read(EVIDENCE_SHA256) == EVIDENCE_BYTES
+    [archive] = schema1.data_dir.parent.glob("*before-schema1-*.zip")
+    assert verify_backup(archive).ok
+    before = tree_digest(schema1.data_dir)
+    Store.open(schema1).all(records()[1].__class__)
+    assert tree_digest(schema1.data_dir) == before  # opening the current schema changes nothing
+
+
+def test_migrating_schema_1_takes_the_log_s_version_of_a_record_whose_table_disagrees(schema1):
+    """Schema 1 could lose a table write after logging it; the log is the commit record."""
+    table = schema1.data_dir / "tables" / "vendors" / "all.json"
+    data = json.loads(table.read_text())
+    data["vendors"]["v-a"]["name"] = "改過的名稱"
+    table.write_text(json.dumps(data, ensure_ascii=False))
+    (schema1.data_dir / "tables" / "staff" / "v-v-a.json").unlink()
+    upgrade(schema1)
+    store = Store.open(schema1)
+    assert store.get(records()[1].__class__, "v-a") == records()[1]
+    assert store.get(records()[3].__class__, "s-1") == records()[3]
+    corrected = list(store.log.entries())[-1]["after"]["corrected"]
+    assert corrected == ["staff/s-1", "vendors/v-a"]
+
+
+def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_is_logged(
+    schema1, pretend_schema3
+):
     archive_written = upgrade(schema1)
     store = Store.open(schema1)
-    [step] = pretend_schema2
+    [step] = pretend_schema3
     assert len(step["archives"]) == 1  # the backup existed when the step ran
     assert step["vendors"] == ["北辰資訊股份有限公司"]
     archive = step["archives"][0]
@@ -83,35 +107,34 @@ def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_
     with zipfile.ZipFile(archive) as zf:
         assert json.loads(zf.read("data/meta.json"))["schema"] == 1
         assert f"evidence/00/{EVIDENCE_SHA256}" in zf.namelist()
-    assert json.loads((schema1.data_dir / "meta.json").read_text())["schema"] == 2
-    last = list(ActivityLog(schema1.data_dir).entries())[-1]
-    assert last["action"] == "schema_migrated" and last["after"] == {
-        "schema": 2,
-        "backup": archive.name,
-    }
-    assert last["at"] and store.log.verify().ok
+    assert json.loads((schema1.data_dir / "meta.json").read_text())["schema"] == 3
+    lines = [e for e in ActivityLog(schema1.data_dir).entries() if e["action"] == "schema_migrated"]
+    assert [e["after"]["schema"] for e in lines] == [2, 3]
+    assert lines[-1]["after"] == {"schema": 3, "backup": archive.name}
+    assert lines[-1]["at"] and store.log.verify().ok
     for record in records():
         assert store.get(type(record), record.id) == record
 
 
-def test_the_pre_migration_archive_restores_the_old_schema(
-    schema1, pretend_schema2, tmp_path, monkeypatch
+def test_the_pre_migration_archive_restores_into_empty_folders_and_is_migrated_again(
+    schema1, tmp_path
 ):
-    upgrade(schema1)
-    archive = pretend_schema2[0]["archives"][0]
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 1)  # the previous version of the software
+    archive = upgrade(schema1)
     target = Settings.for_folder(tmp_path / "back")
     result = run_cli(env_for(target), "backup", "restore", str(archive))
     assert result.returncode == 0, result.stderr
-    assert json.loads((target.data_dir / "meta.json").read_text())["schema"] == 1
+    assert json.loads((target.data_dir / "meta.json").read_text())["schema"] == 2
     assert tree_digest(target.evidence_dir) == tree_digest(schema1.evidence_dir)
+    store = Store.open(target)
+    for record in records():
+        assert store.get(type(record), record.id) == record
+    assert [e["action"] for e in store.log.entries()][-2:] == ["schema_migrated", "backup_restored"]
 
 
 def test_a_missing_migration_step_refuses_to_open_and_leaves_the_folder_untouched(
     schema1, monkeypatch
 ):
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, lambda store: None)
     before = tree_digest(schema1.data_dir)
     with pytest.raises(StoreError, match="no migration from schema 2"):
         upgrade(schema1)
@@ -121,5 +144,5 @@ def test_a_missing_migration_step_refuses_to_open_and_leaves_the_folder_untouche
     assert not list(Path(schema1.data_dir.parent).glob("*before-schema*"))
 
 
-def test_the_current_code_has_no_migration_step_because_schema_1_is_current():
-    assert migrations.SCHEMA_VERSION == 1 and migrations.MIGRATIONS == {}
+def test_schema_2_is_current_and_its_one_step_comes_from_schema_1():
+    assert migrations.SCHEMA_VERSION == 2 and set(migrations.MIGRATIONS) == {1}

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from tests.ops.conftest import run_cli
+from tracker.activitylog.canonical import canonical_bytes
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
 from tracker.domain.evidence import Evidence
@@ -170,7 +171,7 @@ def test_the_chain_checker_catches_an_edited_line_of_the_extract(package):
 
 
 def test_the_chain_checker_writes_json_exactly_as_the_application_hashes_it(tmp_path):
-    """The standalone script must reproduce orjson's canonical bytes, floats and escapes included."""
+    """The standalone script must reproduce the project's canonical bytes, floats and escapes included."""
     namespace: dict = {}
     exec(compile(VERIFY_CHAIN_SCRIPT, "verify_chain.py", "exec"), namespace)
     rng = random.Random(7)
@@ -190,9 +191,7 @@ def test_the_chain_checker_writes_json_exactly_as_the_application_hashes_it(tmp_
         }
     ]
     for body in samples:
-        assert namespace["canonical"](body).encode("utf-8") == orjson.dumps(
-            body, option=orjson.OPT_SORT_KEYS
-        )
+        assert namespace["canonical"](body).encode("utf-8") == canonical_bytes(body)
 
 
 def test_the_readme_explains_verification_in_zh_tw_and_english(package):

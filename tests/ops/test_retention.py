@@ -275,7 +275,7 @@ def test_an_anchor_without_a_purge_line_vouching_for_it_is_caught(aged):
     forged["anchor_digest"] = anchor_digest(forged)
     log.path.write_bytes(orjson.dumps(forged) + b"\n" + b"".join(lines[3:]))
     head = log.head()
-    log._write_head(type(head)(len(lines) - 2, head.seq, head.hash))
+    log.write_head(type(head)(len(lines) - 2, head.seq, head.hash, log.size()))
     result = log.verify()
     assert not result.ok and result.line == 1 and "purge record" in result.problem_en
 
@@ -283,22 +283,17 @@ def test_an_anchor_without_a_purge_line_vouching_for_it_is_caught(aged):
 def test_a_purge_cut_short_before_the_head_moved_is_finished_when_the_store_opens(
     aged, monkeypatch
 ):
+    from tracker.activitylog import purge as log_purge
+
     store = Store.open(aged.settings)
-    original = ActivityLog._write_head
-    calls = []
 
-    def crash_on_second(self, head):
-        calls.append(head)
-        if (
-            len(calls) == 2
-        ):  # the first moves the head over the purge line; the second follows the rewrite
-            raise KeyboardInterrupt("power cut")
-        original(self, head)
+    def power_cut(folder):  # right after the log file was replaced, before its head was written
+        raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(ActivityLog, "_write_head", crash_on_second)
+    monkeypatch.setattr(log_purge, "fsync_dir", power_cut)
     with pytest.raises(KeyboardInterrupt):
         purge(store, aged.blobs, shift_years(clock.today(), -5), actor="t")
-    monkeypatch.setattr(ActivityLog, "_write_head", original)
+    monkeypatch.undo()
     assert not ActivityLog(aged.settings.data_dir).verify().ok
     reopened = Store.open(aged.settings)
     assert reopened.log.verify().ok

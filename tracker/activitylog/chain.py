@@ -1,20 +1,21 @@
 """The hash chain of the activity log: hashing, the head, and checking lines.
 
-Shared by :mod:`tracker.activitylog.log` (appending, recovery, incremental checks)
-and :mod:`tracker.activitylog.purge` (retention purge behind an anchor line), and
-by the backup's check of an archived log.  Nothing here writes.
+Shared by :mod:`tracker.activitylog.log` (appending, the end of the log),
+:mod:`tracker.activitylog.purge` (retention purge behind an anchor line), the
+store (catching up from the log) and the backup's check of an archived log.
+Hashes are taken over :mod:`tracker.activitylog.canonical`.  Nothing here writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import orjson
+
+from tracker.activitylog.canonical import canonical_bytes
 
 GENESIS = "0" * 64
 LOG_NAME = "activity-log.jsonl"
@@ -28,13 +29,30 @@ HEAD_WIDTH = 192
 def entry_hash(entry: dict) -> str:
     """SHA-256 of the entry without its ``hash`` field, in canonical JSON."""
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
 def anchor_digest(entry: dict) -> str:
     """SHA-256 of an anchor line without its ``anchor_digest`` field, in canonical JSON."""
     body = {k: v for k, v in entry.items() if k != "anchor_digest"}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+def chained(entries: Iterable[dict], prev: str, seq: int) -> tuple[list[dict], bytes]:
+    """``entries`` numbered from ``seq + 1`` and chained onto ``prev``: the lines and their bytes.
+
+    Each stored line is the canonical body with ``"hash"`` added last, so the
+    bytes are serialised once.
+    """
+    lines, chunks = [], []
+    for entry in entries:
+        seq += 1
+        line = dict(entry, seq=seq, prev_hash=prev)
+        body = canonical_bytes(line)
+        prev = line["hash"] = hashlib.sha256(body).hexdigest()
+        chunks.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
+        lines.append(line)
+    return lines, b"".join(chunks)
 
 
 def is_anchor(entry: dict) -> bool:
@@ -52,23 +70,15 @@ def entry_instant(entry: dict) -> datetime | None:
 
 @dataclass(frozen=True)
 class Head:
-    """The chain's end: line count, last seq and hash, and (when known) the log's size in bytes there."""
+    """The chain's end: line count, last seq and hash, and the log's size in bytes there.
+
+    ``size`` is ``None`` only in a head written before sizes were kept (schema 1).
+    """
 
     count: int
     seq: int
     hash: str
     size: int | None = None
-
-
-@dataclass(frozen=True)
-class ChainState:
-    """How far a log file has been verified: its inode, the bytes checked and where the chain stood."""
-
-    inode: int
-    offset: int
-    prev: str
-    next_seq: int | None
-    count: int
 
 
 @dataclass(frozen=True)
@@ -91,10 +101,9 @@ def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
     prev, expected_seq, count, anchor, vouched = GENESIS, None, 0, None, False
     for number, raw in enumerate(lines, start=1):
         count = number
-        problem = check_line(raw, prev, expected_seq, number)
+        entry, problem = check_line(raw, prev, expected_seq, number)
         if problem:
             return bad(number, number, *problem)
-        entry = orjson.loads(raw)
         if number == 1 and is_anchor(entry):
             anchor = (entry["seq"], entry["hash"])
         elif (
@@ -102,7 +111,11 @@ def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
         ):
             vouched = (
                 vouched
-                or (entry["after"].get("anchor_seq"), entry["after"].get("anchor_hash")) == anchor
+                or (
+                    entry["after"].get("anchor_seq"),
+                    entry["after"].get("anchor_hash"),
+                )
+                == anchor
             )
         prev, expected_seq = entry["hash"], entry["seq"] + 1
     if anchor and not vouched:
@@ -121,35 +134,46 @@ def verify_lines(lines: Iterable[bytes], head: Head | None) -> Verification:
 
 
 def check_line(raw: bytes, prev: str, expected_seq: int | None, number: int):
-    try:
-        entry = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return "無法解析的 JSON", "not valid JSON"
-    if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
-        return "缺少雜湊欄位", "hash fields missing"
+    """``(entry, None)`` for a line that chains onto ``prev``, else ``(None, (zh, en))``.
+
+    An anchor is accepted only as line 1 (``number``).  ``expected_seq`` ``None``
+    accepts any seq (the first line).
+    """
+    if not raw.endswith(b"\n"):
+        return None, ("最後一行不完整（寫入中斷）", "the line is incomplete (an interrupted write)")
+    entry, problem = parse_line(raw)
+    if problem:
+        return None, problem
     if is_anchor(entry) and number == 1:
-        ok = anchor_digest(entry) == entry.get("anchor_digest") and isinstance(
-            entry.get("seq"), int
-        )
-        return None if ok else ("錨點雜湊不符", "anchor hash mismatch")
-    if entry_hash(entry) != entry["hash"]:
-        return "內容與雜湊不符（已被修改）", "content does not match its hash (modified)"
+        ok = anchor_digest(entry) == entry.get("anchor_digest")
+        return (entry, None) if ok else (None, ("錨點雜湊不符", "anchor hash mismatch"))
+    try:
+        digest = entry_hash(entry)
+    except TypeError:
+        digest = None
+    if digest != entry["hash"]:
+        return None, ("內容與雜湊不符（已被修改）", "content does not match its hash (modified)")
     if entry["prev_hash"] != prev:
-        return (
+        return None, (
             "前一筆雜湊不符（刪除或調換）",
             "prev_hash does not match the previous line (removed or reordered)",
         )
-    if expected_seq is not None and entry.get("seq") != expected_seq:
-        return "序號不連續", "sequence number out of order"
-    return None
+    if expected_seq is not None and entry["seq"] != expected_seq:
+        return None, ("序號不連續", "sequence number out of order")
+    return entry, None
 
 
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def parse_line(raw: bytes):
+    """``(entry, None)`` for a line with the chain's fields (``seq``, ``prev_hash``, ``hash``), else ``(None, problem)``."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        entry = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, ("無法解析的 JSON", "not valid JSON")
+    if not isinstance(entry, dict) or "hash" not in entry or "prev_hash" not in entry:
+        return None, ("缺少雜湊欄位", "hash fields missing")
+    if not isinstance(entry.get("seq"), int) or isinstance(entry.get("seq"), bool):
+        return None, ("序號欄位不正確", "seq is not a number")
+    return entry, None
 
 
 def bad(lines: int, line: int, zh: str, en: str) -> Verification:

@@ -1,32 +1,32 @@
-"""The activity log (操作日誌, point 7.1): every change, hash-chained.
+"""The activity log (操作日誌, point 7.1): every change, hash-chained; its append is the commit.
 
 ``<data dir>/activity-log.jsonl`` holds one JSON object per line: ``seq``,
 ``at``, ``actor``, ``action``, ``collection``, ``record``, ``before``, ``after``,
 ``prev_hash`` and ``hash``, where ``hash`` is the SHA-256 of the line's other
-fields in canonical form (sorted keys, no spaces) and ``prev_hash`` the previous
-line's hash (64 zeros for the first).  The chain's head — the line count and
-the last hash — is also kept in ``activity-log.head.json``, so that removing or
-rewriting the last lines is caught even though each line still chains.
+fields in the project's canonical JSON (:mod:`tracker.activitylog.canonical`)
+and ``prev_hash`` the previous line's hash (64 zeros for the first).  The
+chain's head — line count, last seq and hash, and the log's size in bytes —
+is kept in ``activity-log.head.json``, so that removing or rewriting the last
+lines is caught even though each line still chains.
 
-A retention purge (:meth:`ActivityLog.purge_before`) replaces the oldest lines
-with one ``anchor`` line.  The anchor copies ``seq``, ``prev_hash`` and ``hash``
-of the last purged line, so the first kept line still chains onto it, and
-carries ``anchor_digest`` (SHA-256 of its other fields) for its own integrity.
-Before rewriting, the purge appends an ordinary chained line with action
-``activity_log_purged`` naming the anchor's seq and hash; verification accepts
-an anchor only as line 1 and only when such a later line vouches for it, so a
-forged anchor needs a forged chained line too.
+Appending (:meth:`ActivityLog.append`) writes every byte (a loop over short
+writes), fsyncs, then moves the head; any failure cuts the log back to where
+it was and moves nothing, so a failed append leaves no entry.  The head is
+not fsynced: after a crash it may lag behind lines already durable, and
+:meth:`ActivityLog.recover_tail` moves it over them when they chain on (or
+cuts a torn last line); anything else at the end is refused
+(:class:`~tracker.core.errors.IntegrityError`), never rebuilt silently.
 
-Appends are made by the store while it holds its file lock, so the app and the
-CLI can append at the same time without forking the chain.
+A retention purge (:mod:`tracker.activitylog.purge`) replaces the oldest lines
+with one ``anchor`` line; see there.  Appends are made by the store while it
+holds its file lock, so the app and the CLI can append without forking the chain.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -36,75 +36,71 @@ from tracker.activitylog.chain import (
     HEAD_NAME,
     HEAD_WIDTH,
     LOG_NAME,
-    ChainState,
     Head,
     Verification,
-    entry_hash,
+    bad,
+    chained,
+    check_line,
+    parse_line,
     verify_lines,
 )
-from tracker.activitylog.chain import bad as _bad
-from tracker.activitylog.chain import check_line as _check_line
-from tracker.activitylog.purge import PurgeMixin, PurgePlan
+from tracker.core.errors import IntegrityError
+from tracker.core.fileio import write_all
+
+EMPTY = Head(0, 0, GENESIS, 0)
+ANCHOR_HINT = "python -m tracker log verify --anchor <備份清單或稽核資料包的 hash>"
+ANCHOR_HINT_EN = "python -m tracker log verify --anchor <hash from a backup manifest or package>"
 
 
-class ActivityLog(PurgeMixin):
+@dataclass(frozen=True)
+class TailRecovery:
+    """What :meth:`ActivityLog.recover_tail` did: lines the head now covers, bytes of a torn line cut."""
+
+    lines: int
+    first_seq: int | None
+    last_seq: int | None
+    cut_bytes: int
+
+
+class ActivityLog:
     """Append-only hash-chained log in a folder.  Not thread-safe by itself: callers hold the store's lock."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOG_NAME
         self.head_path = Path(folder) / HEAD_NAME
 
+    # --- the head ------------------------------------------------------------
+
     def head(self) -> Head:
+        """The recorded head; :data:`EMPTY` for a folder with neither log nor head.
+
+        Raises IntegrityError when the head is missing while the log has lines,
+        or cannot be read (garbled, NUL-filled): a head is never rebuilt from
+        the log it is meant to check.
+        """
         try:
-            data = orjson.loads(self.head_path.read_bytes().strip())
+            raw = self.head_path.read_bytes()
+        except FileNotFoundError:
+            if self.size() == 0:
+                return EMPTY
+            raise refusal("操作日誌鏈頭檔遺失", "the activity-log head file is missing") from None
+        try:
+            data = orjson.loads(raw.strip())
             size = data.get("size")
-            return Head(
+            head = Head(
                 int(data["count"]),
                 int(data["seq"]),
                 str(data["hash"]),
                 int(size) if size is not None else None,
             )
-        except FileNotFoundError:
-            return Head(0, 0, GENESIS)
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            return Head(-1, -1, "unreadable")
+        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
+            raise refusal("操作日誌鏈頭檔無法讀取", "the activity-log head is unreadable") from None
+        if head.count < 0 or head.seq < 0 or len(head.hash) != 64:
+            raise refusal("操作日誌鏈頭檔內容不正確", "the activity-log head is malformed")
+        return head
 
-    def append(self, entry: dict) -> dict:
-        """Chain ``entry`` after the head, write it with fsync, then move the head."""
-        return self.append_many([entry])[0]
-
-    def append_many(self, entries: list[dict]) -> list[dict]:
-        """Chain several entries in order with one write and one fsync, then move the head."""
-        head = self.head()
-        lines, chunks, prev, seq = [], [], head.hash, head.seq
-        for entry in entries:
-            seq += 1
-            line = dict(entry, seq=seq, prev_hash=prev)
-            body = orjson.dumps(line, option=orjson.OPT_SORT_KEYS)
-            line["hash"] = prev = hashlib.sha256(body).hexdigest()
-            # the stored line is the hashed body with the hash added: serialised once
-            chunks.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
-            lines.append(line)
-        if not lines:
-            return []
-        data = b"".join(chunks)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-            size = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
-        self._write_head(Head(head.count + len(lines), seq, prev, size))
-        return lines
-
-    def _write_head(self, head: Head) -> None:
-        """Overwrite the head record in place (fixed width, one small write).
-
-        Not fsynced: the log lines themselves are, and after a crash
-        :meth:`recover_interrupted_append` moves the head over lines that were
-        written but not yet counted.
-        """
+    def write_head(self, head: Head) -> None:
+        """Overwrite the head record in place (fixed width, one small write; not fsynced)."""
         record = (
             orjson.dumps(
                 {"count": head.count, "seq": head.seq, "hash": head.hash, "size": head.size}
@@ -113,29 +109,148 @@ class ActivityLog(PurgeMixin):
         )
         fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o640)
         try:
-            os.pwrite(fd, record, 0)
+            write_all(fd, record, offset=0)
         finally:
             os.close(fd)
 
+    # --- appending -----------------------------------------------------------
+
+    def append(self, entries: list[dict], head: Head) -> tuple[list[dict], Head]:
+        """Chain ``entries`` after ``head`` (the current one), write them with one fsync, move the head.
+
+        Returns the lines as written and the new head.  On any error (OSError:
+        a full disk, EIO) the log is cut back to ``head.size`` and the head is
+        left as it was, then the error is raised: nothing was appended.
+        """
+        lines, data = chained(entries, head.hash, head.seq)
+        if not lines:
+            return [], head
+        new = Head(
+            head.count + len(lines), lines[-1]["seq"], lines[-1]["hash"], head.size + len(data)
+        )
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        try:
+            try:
+                if os.fstat(fd).st_size != head.size:
+                    raise refusal("操作日誌長度與鏈頭不符", "the log's size differs from its head")
+                write_all(fd, data)
+                os.fsync(fd)
+                self.write_head(new)
+            except BaseException:
+                _cut(fd, head.size)
+                raise
+        finally:
+            os.close(fd)
+        return lines, new
+
+    # --- the end of the log --------------------------------------------------
+
+    def size(self) -> int:
+        try:
+            return os.stat(self.path).st_size
+        except FileNotFoundError:
+            return 0
+
+    def identity(self) -> tuple[int, int]:
+        """``(inode, size)`` of the log file; ``(0, 0)`` when there is none."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_ino, st.st_size)
+
+    def read(self, start: int, end: int) -> bytes:
+        """The log's bytes from ``start`` to ``end``."""
+        if end <= start:
+            return b""
+        with self.path.open("rb") as fh:
+            fh.seek(start)
+            return fh.read(end - start)
+
+    def line_ending_at(self, offset: int) -> bytes:
+        """The whole line whose newline is the byte before ``offset`` (``b""`` at 0)."""
+        if offset <= 0:
+            return b""
+        with self.path.open("rb") as fh:
+            start, chunk, data = offset, 4096, b""
+            while start > 0:
+                start = max(0, start - chunk)
+                fh.seek(start)
+                data = fh.read(offset - start)
+                if data[:-1].rfind(b"\n") >= 0:
+                    return data[data[:-1].rfind(b"\n") + 1 :]
+                chunk *= 2
+            return data
+
+    def check_end(self, head: Head) -> None:
+        """Refuse (IntegrityError) unless the log holds ``head``: long enough, ending in its line.
+
+        Cheap: reads only the line before ``head.size``.  Lines past the head
+        are :meth:`recover_tail`'s business.
+        """
+        size = self.size()
+        if head.size is None:
+            return
+        if size < head.size:
+            raise refusal(
+                f"操作日誌比鏈頭記錄的短（{size} < {head.size} 位元組），最後幾行可能被刪除",
+                f"the log is shorter than its head says ({size} < {head.size} bytes): "
+                "lines were removed",
+            )
+        if head.count == 0:
+            return
+        last, problem = self.line_at(head.size)
+        if problem or last["seq"] != head.seq or last["hash"] != head.hash:
+            raise refusal(
+                f"操作日誌第 {head.count} 行與鏈頭不符",
+                f"line {head.count} does not match the head",
+            )
+
+    def line_at(self, offset: int):
+        """``(entry, None)`` for the parsed line ending at ``offset``, or ``(None, problem)``."""
+        return parse_line(self.line_ending_at(offset))
+
+    def recover_tail(self, head: Head) -> TailRecovery | None:
+        """Bring the head over what a crash left past it; the caller holds the store's lock.
+
+        Whole lines that chain on from ``head`` were durably written before the
+        crash: the head moves over them.  A torn last line (no newline) was
+        never acknowledged: it is cut.  Lines past the head that do not chain
+        are refused (IntegrityError).  Returns what was done, ``None`` when the
+        log ends at the head.
+        """
+        size = self.size()
+        if head.size is None or size == head.size:
+            return None
+        if size < head.size:
+            self.check_end(head)
+        tail = self.read(head.size, size)
+        whole = tail[: tail.rfind(b"\n") + 1]
+        prev, seq, count = head.hash, head.seq, head.count
+        for raw in whole.splitlines(keepends=True):
+            entry, problem = check_line(raw, prev, seq + 1, count + 1)
+            if problem:
+                raise refusal(
+                    f"操作日誌第 {count + 1} 行（鏈頭之後）無法接續：{problem[0]}",
+                    f"line {count + 1}, past the head, does not chain: {problem[1]}",
+                )
+            prev, seq, count = entry["hash"], entry["seq"], count + 1
+        cut = len(tail) - len(whole)
+        if cut:
+            with self.path.open("r+b") as fh:
+                fh.truncate(head.size + len(whole))
+                os.fsync(fh.fileno())
+        if count > head.count:
+            self.write_head(Head(count, seq, prev, head.size + len(whole)))
+        first = head.seq + 1 if count > head.count else None
+        return TailRecovery(count - head.count, first, seq if first else None, cut)
+
+    # --- reading -------------------------------------------------------------
+
     def entries(self) -> Iterator[dict]:
         """Every line, parsed; unreadable lines raise ``ValueError``."""
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as fh:
-            for raw in fh:
-                yield orjson.loads(raw)
-
-    def verify(self) -> Verification:
-        """Check every line's hash, the chain, the sequence and the head."""
-        head = self.head()
-        if not self.path.exists():
-            return (
-                _bad(0, 1, "日誌檔不存在", "log file missing")
-                if head.count
-                else Verification(True, 0)
-            )
-        with self.path.open("rb") as fh:
-            return verify_lines(fh, head)
+        for raw in self.raw_lines():
+            yield orjson.loads(raw)
 
     def raw_lines(self) -> Iterator[bytes]:
         """Every line exactly as stored (with its newline)."""
@@ -144,108 +259,38 @@ class ActivityLog(PurgeMixin):
         with self.path.open("rb") as fh:
             yield from fh
 
-    def recover_interrupted_append(self) -> bool:
-        """After a crash between writing lines and moving the head, move the head over them.
-
-        Accepted only when the log up to the recorded head is intact and every
-        extra line chains on; anything else (a shorter log, a changed line) is
-        left for :meth:`verify` to report.  A partial last line (no newline) was
-        never acknowledged and is cut off.  Returns whether the head moved.
-        """
-        if not self.path.exists():
-            return False
-        purged = self.recover_interrupted_purge()
-        head = self.head()
-        if self._has_partial_tail():
-            self._drop_partial_tail()
-        size = self.path.stat().st_size
-        if head.size is not None and size <= head.size:
-            return purged  # nothing written past the head (a shorter log is for verify to report)
-        if head.size is not None and head.count > 0:
-            return self._recover_tail(head) or purged
-        prev, seq, count = GENESIS, 0, 0
-        with self.path.open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                if _check_line(raw, prev, seq + 1 if count else None, number):
-                    return False
-                entry = orjson.loads(raw)
-                prev, seq, count = entry["hash"], entry["seq"], number
-                if count == head.count and prev != head.hash:
-                    return False
-        if count <= head.count and head.count >= 0:
-            return purged
-        self._write_head(Head(count, seq, prev))
-        return True
-
-    def _recover_tail(self, head: Head) -> bool:
-        """Move the head over whole lines written after ``head.size`` that chain on from it."""
-        with self.path.open("rb") as fh:
-            fh.seek(head.size - 1)
-            if fh.read(1) != b"\n":
-                return False
-            tail = fh.read()
-        prev, seq, count = head.hash, head.seq, head.count
-        for raw in tail.splitlines(keepends=True):
-            if _check_line(raw, prev, seq + 1, count + 1):
-                return False
-            entry = orjson.loads(raw)
-            prev, seq, count = entry["hash"], entry["seq"], count + 1
-        self._write_head(Head(count, seq, prev, head.size + len(tail)))
-        return True
-
-    def verify_incremental(
-        self, state: ChainState | None
-    ) -> tuple[Verification, ChainState | None]:
-        """Verify only what was appended since ``state`` (all of it when ``state`` is ``None``,
-        the file was replaced, or it shrank), then check the head.  Callers hold the
-        store's lock so that no line is appended meanwhile.  Returns the result and
-        the state to pass next time (``None`` after a failure).
-        """
-        if not self.path.exists():
-            return self.verify(), None
-        st = os.stat(self.path)
-        if state is None or state.inode != st.st_ino or st.st_size < state.offset:
-            data = self.path.read_bytes()
-            result = verify_lines(data.splitlines(keepends=True), self.head())
+    def verify(self) -> Verification:
+        """Check every line's hash, the chain, the sequence and the head (a full verification)."""
+        try:
             head = self.head()
-            next_seq = head.seq + 1 if head.count else None
-            fresh = ChainState(st.st_ino, len(data), head.hash, next_seq, result.lines)
-            return result, (fresh if result.ok else None)
+        except IntegrityError as exc:
+            return bad(0, 0, exc.message_zh, exc.message_en)
+        if not self.path.exists():
+            return (
+                bad(0, 1, "日誌檔不存在", "log file missing")
+                if head.count
+                else Verification(True, 0)
+            )
         with self.path.open("rb") as fh:
-            fh.seek(state.offset)
-            tail = fh.read()
-        prev, next_seq, count = state.prev, state.next_seq, state.count
-        for raw in tail.splitlines(keepends=True):
-            count += 1
-            problem = _check_line(raw, prev, next_seq, count)
-            if problem:
-                return _bad(count, count, *problem), None
-            entry = orjson.loads(raw)
-            prev, next_seq = entry["hash"], entry["seq"] + 1
-        head = self.head()
-        if count != head.count or prev != head.hash:
-            return verify_lines(self.path.read_bytes().splitlines(keepends=True), head), None
-        return Verification(True, count), ChainState(
-            st.st_ino, state.offset + len(tail), prev, next_seq, count
-        )
+            result = verify_lines(fh, head)
+        if result.ok and head.size is not None and head.size != self.size():
+            return bad(
+                result.lines, result.lines, "日誌大小與鏈頭不符", "log size differs from the head"
+            )
+        return result
 
-    def _has_partial_tail(self) -> bool:
-        size = self.path.stat().st_size
-        if size == 0:
-            return False
-        with self.path.open("rb") as fh:
-            fh.seek(size - 1)
-            return fh.read(1) != b"\n"
-
-    def _drop_partial_tail(self) -> None:
-        data = self.path.read_bytes()
-        keep = data[: data.rfind(b"\n") + 1]
-        with self.path.open("r+b") as fh:
-            fh.truncate(len(keep))
-            os.fsync(fh.fileno())
+    def holds(self, digest: str) -> int | None:
+        """The seq of the line (or anchor) whose hash is ``digest``, or ``None``."""
+        needle = f'"hash":"{digest}"'.encode()
+        for raw in self.raw_lines():
+            if needle in raw:
+                entry = orjson.loads(raw)
+                if entry.get("hash") == digest:
+                    return int(entry["seq"])
+        return None
 
 
-class MemoryActivityLog(ActivityLog):
+class MemoryActivityLog:
     """The same chain kept in memory (for the in-memory store in tests)."""
 
     def __init__(self):
@@ -253,35 +298,66 @@ class MemoryActivityLog(ActivityLog):
 
     def head(self) -> Head:
         if not self.lines:
-            return Head(0, 0, GENESIS)
-        return Head(len(self.lines), self.lines[-1]["seq"], self.lines[-1]["hash"])
+            return EMPTY
+        return Head(len(self.lines), self.lines[-1]["seq"], self.lines[-1]["hash"], None)
 
-    def append_many(self, entries: list[dict]) -> list[dict]:
-        out = []
-        for entry in entries:
-            head = self.head()
-            line = dict(entry, seq=head.seq + 1, prev_hash=head.hash)
-            line["hash"] = entry_hash(line)
-            self.lines.append(line)
-            out.append(line)
-        return out
+    def append(self, entries: list[dict], head: Head) -> tuple[list[dict], Head]:
+        lines, _ = chained(entries, head.hash, head.seq)
+        self.lines.extend(lines)
+        return lines, self.head()
 
     def entries(self) -> Iterator[dict]:
         return iter(list(self.lines))
 
+    def raw_lines(self) -> Iterator[bytes]:
+        return (orjson.dumps(line) + b"\n" for line in list(self.lines))
+
     def verify(self) -> Verification:
-        prev = GENESIS
-        for number, entry in enumerate(self.lines, start=1):
-            problem = _check_line(orjson.dumps(entry), prev, None, number)
-            if problem:
-                return _bad(number, number, *problem)
-            prev = entry["hash"]
-        return Verification(True, len(self.lines))
+        return verify_lines(self.raw_lines(), self.head())
 
-    def recover_interrupted_append(self) -> bool:
-        return False
+    def holds(self, digest: str) -> int | None:
+        return next((e["seq"] for e in self.lines if e["hash"] == digest), None)
 
-    def purge_before(self, before: datetime, *, actor: str, now: datetime) -> PurgePlan | None:
-        from tracker.core.errors import StoreError
 
-        raise StoreError("記憶體中的日誌不可清除", "an in-memory activity log is not purged")
+def _cut(fd: int, size: int) -> None:
+    """Best effort after a failed append: the log back to ``size`` bytes, on disk."""
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        pass  # the torn tail stays past the head; the next open cuts it (recover_tail)
+
+
+def refusal(zh: str, en: str) -> IntegrityError:
+    """An IntegrityError whose message ends with the command that checks the log against a backup."""
+    return IntegrityError(f"{zh}；請核對：{ANCHOR_HINT}", f"{en}; check it: {ANCHOR_HINT_EN}")
+
+
+def reseal(log: ActivityLog, anchor: str) -> tuple[Head, int]:
+    """Write the head again at the log's end, vouched for by ``anchor`` (a hash kept elsewhere).
+
+    Only when every line chains (a torn last line is cut first) and a line or
+    the purge anchor has the hash ``anchor``.  Returns the head and how many
+    lines follow the anchor.  Raises IntegrityError otherwise; nothing is written.
+    """
+    data = log.path.read_bytes() if log.path.exists() else b""
+    whole = data[: data.rfind(b"\n") + 1]
+    result = verify_lines(whole.splitlines(keepends=True), None)
+    if not result.ok:
+        raise refusal(
+            f"操作日誌第 {result.line} 行無法驗證：{result.problem_zh}，不重寫鏈頭",
+            f"line {result.line} does not verify ({result.problem_en}); head not written",
+        )
+    anchor_seq = log.holds(anchor)
+    if anchor_seq is None:
+        raise refusal(
+            "日誌不含此錨點，不重寫鏈頭", "the log does not hold the anchor; head not written"
+        )
+    if len(whole) != len(data):
+        with log.path.open("r+b") as fh:
+            fh.truncate(len(whole))
+            os.fsync(fh.fileno())
+    last = orjson.loads(whole.splitlines()[-1]) if whole else None
+    head = Head(result.lines, last["seq"], last["hash"], len(whole)) if last else EMPTY
+    log.write_head(head)
+    return head, head.seq - anchor_seq

@@ -3,8 +3,9 @@
 Each command group lives in its own module of this package and exposes
 ``register(subparsers)``; the handler it sets as ``func`` takes
 ``(args, settings)`` and returns the exit code.  ``main`` turns every
-:class:`~tracker.core.errors.TrackerError` into one line on stderr (exit 2) and any
-other exception into one line too (exit 3): a user never sees a traceback.
+:class:`~tracker.core.errors.TrackerError` and every operating-system error (a
+full disk, no permission) into one line on stderr (exit 2) and any other
+exception into one line too (exit 3): a user never sees a traceback.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     "tracker.cli.retention",
     "tracker.cli.package",
     "tracker.cli.store",
+    "tracker.cli.notify",
 )
 
 EXIT_USAGE = 2
@@ -72,6 +74,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         return EXIT_USAGE
     except TrackerError as exc:
         print(f"錯誤 error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a full disk, no permission, a read-only or failing file system
+        from tracker.core.errors import os_failure
+
+        print(f"錯誤 error: {os_failure(exc, '執行', 'the command')}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("已中斷 interrupted", file=sys.stderr)

@@ -2,8 +2,10 @@
 
 ``audit sample FILE --seed N [--from DATE] [--to DATE] [--json]`` reads an NIA
 export without storing anything and prints the sample: with ``--json`` exactly
-one JSON object ``{"population", "sample_size", "seed", "rows", ...}``, else a
-table.  ``--risk`` adds labelled risk picks on top of the random minimum.
+one JSON object ``{"population", "sample_size", "seed", "rows", ...}`` plus what
+reading the export found (``format``, ``encoding``, ``columns``,
+``unrecognised_columns``, ``totals_row``), else a table.  ``--risk`` adds
+labelled risk picks on top of the random minimum.
 
 Extending the group: another command module calls
 ``audit_actions(subparsers).add_parser("NAME", ...)`` from its own
@@ -19,6 +21,7 @@ import unicodedata
 from pathlib import Path
 
 from tracker.cli import EXIT_USAGE, Parser, day, print_json
+from tracker.cli.querylog import import_notes
 from tracker.compliance.loader import default_catalogue
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput
@@ -103,9 +106,12 @@ def run_sample(args: argparse.Namespace, settings: Settings) -> int:
         risk=risk,
     )
     if args.json:
-        print_json(sample.to_dict())
+        print_json(sample.to_dict() | log.import_summary())
     else:
         _print_table(sample, args.file.name)
+        found = log.import_summary()
+        for line in import_notes(found["unrecognised_columns"], found["totals_row"]):
+            print(line)
     return 0
 
 

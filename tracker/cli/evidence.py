@@ -1,9 +1,12 @@
 """``python -m tracker evidence ...``: inspect evidence files and print pledge forms.
 
-``evidence check FILE [--expect TEXT]... [--kind KIND] [--json]`` runs the
-automatic checks (:mod:`tracker.inspection.inspector`).  With ``--json`` it prints
-exactly one JSON object (the report) on stdout.  Exit status: 0 accepted or
-needs_review, 1 rejected, 2 bad arguments or a file that cannot be opened.
+``evidence check FILE [--expect TEXT]... [--kind KIND] [--level 普|中|高] [--json]``
+runs the automatic checks (:mod:`tracker.inspection.inspector`).  ``--level`` is
+the protection level of the contract's system (普 中 高, or the stored values
+normal medium high): the texts the catalogue requires of the kind at that
+level are required too.  With ``--json`` it prints exactly one JSON object
+(the report) on stdout.  Exit status: 0 accepted or needs_review, 1 rejected,
+2 bad arguments or a file that cannot be opened.
 
 ``evidence form --staff NAME --vendor NAME --contract TITLE [--agency NAME]
 --out FILE`` writes a pre-filled 專案作業人員保密切結書 and prints its form number.
@@ -23,11 +26,17 @@ from pathlib import Path
 
 from tracker.cli import print_json
 from tracker.core.errors import InvalidInput
+from tracker.documents.labels import PROTECTION_LEVEL
+from tracker.domain.enums import ProtectionLevel
 
 # Modules adding more ``evidence`` subcommands (see the module docstring).
 EXTENSION_MODULES: tuple[str, ...] = ()
 
 EXIT_OK, EXIT_REJECTED = 0, 1
+# What --level accepts: the zh-TW level, with or without 級, or the stored value.
+LEVEL_WORDS = {level.value: level for level in ProtectionLevel} | {
+    zh: level for level, zh in PROTECTION_LEVEL.items()
+}
 VERDICT_LABELS = {
     "accepted": "自動檢核通過 accepted",
     "needs_review": "需人工判讀 needs review",
@@ -60,6 +69,12 @@ def add_evidence_commands(sub) -> None:
     )
     check.add_argument("--kind", metavar="KIND", help="佐證資料類別 evidence kind id")
     check.add_argument(
+        "--level",
+        type=protection_level,
+        metavar="普|中|高",
+        help="委託案系統的防護需求等級 the contract's protection level (normal|medium|high)",
+    )
+    check.add_argument(
         "--json", action="store_true", help="輸出一個 JSON 物件 print one JSON object"
     )
     check.set_defaults(func=run_check)
@@ -81,6 +96,7 @@ def run_check(args, settings) -> int:
         args.file,
         expect=args.expect,
         kind=args.kind,
+        level=args.level,
         trust_dir=settings.trust_dir,
         max_bytes=settings.max_upload_bytes,
     )
@@ -89,6 +105,19 @@ def run_check(args, settings) -> int:
     else:
         _print_summary(args.file, report)
     return EXIT_REJECTED if report.verdict == "rejected" else EXIT_OK
+
+
+def protection_level(text: str) -> ProtectionLevel:
+    """The ``type=`` of ``--level``: 普 中 高 (級 may follow), or normal medium high."""
+    import argparse
+    import unicodedata
+
+    word = unicodedata.normalize("NFKC", text).strip().casefold().removesuffix("級")
+    if word not in LEVEL_WORDS:
+        raise argparse.ArgumentTypeError(
+            f"防護需求等級須為 普、中、高 invalid level {text!r}: use 普/中/高 or normal/medium/high"
+        )
+    return LEVEL_WORDS[word]
 
 
 def run_form(args, settings) -> int:
@@ -123,7 +152,8 @@ def _print_summary(path: Path, report) -> None:
         f"結果 verdict: {VERDICT_LABELS[report.verdict]}",
         f"SHA-256: {report.sha256}",
         f"大小 size: {report.bytes:,} bytes　頁數 pages: {_show(report.pages)}",
-        f"文字層 text layer: {_yes_no(report.text_layer)}　加密 encrypted: {_yes_no(report.encrypted)}",
+        f"文字層 text layer: {_yes_no(report.text_layer)}　加密 encrypted: {_yes_no(report.encrypted)}"
+        f"　須密碼 password required: {_yes_no(report.password_required)}",
     ]
     if report.keywords_found or report.keywords_missing:
         lines.append(f"找到 found: {'、'.join(report.keywords_found) or '-'}")
@@ -132,6 +162,7 @@ def _print_summary(path: Path, report) -> None:
         lines.append(f"表單編號 form numbers: {', '.join(report.form_numbers)}")
     if report.signature_fields or report.signed:
         lines.append(_signature_line(report))
+        lines += [_signature_detail(entry) for entry in report.signatures]
     if report.risky_features:
         lines.append(f"主動內容 active content: {', '.join(report.risky_features)}")
     lines += [f"  - {reason.zh} / {reason.en}" for reason in report.reasons]
@@ -144,6 +175,17 @@ def _signature_line(report) -> str:
     intact = _show(report.signature_intact)
     trusted = _show(report.signature_trusted)
     return f"數位簽章 signature: {report.signer or '?'} intact={intact} trusted={trusted}"
+
+
+def _signature_detail(entry: dict) -> str:
+    problem = f" ({entry['trust_problem']})" if entry.get("trust_problem") else ""
+    return (
+        f"  - {entry.get('field') or '?'}: {entry.get('signer') or '?'}"
+        f" {entry.get('signed_at') or ''} intact={_show(entry.get('intact'))}"
+        f" trusted={_show(entry.get('trusted'))}{problem}"
+        f" whole_file={_show(entry.get('covers_whole_file'))}"
+        f" modification={entry.get('modification') or '-'}"
+    )
 
 
 def _yes_no(value: bool) -> str:

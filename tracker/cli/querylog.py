@@ -2,7 +2,9 @@
 
 ``logs import FILE --agency ID [--json]`` checks the export (CSV or XLSX),
 stores its rows for the agency, keeps the original file by SHA-256 and prints
-a summary: rows, period and SHA-256 (``--json``: one JSON object).  A file the
+a summary: rows, period and SHA-256, the columns that were not recognised
+(``unrecognised_columns``) and the final totals row that was skipped
+(``totals_row``: ``{"line", "count"}`` or ``null``) (``--json``: one JSON object).  A file the
 parser refuses, an unknown agency or a file already imported gives one line on
 stderr and a non-zero exit; nothing is stored then.
 
@@ -60,7 +62,23 @@ def run_import(args, settings) -> int:
             f"期間 period: {summary['first_queried_at'] or '—'} – {summary['last_queried_at'] or '—'}"
         )
         print(f"sha256: {summary['sha256']}")
+        for line in import_notes(summary["unrecognised_columns"], summary["totals_row"]):
+            print(line)
     return 0
+
+
+def import_notes(unrecognised: list[str], totals: dict | None) -> list[str]:
+    """Lines telling what an import left out: unrecognised columns, the skipped totals row."""
+    notes = []
+    if unrecognised:
+        names = "、".join(unrecognised)
+        notes.append(f"未辨識的欄位（未匯入，原檔保留） unrecognised columns: {names}")
+    if totals:
+        notes.append(
+            f"第 {totals['line']} 行為合計列（{totals['count']:,} 筆，與筆數相符），已略過 "
+            f"totals row on line {totals['line']} skipped"
+        )
+    return notes
 
 
 def run_list(args, settings) -> int:
@@ -119,6 +137,12 @@ def _summary(record) -> dict:
         "filename": record.filename,
         "imported_by": record.imported_by,
         "imported_at": record.imported_at.isoformat(timespec="seconds"),
+        "unrecognised_columns": list(record.unrecognised_columns),
+        "totals_row": (
+            {"line": record.totals_row_line, "count": record.totals_row_count}
+            if record.totals_row_line is not None
+            else None
+        ),
     }
 
 

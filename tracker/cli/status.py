@@ -1,6 +1,13 @@
-"""``status [--json]``: the compliance table."""
+"""``status [--json]``: the compliance table, and any repair the store made by itself lately.
+
+A recovery (a torn log line cut, a table rebuilt from the log) of the last 30
+days is listed after the table, and under ``recoveries`` in the JSON (the key
+is left out when there is none).
+"""
 
 from __future__ import annotations
+
+import json
 
 from tracker.cli import DAY_HELP, day, print_json
 
@@ -21,9 +28,19 @@ def run_status(args, settings) -> int:
     from tracker.storage.backend import open_store
 
     today = args.date
-    report = compliance_report(open_store(settings), today, vendor_id=args.vendor)
+    store = open_store(settings)
+    report = compliance_report(store, today, vendor_id=args.vendor)
+    recoveries = store.recoveries()
     if args.json:
-        print_json(report_as_dict(report))
+        out = report_as_dict(report)
+        if recoveries:  # only then: the output for an undamaged folder stays as it was
+            out["recoveries"] = recoveries
+        print_json(out)
     else:
         print(report_as_table(report))
+        for note in recoveries:
+            print(
+                f"資料夾自動復原 store recovery: {note['at']} {note['action']} "
+                f"{json.dumps(note['details'], ensure_ascii=False)}"
+            )
     return 0

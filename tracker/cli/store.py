@@ -1,40 +1,30 @@
-"""``store migrate`` and ``store copy --to URL``: the store's schema, and moving a folder into PostgreSQL.
+"""``store migrate | check | rebuild | copy``: the store's upgrade, consistency check, rebuild, move.
 
-``store migrate`` upgrades the data folder (the verified backup first), or the
-PostgreSQL database when ``TRACKER_DATABASE_URL`` is set.  ``store copy``
-copies the folder named by ``TRACKER_DATA_DIR`` into an empty PostgreSQL
-database, then runs ``status --json`` and ``log verify --json`` on both and
-prints the comparison: exit 0 when both give the same answers, 1 when not, 2
-when refused (a non-empty database, a log that does not verify, a bad URL).
+``migrate`` upgrades the data folder (the verified backup first), or the
+PostgreSQL database when ``TRACKER_DATABASE_URL`` is set.  ``check`` exits 0
+when every table, evidence file and query-log import matches the activity log,
+1 with one line per difference on stderr; ``rebuild`` rewrites every table
+from the log (and the base snapshot a purge left) — the folder's only: a
+database's rows are not a checkpoint of the log.  ``copy`` is in
+:mod:`tracker.cli.store_copy`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import subprocess
-import sys
-from dataclasses import replace
-
 from tracker.cli import print_json
+from tracker.cli.store_copy import register_copy
 
 
 def register(sub) -> None:
-    store = sub.add_parser("store", help="資料儲存維護 store maintenance")
-    actions = store.add_subparsers(dest="store_command", metavar="ACTION")
+    store = sub.add_parser("store", help="資料夾維護 data folder maintenance")
+    actions = store.add_subparsers(dest="store_command", metavar="ACTION", parser_class=type(store))
     migrate = actions.add_parser(
-        "migrate", help="升級資料結構（資料夾先寫入並驗證備份） upgrade the schema"
+        "migrate", help="升級資料結構（先寫入並驗證備份） upgrade the schema, backup first"
     )
     migrate.add_argument("--json", action="store_true", help="one JSON object")
     migrate.set_defaults(func=run_migrate)
-    copy = actions.add_parser(
-        "copy",
-        help="把資料夾複製到空的 PostgreSQL 資料庫並比對 copy the folder into an empty database",
-    )
-    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://… (空的資料庫)")
-    copy.add_argument("--json", action="store_true", help="one JSON object")
-    copy.set_defaults(func=run_copy)
+    register_checks(actions)
+    register_copy(actions)
 
 
 def run_migrate(args, settings) -> int:
@@ -84,115 +74,83 @@ def _migrate_database(args, settings) -> int:
     return 0
 
 
-def run_copy(args, settings) -> int:
-    from tracker.core import clock
-    from tracker.storage.pg_admin import copy_folder
+def register_checks(actions) -> None:
+    check = actions.add_parser(
+        "check",
+        help="資料一致性檢查：資料表、佐證檔案、查詢紀錄對照操作日誌 compare tables, files, imports with the log",
+    )
+    check.add_argument("--json", action="store_true", help="one JSON object")
+    check.set_defaults(func=run_check)
+    rebuild = actions.add_parser(
+        "rebuild", help="由操作日誌重建所有資料表 rebuild every table from the log"
+    )
+    rebuild.add_argument("--json", action="store_true", help="one JSON object")
+    rebuild.set_defaults(func=run_rebuild)
+
+
+def run_check(args, settings) -> int:
+    import sys
+
+    from tracker.querylog.store import LogStore
+    from tracker.storage.blobs import BlobStore
+    from tracker.storage.check import check_store
     from tracker.storage.store import Store
 
-    folder = replace(settings, database_url=None)
-    target = replace(settings, database_url=args.to)
-    source = Store.open(folder)
-    summary = copy_folder(source, args.to)
-    day = clock.today().isoformat()  # one day for both reports, whatever the clock does meanwhile
-    sides = {"folder": _answers(folder, day), "database": _answers(target, day)}
-    same = {
-        "status": sides["folder"]["status"] == sides["database"]["status"],
-        "log_verify": sides["folder"]["log_verify"] == sides["database"]["log_verify"],
-    }
-    if same["log_verify"] and sides["database"]["log_verify"]["answer"].get("ok"):
-        _remember_verified(target)
-    result = {
-        "copied": {
-            "records": summary.records,
-            "log_lines": summary.lines,
-            "head": {
-                "count": summary.head.count,
-                "seq": summary.head.seq,
-                "hash": summary.head.hash,
-            },
-            "database": summary.where,
-        },
-        "folder": sides["folder"],
-        "database": sides["database"],
-        "same": same,
-        "identical": all(same.values()),
-    }
-    if args.json:
-        print_json(result)
-    else:
-        _print_comparison(result)
-    return 0 if result["identical"] else 1
-
-
-def _answers(settings, day: str) -> dict:
-    """``status --json --date DAY`` and ``log verify --json`` on ``settings``, as an operator runs them."""
-    status = _run(settings, "status", "--json", "--date", day)
-    verify = _run(settings, "log", "verify", "--json")
-    return {
-        "status": {
-            "exit": status.returncode,
-            "sha256": hashlib.sha256(status.stdout.encode()).hexdigest(),
-            "bytes": len(status.stdout.encode()),
-        },
-        "log_verify": {"exit": verify.returncode, "answer": _json_or_text(verify.stdout)},
-    }
-
-
-def _run(settings, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.update(
-        TRACKER_DATA_DIR=str(settings.data_dir),
-        TRACKER_EVIDENCE_DIR=str(settings.evidence_dir),
-        TRACKER_TRUST_DIR=str(settings.trust_dir),
-    )
-    env.pop("TRACKER_DATABASE_URL", None)
+    blobs, logs = BlobStore(settings.evidence_dir), LogStore(settings.data_dir / "query-logs")
     if settings.database_url:
-        env["TRACKER_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "tracker", *args], env=env, capture_output=True, text=True
-    )
+        from tracker.storage.backend import open_store
+        from tracker.storage.pg_check import check_database
+
+        result = check_database(open_store(settings), blobs, logs)
+    else:
+        _require_folder(settings)
+        result = check_store(Store.open(settings), blobs, logs)
+    if args.json:
+        print_json(
+            {
+                "ok": result.ok,
+                "tables": result.tables,
+                "records": result.records,
+                "files": result.files,
+                "log_lines": result.log_lines,
+                "differences": [
+                    {"where": d.where, "problem": d.en, "problem_zh": d.zh}
+                    for d in result.differences
+                ],
+            }
+        )
+    elif result.ok:
+        print(
+            f"資料一致 store consistent: {result.tables} tables, {result.records} records, "
+            f"{result.files} files, {result.log_lines} log lines"
+        )
+    for difference in result.differences if not args.json else ():
+        print(difference.line(), file=sys.stderr)
+    return 0 if result.ok else 1
 
 
-def _json_or_text(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return {"output": text.strip()}
+def run_rebuild(args, settings) -> int:
+    from tracker.storage.backend import require_folder
+    from tracker.storage.store import Store
 
-
-def _remember_verified(settings) -> None:
-    """Let the first report on the database check only later lines (see pg_verify)."""
-    from tracker.storage.backend import open_store
-
-    store = open_store(settings)
-    store.log_intact()
-    store.close()
-
-
-def _print_comparison(result: dict) -> None:
-    copied, same = result["copied"], result["same"]
-    print(
-        f"已複製 copied into {copied['database']}: {copied['records']} 筆紀錄 records, "
-        f"{copied['log_lines']} 行操作日誌 log lines (seq {copied['head']['seq']})"
-    )
-    for key, label in (("status", "status --json"), ("log_verify", "log verify")):
-        folder, database = result["folder"][key], result["database"][key]
-        mark = "相同 same" if same[key] else "不同 DIFFERENT"
-        print(f"  {label:<14} 資料夾 folder   {_describe(key, folder)}")
-        print(f"  {'':<14} 資料庫 database {_describe(key, database)}  → {mark}")
-    if result["identical"]:
-        print("比對結果：兩邊相同 both give the same answers")
+    require_folder(settings, "由日誌重建資料表", "store rebuild")
+    _require_folder(settings)
+    store = Store.open(settings)
+    summary = store.rebuild(actor="cli")
+    if args.json:
+        print_json(summary)
     else:
         print(
-            "比對結果：兩邊不同，請勿切換至資料庫 the answers differ; do not switch",
-            file=sys.stderr,
+            f"已由操作日誌重建資料表 tables rebuilt from the log: {summary['tables']} tables, "
+            f"{summary['records']} records (log seq {summary['seq']})"
         )
+    return 0
 
 
-def _describe(key: str, side: dict) -> str:
-    if key == "status":
-        return f"exit {side['exit']}, {side['bytes']} bytes, sha256 {side['sha256'][:16]}…"
-    answer = side["answer"]
-    if "ok" in answer:
-        return f"exit {side['exit']}, ok={answer['ok']}, {answer.get('lines')} lines"
-    return f"exit {side['exit']}, {answer.get('output', '')[:80]}"
+def _require_folder(settings) -> None:
+    from tracker.core.errors import InvalidInput
+
+    if not (settings.data_dir / "meta.json").is_file():
+        raise InvalidInput(
+            f"找不到資料夾 {settings.data_dir}", f"data folder not found: {settings.data_dir}"
+        )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from tracker.core.errors import CatalogueError
-from tracker.domain.enums import Role, SubjectKind
+from tracker.domain.enums import ProtectionLevel, Role, SubjectKind
 
 TIMING_RULES = {"none", "before_start", "within_days", "within_hours", "per_year", "continuous"}
 
@@ -35,7 +35,16 @@ class Timing:
 
 @dataclass(frozen=True)
 class EvidenceKind:
-    """A kind of document; ``validity_months`` or ``valid_until_contract_end`` bound it."""
+    """A kind of document; ``validity_months`` or ``valid_until_contract_end`` bound it.
+
+    What every document of the kind must contain, checked by the automatic
+    inspection: ``texts`` (phrases such as the form's title), ``date`` (some
+    date must appear), and per system protection level the ``level_texts``
+    (e.g. the security tests a contract's level requires).  ``wordings``
+    gives, for a text, the other wordings that count as it (the text itself
+    is the name reported when none is found).  ``reading`` says how the
+    catalogue reads the rule behind these.
+    """
 
     id: str
     zh: str
@@ -43,6 +52,19 @@ class EvidenceKind:
     validity_months: int | None = None
     valid_until_contract_end: bool = False
     retention_years: int = 5
+    texts: tuple[str, ...] = ()
+    date: bool = False
+    level_texts: tuple[tuple[ProtectionLevel, tuple[str, ...]], ...] = ()
+    wordings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    reading: str = ""
+
+    def texts_for(self, level: ProtectionLevel | None) -> tuple[str, ...]:
+        """The texts a contract of ``level`` requires (``()`` for ``None``: level unknown)."""
+        return dict(self.level_texts).get(level, ()) if level is not None else ()
+
+    def wordings_of(self, text: str) -> tuple[str, ...]:
+        """``text`` and the other wordings that count as it."""
+        return (text, *dict(self.wordings).get(text, ()))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from tracker.compliance.rules.applicability import PREDICATES
 from tracker.compliance.rules.checks import CHECKS
 from tracker.core.config import CHECKLISTS_DIR
 from tracker.core.errors import CatalogueError
-from tracker.domain.enums import Role, SubjectKind
+from tracker.domain.enums import ProtectionLevel, Role, SubjectKind
 
 
 def load_catalogue(
@@ -112,14 +112,61 @@ def _evidence_kind(path: Path, raw: dict) -> EvidenceKind:
             path, str(raw), "證據種類缺少 id 或名稱", "evidence kind needs id and zh"
         )
     validity = raw.get("validity") or {}
+    kind_id = str(raw["id"])
+    texts = _texts(path, kind_id, raw.get("texts"), "texts")
+    by_level = _level_texts(path, kind_id, raw.get("level_texts") or {})
     return EvidenceKind(
-        id=str(raw["id"]),
+        id=kind_id,
         zh=str(raw["zh"]),
         en=str(raw.get("en", raw["id"])),
         validity_months=int(validity["months"]) if "months" in validity else None,
         valid_until_contract_end=validity.get("until") == "contract_end",
         retention_years=int(raw.get("retention_years", 5)),
+        texts=texts,
+        date=bool(raw.get("date", False)),
+        level_texts=by_level,
+        wordings=_wordings(path, kind_id, raw.get("wordings") or {}, texts, by_level),
+        reading=" ".join(str(raw.get("reading") or "").split()),
     )
+
+
+def _texts(path: Path, kind_id: str, raw, what: str) -> tuple[str, ...]:
+    """A list of non-blank texts; refuses anything else naming the kind."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, str) and t.strip() for t in raw):
+        raise _entry_error(
+            path,
+            kind_id,
+            f"{what} 須為非空白文字的清單",
+            f"{what} must be a list of non-blank texts",
+        )
+    return tuple(dict.fromkeys(t.strip() for t in raw))
+
+
+def _level_texts(path: Path, kind_id: str, raw) -> tuple:
+    if not isinstance(raw, dict):
+        raise _entry_error(path, kind_id, "level_texts 格式錯誤", "level_texts must be a mapping")
+    levels = tuple(
+        (
+            _enum(path, kind_id, ProtectionLevel, level, "protection level"),
+            _texts(path, kind_id, texts, "level_texts"),
+        )
+        for level, texts in raw.items()
+    )
+    return tuple(sorted(levels, key=lambda pair: list(ProtectionLevel).index(pair[0])))
+
+
+def _wordings(path: Path, kind_id: str, raw, texts, by_level) -> tuple:
+    known = set(texts) | {t for _, level in by_level for t in level}
+    if not isinstance(raw, dict) or not set(raw) <= known:
+        raise _entry_error(
+            path,
+            kind_id,
+            "wordings 只能列出本種類應有的文字",
+            "wordings may only name texts the kind requires",
+        )
+    return tuple((text, _texts(path, kind_id, other, "wordings")) for text, other in raw.items())
 
 
 def _enum(path: Path, oid: str, enum, value, what: str):

@@ -6,6 +6,8 @@ CLI prints it, a page shows it).  Every message exists in zh-TW and English.
 
 from __future__ import annotations
 
+import errno
+
 
 class TrackerError(Exception):
     """Base of every error this package raises on purpose.
@@ -49,3 +51,53 @@ class ConflictError(StoreError):
     Raised by a store shared by several processes (PostgreSQL) instead of
     overwriting the other change: the person reloads and tries again.
     """
+
+
+class IntegrityError(StoreError):
+    """The data folder no longer matches its activity log (damage or tampering).
+
+    Nothing is read or written until an operator acts: the message names the
+    problem and the command to run.  Never raised for a crash the store can
+    repair by itself (a torn last line, an interrupted write).
+    """
+
+
+def os_failure(exc: OSError, what_zh: str, what_en: str) -> StoreError:
+    """A StoreError for an operating-system error, in words a person can act on.
+
+    ``what_*`` says what was being done ("寫入操作日誌" / "writing the activity
+    log").  The caller has already undone its partial work.
+    """
+    reason = _OS_REASONS.get(exc.errno)
+    zh, en = reason if reason else ("系統錯誤", exc.strerror or type(exc).__name__)
+    return StoreError(
+        f"{what_zh}失敗：{zh}；資料未變更", f"{what_en} failed: {en}; nothing was changed"
+    )
+
+
+_OS_REASONS = {
+    errno.ENOSPC: (
+        "磁碟空間不足，請清出空間後再試",
+        "the disk is full; free some space and try again",
+    ),
+    errno.EACCES: (
+        "沒有寫入權限，請洽系統管理者",
+        "permission denied; ask the system administrator",
+    ),
+    errno.EPERM: (
+        "沒有寫入權限，請洽系統管理者",
+        "operation not permitted; ask the system administrator",
+    ),
+    errno.EROFS: (
+        "檔案系統為唯讀，請洽系統管理者",
+        "the file system is read-only; ask the administrator",
+    ),
+    errno.EIO: (
+        "磁碟讀寫錯誤，請洽系統管理者",
+        "an I/O error on the disk; ask the system administrator",
+    ),
+    errno.EDQUOT: (
+        "超過磁碟配額，請洽系統管理者",
+        "the disk quota is exceeded; ask the administrator",
+    ),
+}

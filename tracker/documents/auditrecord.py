@@ -5,7 +5,9 @@ population, the sample size and the rule it follows (with the catalogue's
 reading), the seed, every sampled record with its finding (subject IDs
 masked), the reviewers, the dates, the case of a violation (7.3–7.5) and
 signature lines for 機關帳號管理者, 使用單位主管 and 政風單位.  The numbers in
-the workbook are numbers, so a reader can recount them.
+the workbook are numbers, so a reader can recount them; every text in it is a
+text cell (:func:`tracker.documents.workbook.row_cells`), so an imported
+查詢事由 such as ``=HYPERLINK(...)`` is shown, never run as a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core.dates import roc_date, roc_short
 from tracker.core.idnumbers import mask_id
+from tracker.documents.workbook import row_cells
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency
 
@@ -55,9 +58,18 @@ COLUMNS = (
 
 
 def summary(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> list[tuple[str, object]]:
-    """The record's header as ``(label, value)`` pairs, shared by the PDF and the workbook."""
+    """The record's header as ``(label, value)`` pairs, shared by the PDF and the workbook.
+
+    ``log_head`` is the activity log's head when the record was made (``seq N
+    <hash>``): kept outside the data folder with the record, it lets ``log
+    verify --anchor`` show later that the log still holds it.
+    """
     catalogue = catalogue or default_catalogue()
     counts = Counter(r.finding for r in records)
     reviewers = "、".join(sorted({r.reviewed_by for r in records if r.reviewed_by})) or "—"
@@ -82,6 +94,7 @@ def summary(
         ("不合法", counts["not_legitimate"]),
         ("無法判定", counts["unclear"]),
         *case_lines(audit),
+        *([("操作日誌鏈頭（結案時） activity-log head", log_head)] if log_head else []),
     ]
 
 
@@ -136,7 +149,11 @@ def record_rows(records: Sequence) -> list[list[object]]:
 
 
 def record_pdf(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> bytes:
     """The audit record as a PDF in Traditional Chinese with a text layer."""
     from tracker.documents.pdf import FONT, new_pdf
@@ -147,7 +164,7 @@ def record_pdf(
     pdf.set_font(FONT, size=16)
     pdf.cell(0, 12, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    _key_values(pdf, summary(audit, agency, records, catalogue))
+    _key_values(pdf, summary(audit, agency, records, catalogue, log_head))
     pdf.ln(2)
     pdf.set_font(FONT, size=8)
     pdf.multi_cell(
@@ -181,7 +198,11 @@ def record_pdf(
 
 
 def record_xlsx(
-    audit: SelfAudit, agency: Agency, records: Sequence, catalogue: Catalogue | None = None
+    audit: SelfAudit,
+    agency: Agency,
+    records: Sequence,
+    catalogue: Catalogue | None = None,
+    log_head: str = "",
 ) -> bytes:
     """The audit record as a workbook: sheet 「抽查紀錄」 (the summary) and 「抽查明細」 (the records)."""
     from openpyxl import Workbook
@@ -190,23 +211,23 @@ def record_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = "抽查紀錄"
-    sheet.append([TITLE])
+    sheet.append(row_cells(sheet, [TITLE]))
     sheet["A1"].font = Font(bold=True, size=14)
-    for label, value in summary(audit, agency, records, catalogue):
-        sheet.append([label, value])
+    for label, value in summary(audit, agency, records, catalogue, log_head):
+        sheet.append(row_cells(sheet, [label, value]))
     sheet.append([])
     for signer in SIGNERS:
-        sheet.append([signer, "簽章：", "", "日期："])
+        sheet.append(row_cells(sheet, [signer, "簽章：", "", "日期："]))
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 90
     for row in sheet.iter_rows(min_col=2, max_col=2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     detail = book.create_sheet("抽查明細")
-    detail.append([name for name, _ in COLUMNS])
+    detail.append(row_cells(detail, [name for name, _ in COLUMNS]))
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for row in record_rows(records):
-        detail.append(row)
+        detail.append(row_cells(detail, row))
     for index, (_, width) in enumerate(COLUMNS, 1):
         detail.column_dimensions[detail.cell(1, index).column_letter].width = max(8, width * 0.6)
     detail.freeze_panes = "A2"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker.domain.enums import ReviewState, Role, Status, SubjectKind
+from tracker.domain.enums import ProtectionLevel, ReviewState, Role, Status, SubjectKind
 
 STATUS = {
     Status.NOT_APPLICABLE: "不適用",
@@ -43,7 +43,36 @@ REVIEW = {
     ReviewState.REJECTED: "退件",
     ReviewState.SUPERSEDED: "已被取代",
 }
+PROTECTION_LEVEL = {
+    ProtectionLevel.NORMAL: "普",
+    ProtectionLevel.MEDIUM: "中",
+    ProtectionLevel.HIGH: "高",
+}
+# What changed after a signature, and why its signer is not trusted (inspection reports).
+MODIFICATION = {
+    "none": "簽署後未修改",
+    "lta_updates": "簽署後僅加簽章、時戳或驗證資料",
+    "form_filling": "簽署後填寫了表單欄位",
+    "annotations": "簽署後加入了註解",
+    "other": "簽署後內容遭變更",
+}
+TRUST_PROBLEM = {
+    "expired": "憑證已過期",
+    "not_yet_valid": "憑證尚未生效",
+    "revoked": "憑證已廢止",
+    "revocation_unknown": "無法確認憑證是否廢止",
+    "untrusted_root": "不在信任清單",
+    "invalid_certificate": "憑證不能用於簽章",
+}
 VERDICT = {"accepted": "自動檢核通過", "needs_review": "需人工判讀", "rejected": "無法受理"}
+# repairs the store made by itself (tracker.storage.recovery), shown to the IT office
+RECOVERY = {
+    "log_tail_recovered": "中斷寫入後整理操作日誌結尾",
+    "store_table_rebuilt": "資料表檔遺失或被改動，已由操作日誌重建",
+    "store_tables_rebuilt": "檢查點清單遺失，所有資料表已由操作日誌重建",
+    "transaction_rolled_back": "中斷的上傳或匯入已還原",
+    "transaction_completed": "中斷的上傳或匯入已完成",
+}
 
 ACHIEVED = {True: "已達成", False: "未達成"}
 

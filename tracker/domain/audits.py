@@ -49,7 +49,12 @@ class SelfAudit:
 
 @dataclass(frozen=True)
 class QueryLogImport:
-    """One NIA export imported for an agency; the original file is kept by ``sha256``."""
+    """One NIA export imported for an agency; the original file is kept by ``sha256``.
+
+    ``unrecognised_columns``: the export's columns no field was read from;
+    ``totals_row_line``/``totals_row_count``: its final totals row (合計 N 筆),
+    skipped because N equals ``rows`` (``None``: there was none).
+    """
 
     id: str
     agency_id: str
@@ -61,6 +66,9 @@ class QueryLogImport:
     filename: str = ""
     first_queried_at: datetime | None = None
     last_queried_at: datetime | None = None
+    unrecognised_columns: tuple[str, ...] = ()
+    totals_row_line: int | None = None
+    totals_row_count: int | None = None
 
 
 @dataclass(frozen=True)

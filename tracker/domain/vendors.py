@@ -10,22 +10,38 @@ from tracker.domain.enums import ProtectionLevel
 
 @dataclass(frozen=True)
 class Agency:
-    """本局 or one of its affiliated agencies (所屬機關)."""
+    """本局 or one of its affiliated agencies (所屬機關).
+
+    The ``*_emails`` fields are where reminders and notices go (tracker.notify):
+    the IT office (資訊室), the account manager (機關帳號管理者), the security
+    contact (資安聯絡人), the ethics unit (政風單位) and the managers (主管).
+    Empty means nobody of that role is told by e-mail.
+    """
 
     id: str
     name: str
     parent_id: str | None = None
     account_admin: str = ""
+    it_office_emails: tuple[str, ...] = ()
+    account_admin_emails: tuple[str, ...] = ()
+    security_contact_emails: tuple[str, ...] = ()
+    ethics_contact_emails: tuple[str, ...] = ()
+    manager_emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Vendor:
-    """An outsourced IT contractor; ``ubn`` is its checksummed 統一編號."""
+    """An outsourced IT contractor; ``ubn`` is its checksummed 統一編號.
+
+    ``contact_emails`` receive the vendor's reminders (tracker.notify); empty
+    means the vendor is not reminded by e-mail.
+    """
 
     id: str
     name: str
     ubn: str
     contact: str = ""
+    contact_emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

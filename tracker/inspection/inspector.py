@@ -4,17 +4,27 @@
 accepted as it is, must a person look at it, or is it unusable?
 
 * ``rejected`` (無法受理): empty, too big, not a PDF by its bytes, truncated,
-  unparseable, over a time/memory/structure limit while parsing, password
-  protected, no pages, or signed but the signature is broken.
+  unparseable, over a time/memory/structure limit while parsing, locked by a
+  password (encryption that only restricts editing is no obstacle), no
+  pages, a signature whose signed bytes are broken, content changed after
+  signing (a later revision that is more than comments, form filling,
+  signatures, timestamps or LTV data), or changes a certifying signature
+  does not permit.
 * ``needs_review`` (需人工判讀): no text layer (a scan), garbled text, an
-  expected text or date missing, active content (JavaScript, launch,
-  embedded file, form submission), or a signature that is intact but not
-  trusted or that could not be evaluated.
+  expected text, a test the contract's protection level requires or a date
+  missing, active content (JavaScript, launch, embedded file, form
+  submission), comments added or form fields filled after signing, or an
+  intact signature whose signer is not trusted (expired, not yet valid,
+  revoked, revocation unknown, no trusted root, not valid for signing) or
+  that could not be evaluated.
 * ``accepted`` (自動檢核通過): every check passed.
 
 The bytes are sniffed here (size, ``%PDF-``, ``%%EOF``); everything that parses
 them runs in the sandbox (:mod:`tracker.inspection.sandbox`, :mod:`tracker.inspection.probe`).
-This module decides the verdict from the facts the probe returns.
+What a kind of evidence must contain comes from the catalogue
+(:class:`~tracker.compliance.catalogue.EvidenceKind`); the reason codes and
+messages are in :mod:`tracker.inspection.reasons`.  This module decides the
+verdict from the facts the probe returns.
 """
 
 from __future__ import annotations
@@ -23,83 +33,27 @@ import base64
 import hashlib
 import stat
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tracker.compliance.catalogue import Catalogue
+from tracker.compliance.loader import default_catalogue
 from tracker.core.dates import find_dates
 from tracker.core.errors import InvalidInput
 from tracker.core.text import contains, match_key, visible_length
+from tracker.documents.labels import PROTECTION_LEVEL
 from tracker.documents.pledge import find_form_numbers
+from tracker.domain.enums import ProtectionLevel
+from tracker.inspection.reasons import TRUST_REASONS, Reason, limit_reason, reason, verdict_of
 from tracker.inspection.sandbox import Sandbox, default_sandbox
-from tracker.inspection.signatures import load_trust_roots
+from tracker.inspection.signatures import SIGNATURE_KEYS, load_trust_roots
 
 MAX_BYTES = 20 * 1024 * 1024
 MAGIC_WINDOW = 1024  # %PDF- may follow some junk; readers accept it within 1 KiB
 MIN_TEXT_CHARS = 1  # any visible character is a text layer; a scan has none
 GARBLED_RATIO = 0.2  # more unreadable characters than this share: garbled
 EXCERPT_CHARS = 500
-
-ACCEPTED, NEEDS_REVIEW, REJECTED = "accepted", "needs_review", "rejected"
-
-# What each evidence kind is expected to contain.  "texts": phrases that must
-# appear (form titles, matched after normalisation); "date": some date must
-# appear.  Kinds without a fixed form title expect nothing beyond the general
-# checks.  Ids are the glossary's; a catalogue may later provide this table.
-KIND_EXPECTATIONS: dict[str, dict] = {
-    "staff_pledge": {"texts": ("保密切結書",)},
-    "confidentiality_clause": {"texts": ("保密",)},
-    "suitability_check": {"texts": ("適任",)},
-    "security_test_certificate": {"texts": (), "date": True},
-    "security_measures": {"texts": ()},
-    "dedicated_pc_checklist": {"texts": ("專用電腦",)},
-    "account_removal_record": {"texts": ("帳號",)},
-    "incident_report": {"texts": ("通報",)},
-    "account_application": {"texts": ("申請表",)},
-    "proxy_query_form": {"texts": ("代查",)},
-    "audit_record": {"texts": ("抽查",)},
-}
-EVIDENCE_KINDS = tuple(KIND_EXPECTATIONS)
-
-# Reason code -> (verdict it forces, zh-TW, English); templates take details.
-_R, _N = REJECTED, NEEDS_REVIEW
-# fmt: off
-REASONS: dict[str, tuple[str, str, str]] = {
-    "too_large": (_R, "檔案 {size:,} 位元組，超過上限 {limit:,}", "{size:,} bytes, over the {limit:,}-byte limit"),
-    "empty": (_R, "檔案是空的", "the file is empty"),
-    "not_pdf": (_R, "檔案內容不是 PDF（依內容判斷，不看副檔名）", "not a PDF (judged by its bytes, not its name)"),
-    "truncated": (_R, "檔案不完整（缺少結尾標記），可能上傳中斷", "incomplete file (no %%EOF marker): was the upload cut off?"),
-    "unreadable": (_R, "無法解析此 PDF 檔", "the PDF could not be parsed ({detail})"),
-    "limit_exceeded": (_R, "無法安全讀取：超過{limit_zh}限制", "could not be read safely: {limit_en} limit"),
-    "encrypted": (_R, "檔案受密碼保護，無法審查", "password-protected: it cannot be reviewed"),
-    "no_pages": (_R, "PDF 沒有任何頁面", "the PDF has no pages"),
-    "signature_broken": (_R, "數位簽章已失效：簽署後內容遭變更", "signature broken: the document was changed after signing"),
-    "no_text_layer": (_N, "沒有文字層（可能是掃描檔），需人工判讀", "no text layer (a scan?): a person must read it"),
-    "garbled_text": (_N, "文字層為亂碼，需人工判讀", "the text layer is garbled: a person must read it"),
-    "expected_text_missing": (_N, "找不到預期文字：{texts}", "expected text not found: {texts}"),
-    "date_missing": (_N, "找不到日期（如檢測日期）", "no date found (such as the test date)"),
-    "risky_features": (_N, "含有主動內容：{features}", "contains active content: {features}"),
-    "signature_untrusted": (_N, "數位簽章完整，但簽署者不在信任清單", "intact signature, but the signer does not chain to a trusted root"),
-    "signature_unverifiable": (_N, "無法驗證數位簽章", "the digital signature could not be evaluated"),
-}
-# fmt: on
-# Sandbox failure / probe limit -> (zh, en) names of the limit that was hit.
-LIMIT_NAMES = {
-    "timeout": ("時間", "time"),
-    "memory": ("記憶體", "memory"),
-    "structure": ("結構複雜度", "structure (size, depth or parsing work)"),
-    "text": ("文字量", "text size"),
-    "crashed": ("讀取程序資源", "reader resource (the reader crashed)"),
-    "output": ("輸出大小", "output size"),
-}
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a file is not simply accepted: a stable ``code`` and a message in each language."""
-
-    code: str
-    zh: str
-    en: str
+MAX_FIELD_NAMES = 5  # form field names quoted in a reason
 
 
 @dataclass(frozen=True)
@@ -107,8 +61,16 @@ class InspectionReport:
     """The outcome of :func:`inspect_pdf`; ``to_dict()`` is the JSON contract.
 
     ``pages`` is ``None`` when the file was rejected before it was parsed (or
-    is locked); ``signature_intact``/``signature_trusted`` are ``None`` when the
-    file is unsigned (or the signature could not be evaluated).
+    is locked).  ``encrypted``: the file has an encryption dictionary;
+    ``password_required``: it does not open without a password (only that
+    refuses it).  ``signatures``: one dict per signature in signing order
+    (keys :data:`~tracker.inspection.signatures.SIGNATURE_KEYS`);
+    ``signature_intact`` is ``True`` only when every signature's signed bytes
+    are intact, ``signature_trusted`` when every signature is also trusted,
+    both ``None`` when the file is unsigned (or no signature could be
+    evaluated); ``signer`` is the first signer.  ``protection_level`` is the
+    contract's protection level the file was checked for (``None``: not given);
+    the catalogue's texts for it are in ``keywords_found``/``keywords_missing``.
     """
 
     verdict: str
@@ -117,6 +79,7 @@ class InspectionReport:
     bytes: int
     pages: int | None = None
     encrypted: bool = False
+    password_required: bool = False
     text_layer: bool = False
     keywords_found: tuple[str, ...] = ()
     keywords_missing: tuple[str, ...] = ()
@@ -126,11 +89,13 @@ class InspectionReport:
     signature_intact: bool | None = None
     signature_trusted: bool | None = None
     signer: str | None = None
+    signatures: tuple[dict, ...] = ()
     form_numbers: tuple[str, ...] = ()
     dates_found: tuple[str, ...] = ()
     garbled_text: bool = False
     text_excerpt: str = ""
     kind: str | None = None
+    protection_level: str | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict: tuples become lists, reasons become objects."""
@@ -140,21 +105,65 @@ class InspectionReport:
         }
 
 
-def expectations(kind: str | None, expect: Sequence[str] = ()) -> tuple[tuple[str, ...], bool]:
-    """Expected texts (the kind's first, then ``expect``) and whether a date is required.
+@dataclass(frozen=True)
+class Expectations:
+    """What a file must contain: ``texts`` (the kind's, then the caller's),
+    ``level_tests`` (those the protection level requires), a ``date``, and
+    for each text the wordings that count as it."""
 
-    Raises InvalidInput for an unknown kind or a blank expected text.
+    texts: tuple[str, ...] = ()
+    level_tests: tuple[str, ...] = ()
+    date: bool = False
+    wordings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    level: ProtectionLevel | None = None
+
+    @property
+    def all_texts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.texts, *self.level_tests)))
+
+
+def expectations(
+    kind: str | None,
+    expect: Sequence[str] = (),
+    *,
+    level: ProtectionLevel | str | None = None,
+    catalogue: Catalogue | None = None,
+) -> Expectations:
+    """What a file of ``kind`` must contain, from the catalogue, plus ``expect``.
+
+    ``level`` (a contract's system protection level) adds the texts the
+    catalogue requires at that level; ``None`` adds none.  Raises
+    InvalidInput for an unknown kind or level, or a blank expected text.
     """
-    if kind is not None and kind not in KIND_EXPECTATIONS:
+    kinds = (catalogue or default_catalogue()).evidence_kinds
+    if kind is not None and kind not in kinds:
         raise InvalidInput(
-            f"未知的佐證資料類別：{kind}（可用：{', '.join(EVIDENCE_KINDS)}）",
-            f"unknown evidence kind {kind!r}; known kinds: {', '.join(EVIDENCE_KINDS)}",
+            f"未知的佐證資料類別：{kind}（可用：{', '.join(kinds)}）",
+            f"unknown evidence kind {kind!r}; known kinds: {', '.join(kinds)}",
         )
     if any(not text.strip() for text in expect):
         raise InvalidInput("預期文字不可空白", "an expected text must not be blank")
-    table = KIND_EXPECTATIONS.get(kind, {})
-    texts = dict.fromkeys([*table.get("texts", ()), *(text.strip() for text in expect)])
-    return tuple(texts), bool(table.get("date"))
+    level = _level(level)
+    entry = kinds.get(kind)
+    if entry is None:
+        return Expectations(tuple(dict.fromkeys(t.strip() for t in expect)), level=level)
+    texts = dict.fromkeys([*entry.texts, *(text.strip() for text in expect)])
+    tests = tuple(t for t in entry.texts_for(level) if t not in texts)
+    wordings = {t: entry.wordings_of(t) for t in (*texts, *tests)}
+    return Expectations(tuple(texts), tests, entry.date, wordings, level)
+
+
+def _level(level: ProtectionLevel | str | None) -> ProtectionLevel | None:
+    if level is None:
+        return None
+    try:
+        return ProtectionLevel(level)
+    except ValueError:
+        allowed = ", ".join(p.value for p in ProtectionLevel)
+        raise InvalidInput(
+            f"未知的防護需求等級：{level}（可用：普、中、高）",
+            f"unknown protection level {level!r}; known levels: {allowed}",
+        ) from None
 
 
 def inspect_pdf(
@@ -162,20 +171,25 @@ def inspect_pdf(
     *,
     expect: Sequence[str] = (),
     kind: str | None = None,
+    level: ProtectionLevel | str | None = None,
     trust_dir: Path | None = None,
     max_bytes: int = MAX_BYTES,
     timeout_s: float = 10.0,
     memory_mb: int = 512,
     sandbox: Sandbox | None = None,
+    catalogue: Catalogue | None = None,
 ) -> InspectionReport:
     """Run every automatic check on ``data`` and return the report.
 
+    ``level`` is the protection level of the contract's system: the
+    catalogue's texts for that level are required (see :func:`expectations`).
     Never raises because of the file's content (a hostile file gives a
-    ``rejected`` report).  Raises InvalidInput for a bad ``kind``/``expect``
-    and SandboxError if the sandbox itself cannot run.
+    ``rejected`` report).  Raises InvalidInput for a bad ``kind``/``expect``/
+    ``level`` and SandboxError if the sandbox itself cannot run.
     """
-    texts, needs_date = expectations(kind, expect)
+    wanted = expectations(kind, expect, level=level, catalogue=catalogue)
     base = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "kind": kind}
+    base["protection_level"] = wanted.level.value if wanted.level else None
     early = _sniff(data, max_bytes)
     if early:
         return _report(base, [early])
@@ -184,10 +198,10 @@ def inspect_pdf(
         "probe", data, {"trust_roots": roots}, timeout_s=timeout_s, memory_mb=memory_mb
     )
     if outcome.failure:
-        return _report(base, [_limit_reason(outcome.failure)])
+        return _report(base, [limit_reason(outcome.failure)])
     if "error" in outcome.result:
         return _report(base, [_probe_error(outcome.result)])
-    return _judge(base, outcome.result, texts, needs_date)
+    return _judge(base, outcome.result, wanted)
 
 
 def inspect_file(path: Path, *, max_bytes: int = MAX_BYTES, **options) -> InspectionReport:
@@ -195,7 +209,12 @@ def inspect_file(path: Path, *, max_bytes: int = MAX_BYTES, **options) -> Inspec
 
     Raises InvalidInput if ``path`` is missing, not a regular file or unreadable.
     """
-    expectations(options.get("kind"), options.get("expect", ()))
+    wanted = expectations(
+        options.get("kind"),
+        options.get("expect", ()),
+        level=options.get("level"),
+        catalogue=options.get("catalogue"),
+    )
     path = Path(path)
     try:
         info = path.stat()
@@ -203,7 +222,7 @@ def inspect_file(path: Path, *, max_bytes: int = MAX_BYTES, **options) -> Inspec
             raise InvalidInput(f"不是一般檔案：{path}", f"not a regular file: {path}")
         with path.open("rb") as handle:
             if info.st_size > max_bytes:
-                return _oversized(handle, max_bytes, options.get("kind"))
+                return _oversized(handle, max_bytes, options.get("kind"), wanted.level)
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise InvalidInput(f"找不到檔案：{path}", f"no such file: {path}") from None
@@ -212,108 +231,148 @@ def inspect_file(path: Path, *, max_bytes: int = MAX_BYTES, **options) -> Inspec
     return inspect_pdf(data, max_bytes=max_bytes, **options)
 
 
-def _oversized(handle, max_bytes: int, kind: str | None) -> InspectionReport:
+def _oversized(handle, max_bytes: int, kind: str | None, level) -> InspectionReport:
     digest, size = hashlib.sha256(), 0
     while chunk := handle.read(1 << 20):
         digest.update(chunk)
         size += len(chunk)
     base = {"sha256": digest.hexdigest(), "bytes": size, "kind": kind}
-    return _report(base, [_reason("too_large", size=size, limit=max_bytes)])
+    base["protection_level"] = level.value if level else None
+    return _report(base, [reason("too_large", size=size, limit=max_bytes)])
 
 
 def _sniff(data: bytes, max_bytes: int) -> Reason | None:
     """The checks made on raw bytes, in order: size, emptiness, magic, end marker."""
     if len(data) > max_bytes:
-        return _reason("too_large", size=len(data), limit=max_bytes)
+        return reason("too_large", size=len(data), limit=max_bytes)
     if not data.strip():
-        return _reason("empty")
+        return reason("empty")
     if b"%PDF-" not in data[:MAGIC_WINDOW]:
-        return _reason("not_pdf")
+        return reason("not_pdf")
     if b"%%EOF" not in data:
-        return _reason("truncated")
+        return reason("truncated")
     return None
 
 
-def _judge(base: dict, facts: dict, texts: tuple[str, ...], needs_date: bool) -> InspectionReport:
+def _judge(base: dict, facts: dict, wanted: Expectations) -> InspectionReport:
     text = facts.get("text", "")
     key = match_key(text)
-    found = tuple(t for t in texts if contains(key, t))
+    found = tuple(
+        t for t in wanted.all_texts if any(contains(key, w) for w in wanted.wordings.get(t, (t,)))
+    )
+    signatures = tuple(
+        {name: entry.get(name) for name in SIGNATURE_KEYS} for entry in facts.get("signatures", ())
+    )
     fields = {
         "pages": facts.get("pages"),
         "encrypted": bool(facts.get("encrypted")),
+        "password_required": bool(facts.get("password_required")),
         "text_layer": visible_length(text) >= MIN_TEXT_CHARS,
         "keywords_found": found,
-        "keywords_missing": tuple(t for t in texts if t not in found),
+        "keywords_missing": tuple(t for t in wanted.all_texts if t not in found),
         "risky_features": tuple(facts.get("risky_features", ())),
         "signature_fields": int(facts.get("signature_fields", 0)),
         "signed": bool(facts.get("signed")),
         "signature_intact": facts.get("signature_intact"),
         "signature_trusted": facts.get("signature_trusted"),
         "signer": facts.get("signer"),
+        "signatures": signatures,
         "form_numbers": tuple(find_form_numbers(text)),
         "dates_found": tuple(d.isoformat() for d in find_dates(text)),
         "garbled_text": facts.get("garbled_ratio", 0.0) > GARBLED_RATIO,
         "text_excerpt": text[:EXCERPT_CHARS],
     }
-    return _report(base | fields, _rules(fields, needs_date))
+    reasons = _rules(fields, wanted, facts.get("signatures", ()))
+    return _report(base | fields, reasons)
 
 
 def _report(fields: dict, reasons: list[Reason]) -> InspectionReport:
-    return InspectionReport(verdict=_verdict_of(reasons), reasons=tuple(reasons), **fields)
-
-
-def _reason(code: str, **details) -> Reason:
-    _, zh, en = REASONS[code]
-    return Reason(code, zh.format(**details), en.format(**details))
-
-
-def _limit_reason(limit: str) -> Reason:
-    zh, en = LIMIT_NAMES.get(limit, LIMIT_NAMES["crashed"])
-    return _reason("limit_exceeded", limit_zh=zh, limit_en=en)
+    return InspectionReport(verdict=verdict_of(reasons), reasons=tuple(reasons), **fields)
 
 
 def _probe_error(facts: dict) -> Reason:
     detail = facts.get("detail", "")
     if facts["error"] != "limit":
-        return _reason("unreadable", detail=detail)
+        return reason("unreadable", detail=detail)
     if detail.startswith("TextLimitReached"):
-        return _limit_reason("text")
-    return _limit_reason("memory" if detail.startswith("MemoryError") else "structure")
+        return limit_reason("text")
+    return limit_reason("memory" if detail.startswith("MemoryError") else "structure")
 
 
-def _rules(f: dict, needs_date: bool) -> list[Reason]:
+def _rules(f: dict, wanted: Expectations, signatures: Sequence[dict]) -> list[Reason]:
     """The verdict rules over the facts, rejections first."""
-    if f["encrypted"]:
-        return [_reason("encrypted")]
+    if f["password_required"]:
+        return [reason("encrypted")]
     if not f["pages"]:
-        return [_reason("no_pages")]
-    reasons = []
-    if f["signed"] and f["signature_intact"] is False:
-        reasons.append(_reason("signature_broken"))
+        return [reason("no_pages")]
+    reasons = _signature_rejections(signatures)
     if not f["text_layer"]:
-        reasons.append(_reason("no_text_layer"))
+        reasons.append(reason("no_text_layer"))
     elif f["garbled_text"]:
-        reasons.append(_reason("garbled_text"))
+        reasons.append(reason("garbled_text"))
     else:
-        reasons += _content_reasons(f, needs_date)
+        reasons += _content_reasons(f, wanted)
     if f["risky_features"]:
-        reasons.append(_reason("risky_features", features=", ".join(f["risky_features"])))
-    if f["signed"] and f["signature_intact"] is None:
-        reasons.append(_reason("signature_unverifiable"))
-    elif f["signed"] and f["signature_intact"] and not f["signature_trusted"]:
-        reasons.append(_reason("signature_untrusted"))
-    return reasons
+        reasons.append(reason("risky_features", features=", ".join(f["risky_features"])))
+    if f["signed"] and (f["signature_intact"] is None or not signatures):
+        reasons.append(reason("signature_unverifiable"))
+    return reasons + _signature_doubts(signatures)
 
 
-def _content_reasons(f: dict, needs_date: bool) -> list[Reason]:
+def _content_reasons(f: dict, wanted: Expectations) -> list[Reason]:
     reasons = []
-    if f["keywords_missing"]:
-        reasons.append(_reason("expected_text_missing", texts="、".join(f["keywords_missing"])))
-    if needs_date and not f["dates_found"]:
-        reasons.append(_reason("date_missing"))
+    missing = [t for t in wanted.texts if t in f["keywords_missing"]]
+    if missing:
+        reasons.append(reason("expected_text_missing", texts="、".join(missing)))
+    tests = [t for t in wanted.level_tests if t in f["keywords_missing"]]
+    if tests:
+        level = wanted.level
+        reasons.append(
+            reason(
+                "required_test_missing",
+                level_zh=PROTECTION_LEVEL[level],
+                level_en=level.value,
+                tests="、".join(tests),
+            )
+        )
+    if wanted.date and not f["dates_found"]:
+        reasons.append(reason("date_missing"))
     return reasons
 
 
-def _verdict_of(reasons: Sequence[Reason]) -> str:
-    forced = {REASONS[r.code][0] for r in reasons}
-    return REJECTED if REJECTED in forced else NEEDS_REVIEW if forced else ACCEPTED
+def _signature_rejections(signatures: Sequence[dict]) -> list[Reason]:
+    """Broken signatures, content changed after signing, changes a certifier forbade."""
+    intact = [s for s in signatures if s.get("intact")]
+    groups = {
+        "signature_broken": [s for s in signatures if s.get("intact") is False],
+        "content_changed_after_signing": [s for s in intact if s.get("modification") == "other"],
+        "changes_not_permitted": [
+            s for s in intact if s.get("modification") != "other" and s.get("permitted") is False
+        ],
+    }
+    return [reason(code, signers=_signers(group)) for code, group in groups.items() if group]
+
+
+def _signature_doubts(signatures: Sequence[dict]) -> list[Reason]:
+    """What a person must look at: comments or form filling after signing, trust problems."""
+    intact = [s for s in signatures if s.get("intact")]
+    reasons = []
+    noted = [s for s in intact if s.get("modification") == "annotations"]
+    if noted:
+        reasons.append(reason("annotations_after_signing", signers=_signers(noted)))
+    filled = [s for s in intact if s.get("modification") == "form_filling"]
+    if filled:
+        names = sorted({n for s in filled for n in s.get("filled_fields", ())})
+        shown = "、".join(f"「{n}」" for n in names[:MAX_FIELD_NAMES]) or "（未具名）"
+        reasons.append(reason("form_filled_after_signing", fields=shown, signers=_signers(filled)))
+    for problem, code in TRUST_REASONS.items():
+        group = [s for s in intact if s.get("trust_problem") == problem]
+        if group:
+            reasons.append(reason(code, signers=_signers(group)))
+    return reasons
+
+
+def _signers(signatures: Sequence[dict]) -> str:
+    """The signers' names for a message (the field's name where the signer is unknown)."""
+    names = [s.get("signer") or s.get("field") or "?" for s in signatures]
+    return "、".join(dict.fromkeys(names))

@@ -54,7 +54,7 @@ from tracker.activitylog.chain import Head
 from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
-from tracker.core.fileio import fsync_dir
+from tracker.core.fileio import fsync_dir, fsync_file, is_temporary
 from tracker.ops.archive import (
     CHUNK,
     DATA,
@@ -108,7 +108,7 @@ def create_backup(
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
             summary = _write_archive(zf, settings, store, out)
-        _fsync(tmp)
+        fsync_file(tmp)
         os.replace(tmp, out)
         fsync_dir(out.parent)
     except BaseException:
@@ -133,6 +133,7 @@ def create_backup(
 def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) -> BackupSummary:
     entries: list[dict] = []
     with store.locked(), _query_log_lock(settings.data_dir):
+        store.checkpoint()  # the tables as of the head, so a restore need not replay the log
         head = store.log.head()
         schema = _schema_of(settings.data_dir)
         data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
@@ -200,7 +201,7 @@ def _walk(root: Path, *, exclude: Path) -> tuple[list[tuple[Path, str]], list[st
 
 def _is_transient(name: str) -> bool:
     """Lock files and the temporary files of atomic writes are never part of a backup."""
-    return name == ".lock" or (name.startswith(".") and name.endswith(".tmp"))
+    return name == ".lock" or is_temporary(name)
 
 
 def _add(zf: zipfile.ZipFile, path: Path, name: str, compress: int) -> dict:
@@ -248,14 +249,6 @@ def _query_log_lock(data_dir: Path):
     from tracker.querylog.store import LogStore
 
     return LogStore(folder).locked()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _with_time(summary: BackupSummary, seconds: float) -> BackupSummary:

@@ -2,11 +2,16 @@
 
 README.txt tells an inspector, in zh-TW then English, how to check the package
 without this software; verify_chain.py checks the activity-log extract's hash
-chain with the Python standard library only.
+chain with the Python standard library only, applying the canonical-JSON rules
+copied from :mod:`tracker.activitylog.canonical` (one text, so the two cannot
+drift apart).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tracker.activitylog import canonical
 from tracker.ops.package_selection import Period
 
 
@@ -51,7 +56,8 @@ README_TEMPLATE = """\
    Windows 可用 PowerShell：Get-FileHash -Algorithm SHA256 檔名，與 SHA256SUMS 對照。
 2. 操作日誌的雜湊鏈（選用，需 Python 3）：
        python3 activity-log/verify_chain.py
-   每一行的 hash 是該行其餘欄位（鍵排序、無空白的 JSON）之 SHA-256，prev_hash 為前一行之 hash。
+   每一行的 hash 是該行其餘欄位以本系統的標準 JSON 格式（鍵排序、無空白、數字格式固定，規則寫在
+   verify_chain.py 中）編碼後之 SHA-256，prev_hash 為前一行之 hash。
    第一行的 prev_hash 必須等於 activity-log/chain.txt 的 hash_before_first_line，
    最後一行的 hash 必須等於 last_hash。
 3. decisions.csv 的 sha256 欄為各佐證檔案內容的 SHA-256，可用 sha256sum 對照檔案本身。
@@ -84,7 +90,8 @@ Period {start} to {end} (both days included); scope: {scope_en}; created {create
 To verify without this software, unzip everything and run `sha256sum -c SHA256SUMS` in the
 unzipped folder: every line must say OK, and a single changed byte makes that file FAILED.
 `python3 activity-log/verify_chain.py` checks the activity log's hash chain: each line's
-hash is the SHA-256 of its other fields as JSON with sorted keys and no spaces, prev_hash is
+hash is the SHA-256 of its other fields in the application's canonical JSON (sorted keys, no
+spaces, a fixed number format; the rules are written out in verify_chain.py), prev_hash is
 the hash of the line before, the first line chains onto hash_before_first_line in
 activity-log/chain.txt and the last ends at last_hash.  decisions.csv (UTF-8 with BOM) lists
 every evidence file with its review decision and the uploader's original file name; dates are
@@ -92,41 +99,38 @@ ISO 8601.  evidence/ and audit-records/ hold the files as stored, named by evide
 """
 
 
-VERIFY_CHAIN_SCRIPT = '''\
+def _canonical_rules() -> str:
+    """The canonical-JSON rules exactly as :mod:`tracker.activitylog.canonical` applies them."""
+    source = Path(canonical.__file__).read_text(encoding="utf-8")
+    begin = source.index("# --- the rules:")
+    end = source.index("# --- end of the rules ---")
+    return source[begin:end].rstrip() + "\n"
+
+
+VERIFY_CHAIN_HEAD = '''\
 #!/usr/bin/env python3
 """Check the hash chain of extract.jsonl against chain.txt, with the standard library only.
 
 Usage: python3 verify_chain.py [extract.jsonl] [chain.txt]   (default: beside this script)
-Each line's "hash" is the SHA-256 of the line's other fields as canonical JSON
-(keys sorted, no spaces, UTF-8, numbers as the application writes them) and
+Each line's "hash" is the SHA-256 of the UTF-8 bytes of the line's other fields
+in the application's canonical JSON (the rules below: keys sorted, no spaces,
+strings escaped only where JSON requires, numbers in a fixed form) and
 "prev_hash" the hash of the line before.  Exit 0 when the chain holds.
 """
 import hashlib
 import json
+import math
+import re
 import sys
 from pathlib import Path
 
 
-def number(value):
-    text = repr(value)
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    if int(exponent) == -5:  # the application writes 1e-05 .. 1e-04 in plain notation
-        sign = "-" if mantissa.startswith("-") else ""
-        return sign + "0.0000" + mantissa.lstrip("-").replace(".", "")
-    return mantissa + "e" + str(int(exponent))
+'''
 
+VERIFY_CHAIN_MAIN = """
 
 def canonical(value):
-    if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical(v) for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
-    if isinstance(value, float):
-        return number(value)
-    return json.dumps(value, ensure_ascii=False)
+    return canonical_text(value)
 
 
 def main(argv):
@@ -156,4 +160,6 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
-'''
+"""
+
+VERIFY_CHAIN_SCRIPT = VERIFY_CHAIN_HEAD + _canonical_rules() + VERIFY_CHAIN_MAIN

@@ -54,7 +54,6 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     """
     from tracker.storage.backend import require_folder
     from tracker.storage.migrations import SCHEMA_VERSION
-    from tracker.storage.store import Store
 
     require_folder(settings, "還原", "backup restore")
     targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
@@ -82,7 +81,7 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     except BaseException:
         _undo(placed)  # both folders were missing or empty: put them back that way
         raise
-    store = Store.open(settings)
+    store = _opened(settings, Path(path).name)
     store.record_event(
         actor=actor,
         action="backup_restored",
@@ -101,6 +100,18 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
         targets[DATA],
         targets[EVIDENCE],
     )
+
+
+def _opened(settings: Settings, archive_name: str):
+    """The restored folder's store, an older schema first migrated (the archive is its backup)."""
+    from tracker.storage import migrations
+    from tracker.storage.store import Store
+
+    store = Store(settings, upgrading=True)
+    if store.meta["schema"] < migrations.SCHEMA_VERSION:
+        with store.locked():
+            store.adopt_meta(migrations.apply_steps(store, store.meta, archive_name))
+    return store
 
 
 def _undo(placed: list[tuple[Path, bool]]) -> None:

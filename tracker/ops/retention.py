@@ -9,7 +9,8 @@ category is kept less than five years, so a later DATE could only ask for
 younger records.  Evidence records are deleted through the store (each deletion
 is logged with the record), their files only when no remaining record refers to
 the same SHA-256; query-log imports through the log store's API; the activity
-log last, by :meth:`tracker.activitylog.log.ActivityLog.purge_before` (anchor line).
+log last, by :meth:`tracker.storage.store.Store.purge_log_before` (a verified base
+snapshot of the tables, then the anchor line).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def purge(
         )
         cutoff = datetime.combine(before, time.min, clock.TAIPEI)
         purged = (
-            store.log.purge_before(cutoff, actor=actor, now=clock.now()) if plan.log_lines else None
+            store.purge_log_before(cutoff, actor=actor, now=clock.now()) if plan.log_lines else None
         )
     return PurgeResult(before, plan.items, files, purged.lines if purged else 0, done=True)
 

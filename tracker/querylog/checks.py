@@ -1,11 +1,11 @@
-"""Checking an export's headers and cells, and assembling the checked table.
+"""Checking an export's cells and final totals row, and assembling the checked table.
 
 The readers (:mod:`tracker.querylog.csvreader`, :mod:`tracker.querylog.xlsxreader`) map the header
-with :func:`map_headers`, cut the rows into :class:`Piece` objects with
-:func:`examine` (pieces may be examined on several threads at once), and
-:func:`assemble` refuses the whole file, listing line numbers, or returns the
-table in :data:`tracker.querylog.schema.SCHEMA`.  Every row's time and required
-cells are checked; nothing is sampled.
+with :func:`tracker.querylog.headers.map_headers`, cut the rows into :class:`Piece` objects with
+:func:`examine` (pieces may be examined on several threads at once), recognise a final
+totals row with :func:`totals_count`, and :func:`assemble` refuses the whole file,
+listing line numbers, or returns the table in :data:`tracker.querylog.schema.SCHEMA`.
+Every row's time and required cells are checked; nothing is sampled.
 """
 
 from __future__ import annotations
@@ -21,81 +21,37 @@ import pyarrow.compute as pc
 from tracker.core.errors import InvalidInput
 from tracker.core.idnumbers import mask_id
 from tracker.querylog.dates import parse_times
-from tracker.querylog.schema import COLUMN_ALIASES, LABELS, OPTIONAL, REQUIRED, SCHEMA
+from tracker.querylog.schema import LABELS, OPTIONAL, REQUIRED, SCHEMA, TotalsRow
 
 MAX_LISTED = 20
 
 
-# --- headers -----------------------------------------------------------------
+# --- a final totals row -------------------------------------------------------------
+
+_TOTALS = re.compile(
+    r"(?:合計|總計|共計|總筆數|筆數合計|資料筆數|查詢筆數|筆數|共|total):?共?([0-9]{1,12})"
+    r"(?:筆|件|records?|rows?)?(?:資料|紀錄|記錄|查詢紀錄)?"
+)
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[\s_\-\ufeff]", "", unicodedata.normalize("NFKC", name).casefold())
+def totals_count(cells) -> int | None:
+    """The count a totals row states (``合計 1,234 筆``, ``總計：10筆``, ``共 10 筆``),
+    read from all of its cells joined; ``None`` when the row is no totals row."""
+    text = unicodedata.normalize("NFKC", "".join(cell or "" for cell in cells)).casefold()
+    found = _TOTALS.fullmatch(re.sub(r"[\s,]", "", text))
+    return int(found[1]) if found else None
 
 
-_ALIAS_INDEX = {_normalise(a): f for f, names in COLUMN_ALIASES.items() for a in (f, *names)}
-
-
-def field_index(headers: list[str]) -> dict[str, int]:
-    """Field -> column index for recognised headers (first one wins; see map_headers)."""
-    index: dict[str, int] = {}
-    for position, name in enumerate(headers):
-        found = _ALIAS_INDEX.get(_normalise(name))
-        if found:
-            index.setdefault(found, position)
-    return index
-
-
-def map_headers(headers: list[str]) -> dict[str, int]:
-    """Field -> column index; raises InvalidInput for duplicate or ambiguous
-    headers and for missing required fields."""
-    seen: dict[str, list[int]] = {}
-    for position, name in enumerate(headers):
-        if _normalise(name):
-            seen.setdefault(_normalise(name), []).append(position)
-    fields: dict[str, list[int]] = {}
-    for key, positions in seen.items():
-        if key in _ALIAS_INDEX:
-            fields.setdefault(_ALIAS_INDEX[key], []).extend(positions)
-    problems = [_duplicate(headers, p) for p in seen.values() if len(p) > 1]
-    problems += [_ambiguous(headers, f, p) for f, p in fields.items() if len(p) > 1]
-    missing = [f for f in REQUIRED if f not in fields]
-    if missing:
-        problems.append(_missing(missing, headers))
-    if problems:
-        raise refusal(list(dict.fromkeys(problems)))
-    return {name: positions[0] for name, positions in fields.items()}
-
-
-def _duplicate(headers: list[str], positions: list[int]) -> tuple[str, str]:
-    name, columns = headers[positions[0]], [str(p + 1) for p in positions]
-    return (
-        f"標題「{name}」重複（第 {'、'.join(columns)} 欄）",
-        f"duplicate header {name!r} (columns {', '.join(columns)})",
-    )
-
-
-def _ambiguous(headers: list[str], field: str, positions: list[int]) -> tuple[str, str]:
-    if len({_normalise(headers[p]) for p in positions}) == 1:
-        return _duplicate(headers, positions)  # the same name twice, already reported
-    names = [headers[p] for p in positions]
-    return (
-        f"欄位「{'」「'.join(names)}」都代表{LABELS[field]}，只能留一欄",
-        f"columns {', '.join(map(repr, names))} all mean {field}; keep one",
-    )
-
-
-def _missing(missing: list[str], headers: list[str]) -> tuple[str, str]:
-    found = "、".join(h for h in headers if h)[:200] or "（無）"
-    hint = (
-        ("（分隔符號須為逗號）", " (the separator must be a comma)")
-        if len(headers) == 1
-        else ("", "")
-    )
-    return (
-        f"缺少必要欄位：{'、'.join(LABELS[f] for f in missing)}；檔案的欄位為：{found}{hint[0]}",
-        f"missing required columns: {', '.join(missing)}; the file has: {found}{hint[1]}",
-    )
+def _totals_problem(totals: TotalsRow | None, records: int) -> list[tuple[str, str]]:
+    if totals is None or totals.count == records:
+        return []
+    return [
+        (
+            f"第 {totals.line} 行為合計列（{totals.count:,} 筆），但檔案有 {records:,} 筆紀錄，筆數不符",
+            f"line {totals.line} is a totals row stating {totals.count:,} records, "
+            f"but the file has {records:,}",
+        )
+    ]
 
 
 # --- pieces --------------------------------------------------------------------
@@ -165,11 +121,17 @@ def _numpy(values: pa.Array) -> np.ndarray:
 
 
 def assemble(
-    headers: list[str], index: dict[str, int], pieces: list[Piece], lines: np.ndarray
+    headers: list[str],
+    index: dict[str, int],
+    pieces: list[Piece],
+    lines: np.ndarray,
+    totals: TotalsRow | None = None,
 ) -> tuple[pa.Table, dict[str, str]]:
     """The checked table of ``pieces`` (in file order; ``lines`` has one entry per
     row) and each field's header.  Rows whose recognised cells are all blank are
-    skipped; raises InvalidInput listing every unreadable time and blank required cell.
+    skipped; raises InvalidInput listing every unreadable time and blank required
+    cell, and a ``totals`` row (already left out of ``pieces``) whose count is
+    not the number of records.
 
     The pieces' columns become the table's chunks as they are: nothing is
     copied unless blank rows must go.
@@ -185,7 +147,7 @@ def assemble(
         blank = {name: None if mask is None else mask[keep] for name, mask in blank.items()}
         lines, times = lines[keep], times.filter(pa.array(keep))
         unreadable = None if unreadable is None else unreadable[keep]
-    _check(cells, blank, unreadable, lines)
+    _check(cells, blank, unreadable, lines, _totals_problem(totals, len(lines)))
     table = pa.table(
         [times]
         + [cells[name] for name in REQUIRED[1:]]
@@ -244,8 +206,8 @@ def _nullable(values: pa.ChunkedArray | None, blank: np.ndarray | None, n: int):
     return pa.chunked_array(chunks, pa.string())
 
 
-def _check(cells: dict, blank: dict, unreadable: np.ndarray | None, lines: np.ndarray) -> None:
-    problems = []
+def _check(cells: dict, blank: dict, unreadable, lines: np.ndarray, problems: list) -> None:
+    problems = list(problems)
     if unreadable is not None and blank["queried_at"] is not None:
         unreadable &= ~blank["queried_at"]
     if unreadable is not None and unreadable.any():

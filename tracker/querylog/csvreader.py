@@ -1,9 +1,14 @@
 """Reading a CSV query-log export (查詢紀錄, point 7.2) into examined pieces.
 
 UTF-8 (with or without BOM) or Big5 (cp950), judged on the first lines and
-confirmed by the parse.  ``line`` is the 1-based physical line where a record
-starts: header = line 1, so the first record is line 2, and a quoted value
-spanning lines moves later records down.
+confirmed by the parse; a cp950 file with characters only Big5-HKSCS has
+(names written with HKSCS characters) is read with those characters taken
+from Big5-HKSCS (:mod:`tracker.querylog.encodings`), and bytes that neither
+decodes are refused naming their line.  ``line`` is the 1-based physical line where a
+record starts: header = line 1, so the first record is line 2, and a quoted
+value spanning lines moves later records down.  A last line that is a
+totals row (合計 N 筆) is left out of the records and returned for
+:func:`tracker.querylog.checks.assemble` to compare with the record count.
 
 Three ways in, fastest first:
 
@@ -28,68 +33,60 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tracker.core.errors import InvalidInput
 from tracker.querylog.checks import (
     Piece,
     en_lines,
     examine,
-    map_headers,
     not_a_log,
     refusal,
     text_column,
+    totals_count,
     zh_lines,
 )
+from tracker.querylog.encodings import decode_text, encoding_error, encodings_to_try, not_utf8
+from tracker.querylog.headers import map_headers
+from tracker.querylog.schema import TotalsRow
 
 SLICE_BYTES = 1 << 20  # the smallest slice; see _cuts
 _HEAD_BYTES = 1 << 16
 _WINDOW = 1 << 16
+_TAIL_BYTES = 4096  # a totals row is short; a longer last line is a record
 
 
 def read_csv(data, buf: pa.Buffer, pool: Executor, workers: int = 1):
-    """``(headers, field index, pieces, lines, encoding)`` of the CSV in ``buf``.
+    """``(headers, field index, pieces, lines, encoding, totals row)`` of the CSV in ``buf``.
 
     ``data`` is the object ``buf`` wraps (its ``find``, when it has one, scans
     for quotes at memchr speed); ``workers``: the threads of ``pool``.  Raises
     InvalidInput for undecodable bytes, a bad header, or rows with the wrong
     number of fields.
     """
-    for encoding in _encodings(buf):
+    tried = encodings_to_try(buf)
+    for encoding in tried:
         headers, body = _header(buf, encoding)
         index = map_headers(headers)  # a wrong header is the first thing to report
+        end, totals = _totals_row(buf, body, encoding)
+        records = buf.slice(0, end)  # the file without its totals row
         try:
-            pieces = _read_slices(data, buf, body, (headers, index, encoding), pool, workers)
+            pieces = _read_slices(data, records, body, (headers, index, encoding), pool, workers)
             if pieces is None:  # a quote: values may span lines
-                pieces = _read_quoted(buf, headers, index, encoding, pool)
+                pieces = _read_quoted(records, headers, index, encoding, pool)
         except UnicodeDecodeError:
+            if encoding != tried[-1]:
+                continue  # cp950 failed: the Big5-HKSCS fallback is next
             raise encoding_error(buf) from None
         except _NotUtf8:
             continue
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc):
                 continue
-            return _read_exact(buf, "cp950" if _not_utf8(buf) else encoding)
+            return _read_exact(records, "cp950" if not_utf8(buf) else encoding, totals)
         if pieces is None:
-            return _read_exact(buf, encoding)
+            return _read_exact(records, encoding, totals)
         rows = sum(map(len, pieces))
-        return headers, index, pieces, np.arange(2, rows + 2, dtype=np.int64), encoding
+        lines = np.arange(2, rows + 2, dtype=np.int64)
+        return headers, index, pieces, lines, encoding, totals
     raise encoding_error(buf)
-
-
-def encoding_error(buf: pa.Buffer) -> InvalidInput:
-    """Name the line of the bad bytes: the later failure of UTF-8 and cp950 is
-    the likelier real one, since the right encoding reads further."""
-    data = buf.to_pybytes()
-    stops = []
-    for encoding in ("utf-8", "cp950"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            stops.append(exc.start)
-    line = data.count(b"\n", 0, max(stops, default=0)) + 1
-    return InvalidInput(
-        f"第 {line} 行有無法辨識的字元：CSV 須為 UTF-8 或 Big5 編碼",
-        f"line {line}: undecodable bytes; a CSV must be UTF-8 or Big5 (cp950)",
-    )
 
 
 # --- the header and the encoding ------------------------------------------------
@@ -99,18 +96,32 @@ def _head(buf: pa.Buffer, size: int) -> bytes:
     return buf.slice(0, min(size, buf.size)).to_pybytes()
 
 
-def _encodings(buf: pa.Buffer) -> tuple[str, ...]:
-    """Encodings to try, judged on the first lines: UTF-8 (strict) first, else cp950."""
-    head = _head(buf, _HEAD_BYTES)
-    if buf.size > _HEAD_BYTES:
-        head = head[: head.rfind(b"\n") + 1]
-    for index, encoding in enumerate(("utf-8", "cp950")):
-        try:
-            head.decode(encoding)
-            return ("utf-8", "cp950")[index:]
-        except UnicodeDecodeError:
-            pass
-    raise encoding_error(buf)
+def _totals_row(buf: pa.Buffer, body: int, encoding: str) -> tuple[int, TotalsRow | None]:
+    """Where the records end, and the totals row after them (``None``: no such row).
+
+    Only the last line with more than separators on it can be a totals row;
+    it must read as one (:func:`tracker.querylog.checks.totals_count`).
+    """
+    start = max(body, buf.size - _TAIL_BYTES)
+    tail = buf.slice(start, buf.size - start).to_pybytes()
+    parts = tail.split(b"\n")
+    for number in range(len(parts) - 1, -1, -1):
+        if parts[number].strip(b' \t\r,"'):
+            break
+    else:
+        return buf.size, None
+    if number == 0 and start > body:
+        return buf.size, None  # the line begins before the window: too long for a totals row
+    begin = start + sum(len(part) + 1 for part in parts[:number])
+    try:
+        text = parts[number].decode(encoding).lstrip("\ufeff").rstrip("\r")
+    except UnicodeDecodeError:
+        return buf.size, None
+    count = totals_count(next(csv.reader([text]), []))
+    if count is None:
+        return buf.size, None
+    view = np.frombuffer(buf, dtype=np.uint8)[:begin]
+    return begin, TotalsRow(int(np.count_nonzero(view == ord("\n"))) + 1, count)
 
 
 def _header(buf: pa.Buffer, encoding: str) -> tuple[list[str], int]:
@@ -127,20 +138,13 @@ def _header(buf: pa.Buffer, encoding: str) -> tuple[list[str], int]:
 
 
 def _has_quote(data, buf: pa.Buffer, start: int) -> bool:
-    """Whether a ``"`` occurs from ``start`` on: without one no value can span lines."""
+    """Whether a ``"`` occurs from ``start`` to the end of ``buf`` (a prefix of
+    ``data``): without one no value can span lines."""
     find = getattr(data, "find", None)  # bytes and mmap search at memchr speed
     if find is not None:
-        return find(b'"', start) >= 0
+        return find(b'"', start, buf.size) >= 0
     view, step = np.frombuffer(buf, dtype=np.uint8), 1 << 24
     return any(np.any(view[i : i + step] == ord('"')) for i in range(start, view.size, step))
-
-
-def _not_utf8(buf: pa.Buffer) -> bool:
-    try:
-        buf.to_pybytes().decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
 
 
 # --- pyarrow --------------------------------------------------------------------
@@ -276,12 +280,9 @@ def _physical_lines(buf: pa.Buffer) -> int:
 # --- Python's csv module -------------------------------------------------------
 
 
-def _read_exact(buf: pa.Buffer, encoding: str):
+def _read_exact(buf: pa.Buffer, encoding: str, totals: TotalsRow | None = None):
     """Python's csv module with the physical line where each record starts."""
-    try:
-        text = buf.to_pybytes().decode(encoding).lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise encoding_error(buf) from None
+    text, encoding = decode_text(buf, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     headers = next(reader, [])
     index = map_headers(headers)
@@ -302,4 +303,4 @@ def _read_exact(buf: pa.Buffer, encoding: str):
             ]
         )
     cells = {name: text_column([row[p] for row in rows]) for name, p in index.items()}
-    return headers, index, [examine(cells)], np.array(lines, dtype=np.int64), encoding
+    return headers, index, [examine(cells)], np.array(lines, dtype=np.int64), encoding, totals

@@ -15,17 +15,28 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# One pattern for ISO, slashes, ROC (2-3 digit year), 年月日時分秒 and 上午/下午.
-# Written for both Python re and RE2 (pyarrow), hence [0-9] and no verbose mode.
+# One pattern for ISO, slashes, ROC (2-3 digit year), 年月日時分秒 and 上午/下午; the
+# time of day may be missing.  Written for both Python re and RE2 (pyarrow), hence
+# [0-9] and no verbose mode.
 _SP = "[ \t\u3000]*"
-_DATE_PATTERN = (
-    f"^{_SP}(?P<y>[0-9]{{2,4}}){_SP}(?:[-/.]|年){_SP}(?P<mo>[0-9]{{1,2}}){_SP}(?:[-/.]|月)"
-    f"{_SP}(?P<d>[0-9]{{1,2}}){_SP}日?(?:T|{_SP})(?P<ap>上午|下午|AM|PM|am|pm)?{_SP}"
+_TIME = (
+    f"(?:(?:T|{_SP})(?P<ap>上午|下午|AM|PM|am|pm)?{_SP}"
     f"(?P<h>[0-9]{{1,2}}){_SP}(?:[:：]|時){_SP}(?P<mi>[0-9]{{1,2}}){_SP}"
     f"(?:(?:[:：]|分){_SP}(?P<s>[0-9]{{1,2}})(?:[.][0-9]+)?{_SP}秒?|分)?"
-    f"{_SP}(?P<ap2>AM|PM|am|pm)?{_SP}$"
+    f"{_SP}(?P<ap2>AM|PM|am|pm)?)?"
+)
+_DATE_PATTERN = (
+    f"^{_SP}(?P<y>[0-9]{{2,4}}){_SP}(?:[-/.]|年){_SP}(?P<mo>[0-9]{{1,2}}){_SP}(?:[-/.]|月)"
+    f"{_SP}(?P<d>[0-9]{{1,2}}){_SP}日?{_TIME}{_SP}$"
+)
+# Compact forms: ROC yyyMMdd or Gregorian yyyyMMdd, then optionally HHmm[ss]
+# (with or without colons, after a space, a T or nothing).
+_COMPACT_PATTERN = (
+    f"^{_SP}(?P<y>[0-9]{{3}}|[0-9]{{4}})(?P<mo>[0-9]{{2}})(?P<d>[0-9]{{2}})"
+    f"(?:(?:T|{_SP})(?P<h>[0-9]{{2}})[:：]?(?P<mi>[0-9]{{2}})(?:[:：]?(?P<s>[0-9]{{2}}))?)?{_SP}$"
 )
 _DATE_RE = re.compile(_DATE_PATTERN)
+_COMPACT_RE = re.compile(_COMPACT_PATTERN)
 _SERIAL_PATTERN = f"^{_SP}(?P<serial>[0-9]{{5}}(?:[.][0-9]+)?){_SP}$"
 _PARTS = ("y", "mo", "d", "h", "mi", "s")
 _EXCEL_UNIX_EPOCH = 25569  # serial of 1970-01-01 in Excel's 1900 date system
@@ -34,10 +45,13 @@ _EXCEL_UNIX_EPOCH = 25569  # serial of 1970-01-01 in Excel's 1900 date system
 def parse_times(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     """Seconds since 1970-01-01 (naive local time) and a readable mask, column-wise.
 
-    Rows shaped byte for byte like the first row (machine exports) are read by
-    byte position with numpy; the rest through the RE2 pattern, then as Excel
-    serial numbers (1900 system).  A year of 2 or 3 digits is ROC (+1911).
+    A column holding full-width digits, colons or spaces is NFKC-normalised
+    first.  Rows shaped byte for byte like the first row (machine exports) are
+    read by byte position with numpy; the rest through the RE2 patterns, then
+    as Excel serial numbers (1900 system).  A year of 2 or 3 digits is ROC (+1911).
     """
+    if _has_full_width(values):
+        values = pc.utf8_normalize(values, form="NFKC")
     seconds, readable, rest = _fixed_width(values)
     if rest.size:
         seconds[rest], readable[rest] = _by_pattern(values.take(pa.array(rest)))
@@ -48,8 +62,9 @@ def _fixed_width(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray, np.nda
     """Seconds and readable mask for the rows with the first row's byte shape,
     and the indices of the other rows (left for the pattern)."""
     n = len(values)
-    first = _DATE_RE.match(values[0].as_py() or "") if n else None
-    if not first or first["ap"] or first["ap2"]:
+    text = (values[0].as_py() or "") if n else ""
+    first = _DATE_RE.match(text) or _COMPACT_RE.match(text)
+    if not first or first.groupdict().get("ap") or first.groupdict().get("ap2"):
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.arange(n)
     offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: n + 1]
     fits = np.diff(offsets) == len(first.string.encode())
@@ -91,11 +106,30 @@ def _digits(grid: np.ndarray, match: re.Match, name: str) -> np.ndarray:
     return value
 
 
+def _has_full_width(values: pa.StringArray) -> bool:
+    """Whether any cell holds a full-width form (U+FF01-U+FF5E: UTF-8 lead byte
+    0xEF) or an ideographic space (U+3000: E3 80 80).  One numpy pass over the
+    bytes, and none at all for an ASCII column."""
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    view = np.frombuffer(data, dtype=np.uint8)
+    if view.max(initial=0) < 0x80:
+        return False
+    return bool(np.any(view == 0xEF)) or b"\xe3\x80\x80" in data.to_pybytes()
+
+
 def _by_pattern(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     found = pc.extract_regex(values, _DATE_PATTERN)
+    compact = pc.extract_regex(values, _COMPACT_PATTERN)  # never both: it has no separators
     matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    parts = {name: _ints(pc.struct_field(found, name)) for name in _PARTS}
-    years = pc.struct_field(found, "y").fill_null("0000")
+    matched |= np.asarray(compact.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    fields = {
+        name: pc.coalesce(pc.struct_field(found, name), pc.struct_field(compact, name))
+        for name in _PARTS
+    }
+    parts = {name: _ints(fields[name]) for name in _PARTS}
+    years = fields["y"].fill_null("0000")
     roc = np.asarray(pc.utf8_length(years).to_numpy(zero_copy_only=False)) <= 3
     ampm = pc.binary_join_element_wise(
         pc.struct_field(found, "ap").fill_null(""), pc.struct_field(found, "ap2").fill_null(""), ""

@@ -13,12 +13,16 @@ record starts: the 1-based physical line of a CSV (header = line 1, so the
 first record is line 2; a quoted value spanning lines moves later records down)
 or the row number in an XLSX sheet.  Rows whose recognised cells are all blank
 (blank lines, trailing ``,,,,``) are skipped.  A header with no rows is a valid
-export of population 0; a 0-byte file is refused.
+export of population 0; a 0-byte file is refused.  A final totals row
+(``合計 N 筆``) is skipped, and reported in ``QueryLog.totals_row``, when N is
+the number of records; otherwise the file is refused.  Columns that no field
+is read from are listed in ``QueryLog.unrecognised_columns``.
 
 This module is the front door; the work is split by concept:
 :mod:`tracker.querylog.schema` (the type, fields and header aliases),
 :mod:`tracker.querylog.csvreader` and :mod:`tracker.querylog.xlsxreader` (the two formats),
-:mod:`tracker.querylog.checks` (headers, cell checks, the table) and
+:mod:`tracker.querylog.headers` (which column is which field),
+:mod:`tracker.querylog.checks` (cell checks, the totals row, the table) and
 :mod:`tracker.querylog.dates` (times and days).
 
 pyarrow rather than pandas: its CSV reader parses straight into Arrow string
@@ -43,6 +47,7 @@ import pyarrow as pa
 from tracker.core.errors import InvalidInput
 from tracker.querylog.checks import assemble, not_a_log
 from tracker.querylog.csvreader import read_csv
+from tracker.querylog.headers import unrecognised_columns
 from tracker.querylog.schema import QueryLog
 from tracker.querylog.xlsxreader import read_xlsx
 
@@ -81,12 +86,21 @@ def read_export(data: bytes, filename: str | None = None) -> QueryLog:
     with ThreadPoolExecutor(1) as hasher, ThreadPoolExecutor(_WORKERS) as pool:
         digest = hasher.submit(lambda: hashlib.sha256(buf).hexdigest())
         if kind == "xlsx":
-            headers, index, pieces, lines = read_xlsx(buf)
+            headers, index, pieces, lines, totals = read_xlsx(buf)
             encoding = None
         else:
-            headers, index, pieces, lines, encoding = read_csv(data, buf, pool, _WORKERS)
-        table, columns = assemble(headers, index, pieces, lines)
-        return QueryLog(table, digest.result(), kind, encoding, filename, columns)
+            headers, index, pieces, lines, encoding, totals = read_csv(data, buf, pool, _WORKERS)
+        table, columns = assemble(headers, index, pieces, lines, totals)
+        return QueryLog(
+            table,
+            digest.result(),
+            kind,
+            encoding,
+            filename,
+            columns,
+            unrecognised_columns=unrecognised_columns(headers, index),
+            totals_row=totals,
+        )
 
 
 def _sniff(buf: pa.Buffer) -> str:

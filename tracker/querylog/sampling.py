@@ -24,7 +24,7 @@ import bisect
 import hashlib
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -127,7 +127,7 @@ def filter_period(
         table = log.table.slice(int(start), int(stop - start))
     else:
         table = log.table.filter(pa.array((seconds >= low) & (seconds < high)))
-    return QueryLog(table, log.sha256, log.format, log.encoding, log.filename, log.columns)
+    return replace(log, table=table)
 
 
 def risk_picks(

@@ -49,13 +49,27 @@ SCHEMA = pa.schema(
 
 
 @dataclass(frozen=True)
+class TotalsRow:
+    """The export's final totals row (合計 N 筆): its ``line`` and the ``count`` it states."""
+
+    line: int
+    count: int
+
+
+@dataclass(frozen=True)
 class QueryLog:
     """A validated export.  ``table`` follows ``SCHEMA`` (plus, for rows read
     back from the store, ``source_sha256``).
 
     ``sha256``: hex digest of the raw file bytes, ``None`` for rows gathered from
     several stored imports.  ``format``: ``csv``, ``xlsx`` or ``store``.
-    ``columns``: each field found -> the header it was read from.
+    ``columns``: each field found -> the header it was read from;
+    ``unrecognised_columns``: the headers of the columns no field was read
+    from (kept in the original file, listed so that nothing is dropped
+    unseen); ``totals_row``: the final 合計 row that was skipped because its
+    count equals the number of records (``None``: there was none).
+    ``encoding`` of a CSV: ``utf-8``, ``cp950``, or ``cp950+big5hkscs`` when
+    some characters were only in Big5-HKSCS.
     """
 
     table: pa.Table
@@ -64,6 +78,8 @@ class QueryLog:
     encoding: str | None = None
     filename: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    unrecognised_columns: tuple[str, ...] = ()
+    totals_row: TotalsRow | None = None
 
     @property
     def population(self) -> int:
@@ -72,3 +88,16 @@ class QueryLog:
     def has_column(self, name: str) -> bool:
         """True when the export had the optional column ``name`` (``purpose``, ``ip``)."""
         return name in self.columns
+
+    def import_summary(self) -> dict:
+        """What reading the export found, JSON-ready: ``format``, ``encoding``,
+        ``columns`` (field -> header), ``unrecognised_columns`` (list) and
+        ``totals_row`` (``{"line", "count"}`` of the skipped totals row, or ``None``)."""
+        totals = self.totals_row
+        return {
+            "format": self.format,
+            "encoding": self.encoding,
+            "columns": dict(self.columns),
+            "unrecognised_columns": list(self.unrecognised_columns),
+            "totals_row": {"line": totals.line, "count": totals.count} if totals else None,
+        }

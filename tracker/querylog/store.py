@@ -6,10 +6,13 @@ Layout under ``root`` (normally ``<data dir>/query-logs``)::
     <agency_id>/manifest.json      the imports of that agency (the commit point)
     <agency_id>/<sha256>.parquet   the rows of one import, zstd-compressed
 
-An import is written to a temporary file, fsynced and renamed into place, and
-only then listed in the manifest (itself replaced atomically), so a crash leaves
-either the old state or the new one; a Parquet file the manifest does not list
-is ignored and overwritten by the next import of the same bytes.
+An import is written to a temporary file, fsynced and renamed into place
+(:meth:`LogStore.stage`), and only then listed in the manifest, itself replaced
+atomically (:meth:`LogStore.publish`); a Parquet file the manifest does not
+list is ignored by readers.  The application's import is one transaction with
+the store's record and activity-log line (:class:`tracker.storage.staging.Transaction`):
+the file is staged, the record committed, then the manifest entry published; a
+crash in between is completed or undone when the store is next opened.
 
 Times in the manifest are aware Asia/Taipei instants: ``imported_at`` and the
 first and last ``queried_at`` of an import (row times are naive Taipei time in
@@ -29,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -42,6 +44,7 @@ import pyarrow.parquet as pq
 
 from tracker.core.clock import TAIPEI
 from tracker.core.errors import InvalidInput, NotFound, StoreError
+from tracker.core.fileio import atomic_write
 from tracker.querylog.schema import SCHEMA, QueryLog
 
 RETENTION_YEARS = 5  # point 7.1: 日誌紀錄保存年限至少五年
@@ -117,23 +120,76 @@ class LogStore:
         """Store the rows of ``log`` for ``agency_id``; return what the manifest now lists.
 
         Raises InvalidInput when the same file bytes (same sha256) were already
-        imported for the agency, or for a malformed agency id.
+        imported for the agency, or for a malformed agency id.  The application
+        imports through :class:`tracker.storage.staging.Transaction` instead
+        (:meth:`stage`, then :meth:`publish` once the store's record is committed).
+        """
+        with self.locked():
+            imports = self._manifest(self._folder(agency_id))
+            if log.sha256 in imports:
+                raise already_imported(imports[log.sha256])
+            record, _created = self.stage(log, agency_id, imported_by, now)
+            self._publish(record)
+        return record
+
+    def stage(
+        self, log: QueryLog, agency_id: str, imported_by: str, now: datetime
+    ) -> tuple[ImportRecord, bool]:
+        """Write the rows' Parquet file, not yet listed (readers do not see it); the caller holds :meth:`locked`.
+
+        Returns the record :meth:`publish` will list and whether the file is new
+        (an unlisted file of the same bytes, left by an interrupted import, is reused).
+        """
+        record, exists = self.prepare(log, agency_id, imported_by, now)
+        if not exists:
+            self.write_rows(log, agency_id)
+        return record, not exists
+
+    def prepare(
+        self, log: QueryLog, agency_id: str, imported_by: str, now: datetime
+    ) -> tuple[ImportRecord, bool]:
+        """The record an import of ``log`` would list, and whether its Parquet file already exists.
+
+        Writes nothing (a transaction records its intent between this and :meth:`write_rows`).
         """
         folder = self._folder(agency_id)
         if not log.sha256:
             raise InvalidInput(
                 "只能匯入從檔案讀入的查詢紀錄", "only an export read from a file can be imported"
             )
+        record = _record(log, agency_id, imported_by, now)
+        return record, (folder / f"{log.sha256}.parquet").exists()
+
+    def write_rows(self, log: QueryLog, agency_id: str) -> None:
+        """Write the Parquet file of ``log``'s rows (atomically), unlisted; the caller holds :meth:`locked`."""
+        folder = self._folder(agency_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_parquet(log.table.select(SCHEMA.names), folder / f"{log.sha256}.parquet")
+
+    def publish(self, record: ImportRecord) -> None:
+        """List a staged import in its agency's manifest (replacing an entry of the same bytes)."""
         with self.locked():
-            imports = self._manifest(folder)
-            if log.sha256 in imports:
-                raise _already_imported(imports[log.sha256])
-            record = _record(log, agency_id, imported_by, now)
-            folder.mkdir(parents=True, exist_ok=True)
-            _write_parquet(log.table.select(SCHEMA.names), folder / f"{log.sha256}.parquet")
-            imports[log.sha256] = record
-            self._save_manifest(folder, imports)
-        return record
+            self._publish(record)
+
+    def _publish(self, record: ImportRecord) -> None:
+        folder = self._folder(record.agency_id)
+        imports = self._manifest(folder)
+        imports[record.sha256] = record
+        self._save_manifest(folder, imports)
+
+    def unstage(self, agency_id: str, sha256: str) -> bool:
+        """Remove a staged Parquet file the manifest does not list; returns whether one was removed."""
+        folder = self._folder(agency_id)
+        if not _SHA256.fullmatch(sha256 or "") or sha256 in self._manifest(folder):
+            return False
+        path = folder / f"{sha256}.parquet"
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed
+
+    def listed(self, agency_id: str, sha256: str) -> bool:
+        """Whether the agency's manifest lists the import of these bytes."""
+        return sha256 in self._manifest(self._folder(agency_id))
 
     def imports(self, agency_id: str) -> list[ImportRecord]:
         """The agency's imports, oldest first."""
@@ -227,7 +283,7 @@ class LogStore:
     def _save_manifest(self, folder: Path, imports: dict[str, ImportRecord]) -> None:
         records = sorted(imports.values(), key=lambda r: (r.imported_at, r.sha256))
         text = json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1)
-        _atomic_write(folder / "manifest.json", lambda f: f.write(text.encode("utf-8")))
+        atomic_write(folder / "manifest.json", text.encode("utf-8"))
 
 
 def _record(log: QueryLog, agency_id: str, imported_by: str, now: datetime) -> ImportRecord:
@@ -247,25 +303,7 @@ def _record(log: QueryLog, agency_id: str, imported_by: str, now: datetime) -> I
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    _atomic_write(path, lambda f: pq.write_table(table, f, compression="zstd"))
-
-
-def _atomic_write(path: Path, write) -> None:
-    """``write(file)`` into a temporary sibling, fsync, rename over ``path``, fsync the folder."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    atomic_write(path, lambda f: pq.write_table(table, f, compression="zstd"))
 
 
 def _read_period(
@@ -292,7 +330,8 @@ def _expired(record: ImportRecord, now: datetime) -> bool:
     return newest <= retention_cutoff(_taipei(now))
 
 
-def _already_imported(record: ImportRecord) -> InvalidInput:
+def already_imported(record) -> InvalidInput:
+    """The refusal of a second import of the same file (``record``: the first import, any kind)."""
     when = record.imported_at.strftime("%Y-%m-%d %H:%M")
     return InvalidInput(
         f"此檔案已於 {when} 由 {record.imported_by} 匯入（{record.rows} 筆），不重複匯入",

@@ -3,8 +3,11 @@
 The sheet used is the first whose header (within its first 20 rows) has the
 required columns, else the first sheet's first non-empty row (so the message
 names what is missing).  Date cells and serial day numbers in the time column
-become ISO text here; everything else is read as text.  ``line`` is the row
-number in the sheet.
+become ISO text here (a number of seven or more digits there is a compact
+date such as ``1140302``, kept as its digits); everything else is read as
+text.  ``line`` is the row number in the sheet.  A last non-empty row that is
+a totals row (合計 N 筆) is left out of the records and returned for
+:func:`tracker.querylog.checks.assemble` to compare with the record count.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
-from tracker.querylog.checks import Piece, examine, field_index, map_headers, not_a_log, text_column
-from tracker.querylog.schema import REQUIRED
+from tracker.querylog.checks import examine, not_a_log, text_column, totals_count
+from tracker.querylog.headers import field_index, map_headers
+from tracker.querylog.schema import REQUIRED, TotalsRow
+
+COMPACT_DATE = 1_000_000  # a number from here on in the time column is yyyMMdd..., not a serial
 
 
-def read_xlsx(buf: pa.Buffer) -> tuple[list[str], dict[str, int], list[Piece], np.ndarray]:
-    """Headers, field index, one examined piece and its sheet row numbers.
+def read_xlsx(buf: pa.Buffer):
+    """Headers, field index, one examined piece, its sheet row numbers and the totals row.
 
     Raises InvalidInput for a damaged workbook, one without sheets, or a header
-    that :func:`tracker.querylog.checks.map_headers` refuses.
+    that :func:`tracker.querylog.headers.map_headers` refuses.
     """
     import openpyxl  # slow to import; only XLSX needs it
 
@@ -38,8 +44,8 @@ def read_xlsx(buf: pa.Buffer) -> tuple[list[str], dict[str, int], list[Piece], n
             raise not_a_log("XLSX 沒有工作表", "an XLSX without worksheets")
         sheet, row_number, headers = (usable or found)[0]
         index = map_headers(headers)
-        cells, lines = _cells(sheet, row_number, headers, index, book.epoch)
-        return headers, index, [examine(cells)], lines
+        cells, lines, totals = _cells(sheet, row_number, headers, index, book.epoch)
+        return headers, index, [examine(cells)], lines, totals
     finally:
         book.close()
 
@@ -61,17 +67,33 @@ def _cells(sheet, header_row: int, headers: list[str], index: dict[str, int], ep
 
     time_column = index["queried_at"]
     columns: list[list[str]] = [[] for _ in headers]
-    lines = []
+    lines, last = [], -1  # last: the index of the last row with a non-blank cell
     rows = sheet.iter_rows(min_row=header_row + 1, values_only=True) if header_row else ()
     for number, values in enumerate(rows, header_row + 1):
         values = (tuple(values) + (None,) * len(headers))[: len(headers)]
-        for position, value in enumerate(values):
-            if position == time_column and type(value) in (int, float):  # a serial day number
-                value = _serial(value, epoch, from_excel)
-            columns[position].append(_cell_text(value))
+        texts = [_cell_text(_time_value(v, epoch, from_excel) if p == time_column else v)
+                 for p, v in enumerate(values)]  # fmt: skip
+        for position, text in enumerate(texts):
+            columns[position].append(text)
+        if any(text.strip() for text in texts):
+            last = len(lines)
         lines.append(number)
+    totals = None
+    count = totals_count(column[last] for column in columns) if last >= 0 else None
+    if count is not None:  # the totals row and any blank rows after it are no records
+        totals = TotalsRow(lines[last], count)
+        columns, lines = [column[:last] for column in columns], lines[:last]
     cells = {name: text_column(columns[position]) for name, position in index.items()}
-    return cells, np.array(lines, dtype=np.int64)
+    return cells, np.array(lines, dtype=np.int64), totals
+
+
+def _time_value(value, epoch, from_excel):
+    """A time cell: a serial day number becomes a datetime, a compact date its digits."""
+    if type(value) not in (int, float):
+        return value
+    if value >= COMPACT_DATE:
+        return value  # 1140302 or 1140302140506 as a number: _cell_text keeps the digits
+    return _serial(value, epoch, from_excel)
 
 
 def _serial(value: float, epoch, from_excel):

@@ -94,7 +94,7 @@ _retention_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _chain_ok(store: Store) -> bool:
-    """7.1: the activity log verifies; after the first full check only new lines are checked.
+    """7.1: the activity log verifies from the store's last verified position to its end.
 
     ``python -m tracker log verify`` always checks it all.
     """

@@ -18,12 +18,13 @@ from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
-from tracker.domain.enums import ReviewState, SubjectKind
+from tracker.domain.enums import ProtectionLevel, ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence, IssuedForm
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
+from tracker.storage.staging import Transaction
 from tracker.storage.store import Store
 
 SUBJECT_TYPES = {
@@ -69,6 +70,16 @@ def expected_texts(store: Store, kind: str, subject) -> list[str]:
     return texts
 
 
+def protection_level(store: Store, subject) -> ProtectionLevel | None:
+    """The protection level of the subject's contract (``None`` without a contract):
+    the catalogue's texts for that level are required of the upload."""
+    if isinstance(subject, Contract):
+        return subject.protection_level
+    contract_id = getattr(subject, "contract_id", None)
+    contract = store.get(Contract, contract_id) if contract_id else None
+    return contract.protection_level if contract else None
+
+
 def upload_evidence(
     store: Store,
     blobs: BlobStore,
@@ -105,7 +116,10 @@ def upload_evidence(
 
     def inspect(subject=None) -> dict:
         expect = expected_texts(store, kind, subject) if subject is not None else []
-        return inspect_pdf(data, kind=kind, expect=expect, trust_dir=trust_dir, **limits).to_dict()
+        level = protection_level(store, subject)
+        return inspect_pdf(
+            data, kind=kind, expect=expect, level=level, trust_dir=trust_dir, **limits
+        ).to_dict()
 
     known = SubjectKind(subject_kind) if subject_id and subject_kind else None
     report_doc = inspect(subject_owner(store, known, subject_id)[0] if known else None)
@@ -144,8 +158,8 @@ def upload_evidence(
         form_number=form.id if form else None,
         flags=flags,
     )
-    blobs.put(data)
-    with store.locked():
+    with Transaction(store) as tx:  # the file, the records and the log line commit together
+        tx.add_blob(blobs, data)
         previous = current_evidence(store, subject_kind, subject_id, kind)
         records = [
             replace(p, state=ReviewState.SUPERSEDED)

@@ -15,11 +15,9 @@ from tracker.core import clock
 from tracker.core.dates import roc_date, roc_short
 from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.documents.pdf import FONT, new_pdf
+from tracker.documents.workbook import row_cells
 from tracker.domain.enums import Status
-from tracker.services.dashboard import (
-    Dashboard,
-    Table,
-)
+from tracker.services.dashboard import Dashboard, Table
 from tracker.storage.store import Store
 
 REPORT_TITLE = "移民資訊應用合規報告"
@@ -45,7 +43,10 @@ def record_export(store: Store, actor: str, fmt: str, board: Dashboard) -> None:
 
 
 def workbook_bytes(board: Dashboard) -> bytes:
-    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ISO dates, filters)."""
+    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ISO dates, filters).
+
+    Every text is a text cell (never a formula), see :mod:`tracker.documents.workbook`.
+    """
     from openpyxl import Workbook
 
     book = Workbook()
@@ -76,15 +77,15 @@ def summary_lines(board: Dashboard) -> list[tuple[str, object]]:
 
 def _summary_sheet(sheet, board: Dashboard) -> None:
     sheet.title = "摘要"
-    sheet.append([REPORT_TITLE])
-    sheet.append(["報表日期", board.report.today])
+    sheet.append(row_cells(sheet, [REPORT_TITLE]))
+    sheet.append(row_cells(sheet, ["報表日期", board.report.today]))
     sheet["B2"].number_format = "yyyy-mm-dd"
     sheet.append([])
     for label, value in summary_lines(board):
-        sheet.append([label, value])
+        sheet.append(row_cells(sheet, [label, value]))
     for table in board.lists:
         sheet.append([])
-        sheet.append([table_title(table.name, board.report.today)])
+        sheet.append(row_cells(sheet, [table_title(table.name, board.report.today)]))
         _append_rows(sheet, table)
     sheet.freeze_panes = "A3"
     _fit_columns(sheet)
@@ -101,11 +102,11 @@ def _append_rows(sheet, table: Table) -> None:
     from openpyxl.styles import Font
 
     headers, rows = table_rows(table)
-    sheet.append(headers)
+    sheet.append(row_cells(sheet, headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_excel_value(v) for v in row])
+    for row in rows:  # names, titles and reasons typed by people: text cells
+        sheet.append(row_cells(sheet, [_excel_value(v) for v in row]))
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"

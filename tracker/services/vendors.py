@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
+from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.notify.addresses import check_addresses
+from tracker.notify.notices import incident_records
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
@@ -51,13 +54,15 @@ def save_agency(
     parent_id: str | None = None,
     account_admin: str = "",
 ) -> Agency:
-    agency = Agency(
-        id=agency_id or new_id("ag"),
+    """Create an agency, or update one; its notification addresses are kept
+    (they change through :func:`tracker.services.contacts.set_agency_addresses`)."""
+    before = store.get(Agency, agency_id) if agency_id else None
+    agency = replace(
+        before or Agency(id=agency_id or new_id("ag"), name=""),
         name=clean_text(name, "機關名稱", "agency name"),
         parent_id=parent_id,
         account_admin=clean_text(account_admin, "帳號管理者", "account manager", required=False),
     )
-    before = store.get(Agency, agency.id)
     action = "agency_updated" if before else "agency_created"
     if before and before.account_admin != agency.account_admin:
         action = "account_admin_changed"  # 5.4: a change of manager is recorded as such
@@ -72,13 +77,25 @@ def save_vendor(
     ubn: str,
     contact: str = "",
     vendor_id: str | None = None,
+    contact_emails: str | tuple[str, ...] | list[str] | None = None,
 ) -> Vendor:
-    """Create a vendor, or update it when ``vendor_id`` is given.  统一編號 must pass its checksum."""
+    """Create a vendor, or update it when ``vendor_id`` is given.  统一編號 must pass its checksum.
+
+    ``contact_emails`` (a text of addresses, or a list) receive its reminders;
+    ``None`` keeps the addresses it has.
+    """
+    before = store.get(Vendor, vendor_id) if vendor_id else None
+    emails = (
+        check_addresses(contact_emails, "通知電子郵件")
+        if contact_emails is not None
+        else (before.contact_emails if before else ())
+    )
     vendor = Vendor(
         id=vendor_id or new_id("v"),
         name=clean_text(name, "廠商名稱", "vendor name"),
         ubn=check_ubn(ubn),
         contact=clean_text(contact, "聯絡方式", "contact", required=False),
+        contact_emails=emails,
     )
     for other in store.all(Vendor):
         if other.ubn == vendor.ubn and other.id != vendor.id:
@@ -86,7 +103,7 @@ def save_vendor(
                 f"統一編號 {vendor.ubn} 已屬於 {other.name}",
                 f"business number already used by {other.name}",
             )
-    if vendor_id and store.get(Vendor, vendor_id) is None:
+    if vendor_id and before is None:
         raise NotFound(f"找不到廠商 {vendor_id}", f"no vendor {vendor_id}")
     return store.put(
         vendor, actor=actor, action="vendor_updated" if vendor_id else "vendor_created"
@@ -242,7 +259,12 @@ def report_incident(
     measures: str = "",
     reported_at: datetime | None = None,
 ) -> Incident:
-    """8.3: a vendor reports an incident; ``reported_at`` defaults to now."""
+    """8.3: a vendor reports an incident; ``reported_at`` defaults to now.
+
+    Its notice to the agency's IT office and security contact is queued in the
+    outbox with it (:func:`tracker.notify.notices.incident_records`); the
+    caller may send it at once (tracker.services.notifications.send_event_notices).
+    """
     store.require(Vendor, vendor_id)
     if contract_id is not None and store.require(Contract, contract_id).vendor_id != vendor_id:
         raise InvalidInput("委託案不屬於此廠商", "the contract belongs to another vendor")
@@ -260,7 +282,10 @@ def report_incident(
         reported_at=reported_at,
         measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
     )
-    return store.put(incident, actor=actor, action="incident_reported")
+    with store.locked():  # the notice (tracker.notify) is queued in the same logged change
+        notice = incident_records(store, incident, default_catalogue(), clock.now())
+        store.put_many([incident, *notice], actor=actor, action="incident_reported")
+    return incident
 
 
 def close_incident(store: Store, actor: str, incident_id: str) -> Incident:

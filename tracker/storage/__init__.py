@@ -1,21 +1,20 @@
 """Storage: where records live and how they are named, behind one small contract.
 
-Owns the store (:mod:`~tracker.storage.store`, the embedded TinyDB folder),
-its tables, lock, codec (records ↔ JSON documents), the evidence blob store
-(files by SHA-256, written once), schema migrations, and the record registry
-(collections and partition naming — the only place a partition name is spelled).
-Imports core, domain and activitylog; never services, cli or app_pages.
-
-Layout of the data folder::
-
-    meta.json                        schema version and flags (demo data…)
-    tables/<collection>/<part>.json  one TinyDB file per partition of a collection
-    .lock                            the cross-process write lock
-    activity-log.jsonl               the hash-chained activity log (tracker.activitylog)
-
-Why partitions: TinyDB rewrites a whole file on every write and its table code
-converts every document of the table on each change, so a write costs in
-proportion to the table.  Each collection is split by vendor or agency
-(:mod:`~tracker.storage.registry`), so recording one evidence decision
-rewrites only that vendor's evidence file.
+Owns the storage contract (:mod:`~tracker.storage.contract`) and the folder
+store that implements it (:mod:`~tracker.storage.store`, also in memory):
+the activity log is its commit record and the table files its checkpoints
+(:mod:`~tracker.storage.checkpoint`, :mod:`~tracker.storage.replay`,
+:mod:`~tracker.storage.tables`), repaired or refused on opening
+(:mod:`~tracker.storage.recovery`), rebuilt from the log
+(:mod:`~tracker.storage.rebuild`), checked against it
+(:mod:`~tracker.storage.check`); one transaction per use case
+(:mod:`~tracker.storage.staging`); the durable values of redacted fields
+(:mod:`~tracker.storage.secrets`); the purge's base snapshot
+(:mod:`~tracker.storage.purging`); the lock; the codec (records ↔ JSON
+documents); the evidence blob store (files by SHA-256, written once); schema
+migrations; and the record registry (collections and partition naming — the
+only place a partition name is spelled).  Imports core, domain, activitylog
+and querylog (a query-log import's files commit with its record); never
+services, cli or app_pages.  The data folder's layout is in
+:mod:`~tracker.storage.store`.
 """

@@ -11,7 +11,9 @@ replica shares.
 
 from __future__ import annotations
 
-from tracker.activitylog.chain import Verification
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from tracker.core.config import Settings
 from tracker.core.errors import StoreError
 from tracker.storage.blobs import BlobStore
@@ -41,27 +43,25 @@ def backend_name(settings: Settings) -> str:
     return "postgresql" if settings.database_url else "folder"
 
 
-def verify_log(settings: Settings) -> Verification:
-    """Check every line of the activity log of ``settings``' store (``log verify``).
+@contextmanager
+def activity_log(settings: Settings) -> Iterator:
+    """The activity log of ``settings``' store, to check (``log verify``): ``verify()``, ``holds()``.
 
     The folder's log is read without opening the store (nothing is repaired
-    first); StoreError when the data folder does not exist.
+    first); the database's through a store closed again afterwards.
     """
     if settings.database_url:
         from tracker.storage.postgres import PgStore
 
         store = PgStore.open(settings)
         try:
-            return store.log.verify()
+            yield store.log
         finally:
             store.close()
+        return
     from tracker.activitylog.log import ActivityLog
 
-    if not settings.data_dir.is_dir():
-        raise StoreError(
-            f"找不到資料夾 {settings.data_dir}", f"data folder not found: {settings.data_dir}"
-        )
-    return ActivityLog(settings.data_dir).verify()
+    yield ActivityLog(settings.data_dir)
 
 
 def require_folder(settings: Settings, what_zh: str, what_en: str) -> None:

@@ -11,7 +11,9 @@ the first two hex digits (no extension: evidence is mostly PDF, audit records
 also XLSX).  The uploader's file name never becomes part of a path; it is
 metadata in the store.  Files are written once and never overwritten: storing
 the same bytes again is a no-op, and two processes storing the same bytes at
-once leave one complete file (see :meth:`BlobStore.put`).
+once leave one complete file (see :meth:`BlobStore.put`).  The application
+writes them inside a :class:`tracker.storage.staging.Transaction`, so a file
+never outlives a change that was not committed.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import hashlib
 import os
 import re
 import secrets
-import socket
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from tracker.core.errors import NotFound, StoreError
-from tracker.core.fileio import fsync_dir
+from tracker.core.errors import NotFound, StoreError, os_failure
+from tracker.core.fileio import HOST, fsync_dir
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+STAGING = ".staging"  # temporary files of writes in progress (the folder store sweeps them)
 # link() not offered by the file system (some SMB/CIFS mounts): fall back to rename
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ENOSYS}
 
@@ -77,20 +79,21 @@ class BlobStore(BlobStorage):
     def put(self, data: bytes) -> str:
         """Store ``data`` if new; returns its SHA-256.
 
-        The bytes go to a file of this writer's own (host, process and a random
-        part in its name), are fsynced and made read-only, and the file is then
-        hard-linked to its place: ``link`` fails rather than replaces when the
-        file is there already (another writer stored the same bytes first), so
-        a stored file is never overwritten, and a reader never sees half of one.
+        The bytes go to a file of this writer's own in ``.staging/`` (process,
+        host and a random part in its name), are fsynced and made read-only,
+        and the file is then hard-linked to its place: ``link`` fails rather
+        than replaces when the file is there already (another writer stored
+        the same bytes first), so a stored file is never overwritten, and a
+        reader never sees half of one.
         """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.exists():
             return digest
         try:
-            _write_once(target, data)
+            _write_once(target, data, self.root / STAGING)
         except OSError as exc:
-            raise StoreError("無法寫入佐證檔案", f"cannot write evidence file: {exc}") from exc
+            raise os_failure(exc, "寫入佐證檔案", "writing the evidence file") from exc
         return digest
 
     def read(self, sha256: str) -> bytes:
@@ -113,6 +116,7 @@ class BlobStore(BlobStorage):
         return sorted(p.name for p in self.root.glob("??/*") if _SHA256.match(p.name))
 
     def remove(self, sha256: str) -> bool:
+        """Delete a stored file (a transaction undone, a retention purge); returns whether it existed."""
         try:
             self.path(sha256).unlink()
         except FileNotFoundError:
@@ -120,12 +124,16 @@ class BlobStore(BlobStorage):
         return True
 
 
-def _write_once(target: Path, data: bytes) -> None:
-    """Write ``target`` (absent a moment ago) without ever replacing a file that appeared meanwhile."""
+def _write_once(target: Path, data: bytes, staging: Path) -> None:
+    """Write ``target`` (absent a moment ago) without ever replacing a file that appeared meanwhile.
+
+    The temporary name carries the writer's process id and host, as
+    :func:`~tracker.core.fileio.atomic_write`'s do, so a sweep of ``.staging/``
+    leaves a live writer's file alone, on this host or another sharing the folder.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(
-        f".{target.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    )
+    staging.mkdir(parents=True, exist_ok=True)
+    tmp = staging / f".{target.name}.{os.getpid()}.{HOST}-{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
     try:
         try:

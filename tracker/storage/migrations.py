@@ -6,10 +6,11 @@ place.  This module only knows the versions and runs the steps;
 :func:`apply_steps`.  A :class:`~tracker.storage.store.Store` refuses to open an
 older folder by itself, so no step runs without that backup.
 
-Schema 1 is the first released layout and still the current one, so the
-registry is empty: no step exists because nothing has changed yet.  To go back
-after an upgrade, restore the archive with the previous version
-(``python -m tracker backup restore <archive>`` into empty folders).
+Schema 1 is the first released layout (plain TinyDB tables beside the log);
+schema 2 makes the tables checkpoints of the log
+(:func:`tracker.storage.schema2.tables_from_log`).  To go back after an
+upgrade, restore the archive with the previous version (``python -m tracker
+backup restore <archive>`` into empty folders).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from pathlib import Path
 
 import orjson
 
-from tracker.core import clock
 from tracker.core.errors import StoreError
 from tracker.core.fileio import atomic_write
+from tracker.storage.schema2 import tables_from_log
 
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, Callable[[object], None]] = {}
+SCHEMA_VERSION = 2
+MIGRATIONS: dict[int, Callable[[object], dict | None]] = {1: tables_from_log}
 
 
 def folder_schema(data_dir: Path) -> int | None:
@@ -55,27 +56,25 @@ def refuse_unknown(version: int) -> None:
 
 
 def apply_steps(store, meta: dict, backup_name: str) -> dict:
-    """Run every step from ``meta['schema']`` on the open ``store``; returns the new meta.
+    """Run every step from ``meta['schema']`` on ``store``; returns the new meta.
 
-    After each step ``meta.json`` is replaced and a ``schema_migrated`` line names
-    ``backup_name``.  The caller holds the store's lock and has written the backup.
+    After each step ``meta.json`` is replaced, the store re-reads the folder,
+    and a ``schema_migrated`` line names ``backup_name`` (and what the step
+    reports, e.g. records it corrected).  The caller holds the store's lock and
+    has written the backup.
     """
     version = int(meta.get("schema", 1))
     refuse_unknown(version)
     while version < SCHEMA_VERSION:
-        MIGRATIONS[version](store)
+        report = MIGRATIONS[version](store) or {}
         version += 1
         meta = dict(meta, schema=version)
         atomic_write(store.root / "meta.json", orjson.dumps(meta))
-        store.log.append(
-            {
-                "at": clock.now().isoformat(timespec="seconds"),
-                "actor": "system",
-                "action": "schema_migrated",
-                "collection": None,
-                "record": None,
-                "before": {"schema": version - 1},
-                "after": {"schema": version, "backup": backup_name},
-            }
+        store.adopt_meta(meta)
+        store.reopen()
+        store.record_event(
+            actor="system",
+            action="schema_migrated",
+            details={"schema": version, "backup": backup_name, **report},
         )
     return meta

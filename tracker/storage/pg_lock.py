@@ -16,6 +16,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from tracker.core.errors import StoreError
+from tracker.storage import pg_recovery
 from tracker.storage.pg_connect import unreachable
 from tracker.storage.pg_log import HEAD_QUERY, head_of
 
@@ -98,6 +99,7 @@ class StoreLock:
             store._conn, current = take(store._pool, store.where)
             store._depth = 1
             store.stale.start(store.cache.catch_up(store._conn, current))
+            pg_recovery.recover_if_due(store)
         except BaseException as exc:
             self._leave()
             if isinstance(exc, psycopg.OperationalError):

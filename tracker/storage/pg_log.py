@@ -1,9 +1,9 @@
 """The activity log kept in PostgreSQL: the same lines and hash chain as the folder's log file.
 
-Each line is hashed by :func:`tracker.activitylog.chain.entry_hash` and stored
-as the text the folder's ``activity-log.jsonl`` would hold (sorted keys,
-``hash`` last), so ``raw_lines()`` gives the same bytes for the same entries
-and :func:`tracker.activitylog.chain.verify_lines` checks it unchanged.  Lines
+Lines are chained by :func:`tracker.activitylog.chain.chained` (the project's
+canonical JSON, ``hash`` last) and stored as the text the folder's
+``activity-log.jsonl`` holds, so ``raw_lines()`` gives the same bytes for the
+same entries and :func:`tracker.activitylog.chain.verify_lines` checks it unchanged.  Lines
 are appended only by the store (:class:`tracker.storage.postgres.PgStore`),
 inside the transaction of their change and under its advisory lock; reading
 and verifying take one repeatable-read snapshot, so the head and the lines
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import orjson
 
-from tracker.activitylog.chain import Head, Verification, entry_hash, entry_instant, verify_lines
+from tracker.activitylog.chain import Head, Verification, chained, entry_instant, verify_lines
 
 _INSERT = (
     "INSERT INTO tracker.activity_log "
@@ -28,16 +28,11 @@ BATCH = 2000  # lines fetched per round trip when streaming the log
 
 
 def chain_lines(entries: list[dict], head: Head) -> list[tuple[dict, str]]:
-    """``entries`` numbered and chained after ``head``: each line and its stored text."""
-    out, prev, seq = [], head.hash, head.seq
-    for entry in entries:
-        seq += 1
-        body = dict(entry, seq=seq, prev_hash=prev)
-        prev = entry_hash(body)
-        # the folder's form: the hashed body with the hash added last
-        text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)[:-1] + b',"hash":"' + prev.encode()
-        out.append((dict(body, hash=prev), text.decode() + '"}'))
-    return out
+    """``entries`` numbered and chained after ``head`` (:func:`~tracker.activitylog.chain.chained`):
+    each line and its stored text, the folder log's line without its newline."""
+    lines, data = chained(entries, head.hash, head.seq)
+    texts = data.decode().split("\n")[:-1]
+    return list(zip(lines, texts, strict=True))
 
 
 def insert_lines(conn, lines: list[tuple[dict, str]]) -> None:
@@ -124,13 +119,19 @@ class PgActivityLog:
         with self._snapshot() as (conn, head):
             return verify_lines(stream_lines(conn), head)
 
-    def holds(self, hash_: str) -> bool:
-        """Whether a line with this hash is in the log."""
+    def holds(self, digest: str) -> int | None:
+        """The seq of the line (or anchor) whose hash is ``digest``, or ``None``."""
         with self._pool.connection() as conn:
             row = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM tracker.activity_log WHERE hash = %s)", (hash_,)
+                "SELECT seq FROM tracker.activity_log WHERE hash = %s ORDER BY seq LIMIT 1",
+                (digest,),
             ).fetchone()
-        return bool(row[0])
+        return int(row[0]) if row else None
+
+    def since(self, seq: int) -> bytes:
+        """The lines after ``seq``, as stored (with their newlines)."""
+        with self._snapshot() as (conn, _head):
+            return b"".join(stream_lines(conn, after=seq))
 
     @contextmanager
     def _snapshot(self):

@@ -17,8 +17,8 @@ from datetime import datetime
 import orjson
 import psycopg
 
-from tracker.activitylog.chain import PURGE_ACTION
-from tracker.activitylog.purge import PurgeMixin, PurgePlan, _anchor_line
+from tracker.activitylog import purge
+from tracker.activitylog.purge import PurgePlan
 from tracker.core.errors import StoreError
 from tracker.storage import pg_lock
 from tracker.storage.pg_connect import write_failed
@@ -51,29 +51,12 @@ def purge_log(store, before: datetime, *, actor: str, now: datetime) -> PurgePla
                 f"操作日誌驗證失敗（第 {checked.line} 行），不執行清除",
                 f"the activity log does not verify (line {checked.line}); nothing purged",
             )
-        plan = PurgeMixin.plan_purge(store.log, before)  # the folder's planning, over these lines
+        plan = purge.plan_purge(store.log, before)  # the folder's planning, over these lines
         if plan is None:
             return None
-        _commit(store, plan, _vouching_entry(plan, before, actor, now), _anchor_line(plan, now))
+        vouch = purge.vouching_entry(plan, before, actor=actor, now=now)
+        _commit(store, plan, vouch, purge.anchor_line(plan, now))
         return plan
-
-
-def _vouching_entry(plan: PurgePlan, before: datetime, actor: str, now: datetime) -> dict:
-    return {
-        "at": now.isoformat(timespec="seconds"),
-        "actor": actor,
-        "action": PURGE_ACTION,
-        "collection": None,
-        "record": None,
-        "before": None,
-        "after": {
-            "anchor_seq": plan.last_seq,
-            "anchor_hash": plan.last_hash,
-            "purged_lines": plan.lines,
-            "first_seq": plan.first_seq,
-            "purged_before": before.isoformat(),
-        },
-    }
 
 
 def _commit(store, plan: PurgePlan, vouch: dict, anchor: dict) -> None:

@@ -64,12 +64,11 @@ def _tail(conn, since: Head, head: Head) -> Verification:
     for raw in stream_lines(conn, after=since.seq - 1):
         count += 1
         if prev is None:
-            problem = _same_line(raw, since, count)
+            entry, problem = _same_line(raw, since, count)
         else:
-            problem = check_line(raw, prev, expected, count)
+            entry, problem = check_line(raw, prev, expected, count)
         if problem:
             return bad(count, count, *problem)
-        entry = orjson.loads(raw)
         prev, expected = entry["hash"], entry["seq"] + 1
     if prev is None:
         return bad(
@@ -85,8 +84,8 @@ def _tail(conn, since: Head, head: Head) -> Verification:
     return Verification(True, count)
 
 
-def _same_line(raw: bytes, since: Head, number: int) -> tuple[str, str] | None:
-    """Whether ``raw`` is still the line ``since`` ends at: its seq, its hash, and a hash that holds."""
+def _same_line(raw: bytes, since: Head, number: int) -> tuple[dict | None, tuple | None]:
+    """``raw`` is still the line ``since`` ends at (its seq and hash) and its hash holds."""
     try:
         entry = orjson.loads(raw)
         same = entry.get("seq") == since.seq and entry.get("hash") == since.hash
@@ -94,7 +93,7 @@ def _same_line(raw: bytes, since: Head, number: int) -> tuple[str, str] | None:
     except (orjson.JSONDecodeError, AttributeError):
         same, prev = False, None
     if not same:
-        return "已驗證的日誌行已被更動", "a verified line was changed"
+        return None, ("已驗證的日誌行已被更動", "a verified line was changed")
     return check_line(raw, prev, since.seq, number)
 
 

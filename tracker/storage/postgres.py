@@ -43,8 +43,9 @@ from tracker.domain.audits import SelfAudit
 from tracker.domain.evidence import Evidence
 from tracker.domain.facts import Facts
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
-from tracker.storage import pg_lock, pg_schema
+from tracker.storage import pg_lock, pg_recovery, pg_schema
 from tracker.storage.codec import to_doc
+from tracker.storage.contract import RecordStore
 from tracker.storage.entries import change_entry
 from tracker.storage.pg_cache import Cached, CollectionCache, RecordCache, owner_asked, owner_of
 from tracker.storage.pg_connect import connect, conninfo, unreachable, write_failed
@@ -62,7 +63,7 @@ _MOVE_HEAD = (
 )
 
 
-class PgStore:
+class PgStore(RecordStore):
     """Thread- and process-safe access to the records of one PostgreSQL database.
 
     One instance per process (the web app shares it through its resource
@@ -103,6 +104,7 @@ class PgStore:
         self.log = PgActivityLog(self._pool, self._log_entries, self.purge_log_before)
         with self._pool.connection() as conn:
             self.cache = RecordCache(*read_head(conn))
+        self._recovered_at = float("-inf")  # crashed transactions are looked for at the first lock
 
     @classmethod
     def open(cls, settings: Settings) -> PgStore:
@@ -151,13 +153,6 @@ class PgStore:
             self._fresh()
             self._read(coll.name, {record_id})
             return self._collection(coll.name).get(record_id)
-
-    def require(self, cls: type, record_id: str):
-        """Like :meth:`get` but raises :class:`NotFound`."""
-        record = self.get(cls, record_id)
-        if record is None:
-            raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-        return record
 
     def all(
         self,
@@ -212,8 +207,20 @@ class PgStore:
             return result.ok
 
     def recoveries(self) -> list[dict]:
-        """Repairs made by the store itself: none (the database recovers from crashes)."""
-        return []
+        """Repairs made by the store itself in the last 30 days (see :mod:`~tracker.storage.pg_recovery`)."""
+        return pg_recovery.recent(self)
+
+    def note_recovery(self, action: str, details: dict) -> None:
+        """Log a repair the store made by itself and keep it for the IT office."""
+        pg_recovery.note(self, action, details)
+
+    def log_end(self) -> dict:
+        """Where the log ends now (the caller holds the lock); a transaction's intent records it."""
+        return {"seq": self.cache.head.seq}
+
+    def log_since(self, position: dict) -> bytes:
+        """The lines written after ``position`` (from :meth:`log_end`), as stored."""
+        return self.log.since(int(position.get("seq", 0)))
 
     def _every(self, cls: type) -> tuple:
         return tuple(self._all(collection_of(cls).name))
@@ -225,11 +232,6 @@ class PgStore:
         return records
 
     # --- writing -------------------------------------------------------------
-
-    def put(self, record, *, actor: str, action: str) -> object:
-        """Insert or replace ``record`` and log the change with its before and after."""
-        self.put_many([record], actor=actor, action=action)
-        return record
 
     def put_many(self, records: Iterable, *, actor: str, action: str) -> None:
         """Write several records as one transaction: one log line each, all or none.

@@ -2,7 +2,7 @@
 
 Every kind of record is a frozen dataclass of :mod:`tracker.domain`, listed
 once here under its collection name with the owner its partition is named
-after (one small table per vendor or agency, see :mod:`tracker.storage.store`).
+after (one small table per vendor or agency, see :mod:`tracker.storage.tables`).
 Partition names are spelled only in this module (:func:`vendor_part`,
 :func:`agency_part`); callers ask the store by vendor or agency.  Nothing here
 does I/O.
@@ -26,6 +26,7 @@ from tracker.domain.accounts import (
 )
 from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
 from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.outbox import OutboxContent, OutboxMessage
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 
@@ -48,6 +49,10 @@ class Collection:
     def partition(self, record) -> str:
         """The partition file name of ``record`` (already safe as a file name)."""
         return partition_of(self.owner, record)
+
+    def doc_partition(self, doc: dict) -> str:
+        """The partition file name of a stored document of this collection."""
+        return doc_partition(self.owner, doc)
 
 
 class Owner(Enum):
@@ -77,14 +82,24 @@ def audit_part(agency_id: str, audit_id: str) -> str:
 
 def partition_of(owner: Owner, record) -> str:
     """The partition ``record`` is kept in, by its collection's ``owner``."""
+    return _partition(owner, lambda name: getattr(record, name))
+
+
+def doc_partition(owner: Owner, doc: dict) -> str:
+    """The partition of a stored document (as :func:`partition_of` for the record it encodes)."""
+    return _partition(owner, doc.get)
+
+
+def _partition(owner: Owner, field) -> str:
     if owner is Owner.VENDOR:
-        return vendor_part(record.vendor_id)
+        return vendor_part(field("vendor_id"))
     if owner is Owner.AGENCY:
-        return agency_part(record.agency_id)
+        return agency_part(field("agency_id"))
     if owner is Owner.VENDOR_OR_AGENCY:
-        return vendor_part(record.vendor_id) if record.vendor_id else agency_part(record.agency_id)
+        vendor = field("vendor_id")
+        return vendor_part(vendor) if vendor else agency_part(field("agency_id"))
     if owner is Owner.AUDIT:
-        return audit_part(record.agency_id, record.audit_id)
+        return audit_part(field("agency_id"), field("audit_id"))
     return "all"
 
 
@@ -157,6 +172,8 @@ for _name, _cls, _owner in (
     ("audits", SelfAudit, Owner.AGENCY),
     ("query_log_imports", QueryLogImport, Owner.AGENCY),
     ("sampled_records", SampledRecord, Owner.AUDIT),
+    ("outbox", OutboxMessage, Owner.VENDOR_OR_AGENCY),
+    ("outbox_contents", OutboxContent, Owner.VENDOR_OR_AGENCY),
 ):
     register_collection(_name, _cls, _owner)
 register_collection("users", AppUser, redact=("password_hash",))

@@ -1,55 +1,74 @@
-"""The folder store: domain records kept in small TinyDB tables, safe for threads and processes.
+"""The folder store: domain records whose commit record is the activity log, safe for threads and processes.
 
-Reads are served from memory.  Every change is appended to the activity log before its table is
-written, so the log doubles as the change feed: each read stats the log (one system call); when it
-grew because another process wrote, the new lines name the collections and records changed, and
-only their partition files are re-read.  Writes take :class:`~tracker.storage.locks.StoreLock`,
-append to the activity log first (write-ahead, fsynced), then replace the partition file atomically
-(:mod:`tracker.storage.tables`).  The store hands out frozen domain records, never TinyDB documents.
+Layout of the data folder::
+
+    meta.json                        schema version and flags (demo data…), recent recoveries
+    activity-log.jsonl               the hash-chained activity log: every change, with the record after it
+    activity-log.head.json           the log's head (tracker.activitylog.log)
+    secrets.jsonl                    values of redacted fields (tracker.storage.secrets)
+    checkpoint.json                  where the table files stand (tracker.storage.checkpoint)
+    tables/<collection>/<part>.json  one checkpoint table per partition of a collection
+    base.json, base-<seq>/           the base snapshot a retention purge writes first
+    pending/                         open transactions' intents (tracker.storage.staging)
+    .lock                            the cross-process write lock
+
+A change is one fsynced append to the activity log (with the full document
+after it) and nothing else: it is acknowledged when that append returns, and
+a failed append changes nothing.  Memory is then updated; table files are
+checkpoints written when the log has grown by :attr:`Store.CHECKPOINT_LINES`
+lines or :attr:`Store.CHECKPOINT_BYTES` since the last one (or by ``store
+rebuild``, a backup, a purge): fewer checkpoints rewrite a table once for many
+changes, at the cost of a longer tail to replay when a process opens the folder.  Opening checks the head,
+the checkpoint and the tables against the log and replays the lines after the
+checkpoint (:mod:`tracker.storage.replay`, :mod:`tracker.storage.recovery`);
+reads catch up from the log tail first, so no process answers from stale data.
+
+This module hands out frozen domain records, never stored documents.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import orjson
 from filelock import FileLock
 
+from tracker.activitylog.chain import Head
 from tracker.activitylog.log import ActivityLog, MemoryActivityLog
 from tracker.core import clock
 from tracker.core.config import Settings
-from tracker.core.errors import NotFound, StoreError
+from tracker.core.errors import IntegrityError, NotFound, StoreError, os_failure
 from tracker.core.fileio import atomic_write
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
 from tracker.domain.evidence import Evidence
 from tracker.domain.facts import Facts
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
-from tracker.storage import migrations
-from tracker.storage.codec import from_doc, to_doc
-from tracker.storage.entries import change_entry
-from tracker.storage.locks import StoreLock
-from tracker.storage.registry import (
-    COLLECTIONS,
-    Collection,
-    audit_part,
-    collection_of,
-    parts_for,
-    redacted,
-)
-from tracker.storage.tables import Partition, open_partition
+from tracker.storage import migrations, recovery
+from tracker.storage.checkpoint import Position
+from tracker.storage.codec import to_doc
+from tracker.storage.contract import RecordStore
+from tracker.storage.locking import Locked, acquire
+from tracker.storage.purging import purge_log
+from tracker.storage.rebuild import rebuild_all
+from tracker.storage.registry import COLLECTIONS, audit_part, collection_of, parts_for, redacted
+from tracker.storage.replay import FolderView
+from tracker.storage.secrets import Secrets
 
 SYSTEM = "system"
+RECOVERIES_SHOWN_DAYS = 30
 
 
-class Store:
-    """Thread- and process-safe access to the records of one data folder.
+class Store(RecordStore):
+    """The records of one data folder (or of memory only: ``Store.in_memory()``).
 
-    One instance per process (the web app shares it through its resource
-    cache).  ``Store.in_memory()`` gives the same behaviour with nothing on disk.
+    One instance per process (the web app shares it through its resource cache).
     """
+
+    CHECKPOINT_LINES = 4000
+    CHECKPOINT_BYTES = 16 * 1024 * 1024
 
     def __init__(
         self,
@@ -62,32 +81,39 @@ class Store:
         """Open the data folder of ``settings`` (``memory``: nothing on disk).
 
         An older schema is refused with StoreError naming the upgrade, unless
-        ``upgrading`` (used only by :func:`tracker.ops.upgrade.upgrade`).
+        ``upgrading`` (used only by :func:`tracker.ops.upgrade.upgrade`, which
+        then runs the migration steps and :meth:`reopen`).  Raises
+        IntegrityError when the folder does not match its log.
         """
-        self._upgrading = upgrading
         self.settings = settings
         self.memory = memory
         self.durable = durable
         self._lock = threading.RLock()
-        self._parts: dict[str, dict[str, Partition]] = {}
-        self._index: dict[str, dict[str, str]] = {}  # collection -> id -> partition
-        self._log_pos: tuple[int, int] = (0, 0)  # (inode, size) of the activity log last seen
-        self._chain_state = None  # how far log_intact() has verified the log
+        self._depth = 0
+        self._opened = False  # False only while an older schema waits for its migration
+        self._flock = None
+        self.root = None if memory else settings.data_dir
+        self.log = MemoryActivityLog() if memory else ActivityLog(self.root)
+        self.secrets = Secrets(self.root)
+        self.view = FolderView(self.root, self.log, self.secrets, self._repair)
         if memory:
-            self.log: ActivityLog = MemoryActivityLog()
-            self._flock = None
             self._meta = {"schema": migrations.SCHEMA_VERSION}
+            self._opened = True
             return
-        self.root = settings.data_dir
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "tables").mkdir(exist_ok=True)
         self._flock = FileLock(str(self.root / ".lock"), timeout=30, thread_local=False)
-        self.log = ActivityLog(self.root)
-        with self.locked():
-            self._meta = self._open_meta()
-            if self.log.recover_interrupted_append():
-                self._log(SYSTEM, "log_head_recovered", None, None, None, None)
-            self._log_pos = self._log_signature()
+        with self._lock:
+            self._acquire_file_lock()
+            try:
+                self._meta = recovery.open_meta(self, upgrading)
+                if not (upgrading and self._meta["schema"] < migrations.SCHEMA_VERSION):
+                    self._depth += 1
+                    try:
+                        recovery.open_folder(self)
+                    finally:
+                        self._depth -= 1
+            finally:
+                self._flock.release()
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -97,32 +123,21 @@ class Store:
     def in_memory(cls) -> Store:
         return cls(None, memory=True)
 
+    def reopen(self) -> None:
+        """Read the folder afresh (after a migration step or a purge rewrote it); the caller holds the lock."""
+        with self.locked():
+            recovery.open_folder(self)
+
     # --- locking -------------------------------------------------------------
 
     def locked(self):
-        """Context manager holding the thread lock and the cross-process file lock."""
-        return StoreLock(self)
+        """Hold the thread lock and the cross-process file lock (re-entrant within a thread)."""
+        return Locked(self)
+
+    def _acquire_file_lock(self) -> None:
+        acquire(self._flock)
 
     # --- meta ----------------------------------------------------------------
-
-    def _open_meta(self) -> dict:
-        path = self.root / "meta.json"
-        version = migrations.folder_schema(self.root)
-        if version is None:
-            meta = {
-                "schema": migrations.SCHEMA_VERSION,
-                "created": clock.now().isoformat(),
-                "demo": False,
-            }
-            atomic_write(path, orjson.dumps(meta))
-            return meta
-        migrations.refuse_unknown(version)
-        if version < migrations.SCHEMA_VERSION and not self._upgrading:
-            raise StoreError(
-                "資料夾的資料結構較舊，請先執行 python -m tracker store migrate",
-                f"data folder has schema {version}; run python -m tracker store migrate",
-            )
-        return orjson.loads(path.read_bytes())
 
     def adopt_meta(self, meta: dict) -> None:
         """Take ``meta`` as written by a migration step (the upgrade holds the lock)."""
@@ -134,28 +149,22 @@ class Store:
 
     def set_meta(self, **values) -> None:
         with self.locked():
-            self._meta.update(values)
+            meta = dict(self._meta, **values)
             if not self.memory:
-                atomic_write(self.root / "meta.json", orjson.dumps(self._meta))
+                try:
+                    atomic_write(self.root / "meta.json", orjson.dumps(meta))
+                except OSError as exc:
+                    raise os_failure(exc, "寫入設定", "writing meta.json") from exc
+            self._meta = meta
 
     # --- reading -------------------------------------------------------------
 
     def get(self, cls: type, record_id: str):
-        """The record of type ``cls`` with ``record_id``, or ``None``."""
+        """See :meth:`RecordStore.get`."""
         coll = collection_of(cls)
         with self._lock:
-            self._refresh()
-            part_name = self._ids(coll.name).get(record_id)
-            if part_name is None:
-                return None
-            return self._decoded(coll, self._parts[coll.name][part_name], record_id)
-
-    def require(self, cls: type, record_id: str):
-        """Like :meth:`get` but raises :class:`NotFound`."""
-        record = self.get(cls, record_id)
-        if record is None:
-            raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-        return record
+            self._catch_up()
+            return self.view.records(coll).get(record_id)
 
     def all(
         self,
@@ -165,234 +174,210 @@ class Store:
         agency: str | None = None,
         audit: str | None = None,
     ) -> list:
-        """Every record of ``cls``; only one vendor's, agency's (or one audit's) when given.
-
-        ``None`` means no filter.  Raises ValueError when the collection is not
-        kept by what was asked (e.g. vendors by agency).
-        """
+        """See :meth:`RecordStore.all`."""
         coll = collection_of(cls)
         with self._lock:
-            self._refresh()
-            self._ids(coll.name)
-            parts = self._parts[coll.name]
+            self._catch_up()
+            records = self.view.records(coll)
             if vendor is None and agency is None:
-                names = list(parts)
-            elif audit is not None:
-                names = [audit_part(agency, audit)]
-            else:
-                names = parts_for(coll.owner, vendor=vendor, agency=agency)
-            out: list = []
-            for name in names:
-                part = parts.get(name)
-                if part is not None:
-                    out.extend(self._all_decoded(coll, part))
-            return out
+                return records.all()
+            if audit is not None:
+                return records.all([audit_part(agency, audit)])
+            return records.all(parts_for(coll.owner, vendor=vendor, agency=agency))
 
     def facts(self) -> Facts:
         """A snapshot of everything the status engine needs."""
-        return Facts(
-            agencies=tuple(self.all(Agency)),
-            vendors=tuple(self.all(Vendor)),
-            contracts=tuple(self.all(Contract)),
-            staff=tuple(self.all(VendorStaff)),
-            pcs=tuple(self.all(DedicatedPC)),
-            incidents=tuple(self.all(Incident)),
-            accounts=tuple(self.all(NiaAccount)),
-            audits=tuple(self.all(SelfAudit)),
-            evidence=tuple(self.all(Evidence)),
-        )
+        with self._lock:
+            return Facts(
+                agencies=tuple(self.all(Agency)),
+                vendors=tuple(self.all(Vendor)),
+                contracts=tuple(self.all(Contract)),
+                staff=tuple(self.all(VendorStaff)),
+                pcs=tuple(self.all(DedicatedPC)),
+                incidents=tuple(self.all(Incident)),
+                accounts=tuple(self.all(NiaAccount)),
+                audits=tuple(self.all(SelfAudit)),
+                evidence=tuple(self.all(Evidence)),
+            )
 
     def position(self) -> tuple:
-        """A value that changes with every acknowledged change (caches key on it)."""
+        """``(log file id, last seq)`` after catching up: changes with every acknowledged change."""
         with self._lock:
-            self._refresh()
-            return self._log_signature() if not self.memory else (0, self.log.head().seq)
+            self._catch_up()
+            return (self.view.inode, self.view.end.seq)
 
     def log_intact(self) -> bool:
-        """Whether the activity log verifies; after the first full check only new lines are checked."""
-        with self.locked():
-            if self.memory:
-                return self.log.verify().ok
-            result, self._chain_state = self.log.verify_incremental(self._chain_state)
-            return result.ok
+        """Whether the log verified from the last checkpoint to its end (a full check: ``log verify``)."""
+        if self.memory:
+            return self.log.verify().ok
+        try:
+            with self._lock:
+                self._catch_up()
+        except IntegrityError:
+            return False
+        return True
 
-    def _decoded(self, coll: Collection, part: Partition, record_id: str):
-        obj = part.objects.get(record_id)
-        if obj is None:
-            doc = part.table.raw().get(record_id)
-            if doc is None:
-                return None
-            obj = part.objects[record_id] = from_doc(coll.cls, doc)
-        return obj
+    def log_end(self) -> dict:
+        """Where the log ends now (the caller holds the lock); a transaction's intent records it."""
+        end = self.view.end
+        return {"offset": end.offset, "seq": end.seq}
 
-    def _all_decoded(self, coll: Collection, part: Partition) -> list:
-        if not part.complete:
-            for record_id, doc in part.table.raw().items():
-                if record_id not in part.objects:
-                    part.objects[record_id] = from_doc(coll.cls, doc)
-            part.complete = True
-        return list(part.objects.values())
+    def log_since(self, position: dict) -> bytes:
+        """The lines written after ``position`` (from :meth:`log_end`), as stored."""
+        return self.log.read(int(position.get("offset", 0)), self.view.end.offset)
+
+    def recoveries(self) -> list[dict]:
+        """Repairs made by the store itself in the last 30 days (newest last), kept in ``meta.json``."""
+        since = (clock.now() - timedelta(days=RECOVERIES_SHOWN_DAYS)).isoformat(timespec="seconds")
+        return [r for r in self._meta.get("recoveries", []) if _instant(r.get("at")) >= since]
+
+    def _catch_up(self) -> None:
+        if not self._opened:
+            raise StoreError(
+                "資料夾的資料結構較舊，請先執行 python -m tracker store migrate",
+                "the data folder's schema is older; run python -m tracker store migrate",
+            )
+        if self.memory or self._depth:
+            return  # under the lock the view was brought up to date on entry
+        if self.view.replaced():
+            with self.locked():
+                return
+        try:
+            self.view.catch_up()
+        except IntegrityError:
+            with self.locked():  # a head read while a writer rewrote it: look again, alone
+                pass
+        if len(self.view.tail) > 2 * self.CHECKPOINT_LINES:
+            self.view.adopt_newer_checkpoint()
 
     # --- writing -------------------------------------------------------------
 
-    def put(self, record, *, actor: str, action: str) -> object:
-        """Insert or replace ``record`` and log the change with its before and after."""
-        self.put_many([record], actor=actor, action=action)
-        return record
-
     def put_many(self, records: Iterable, *, actor: str, action: str) -> None:
-        """Write several records under one lock.
+        """Write several records as one change: all log lines in one fsynced append, or nothing.
 
-        All log lines go out in one append; each partition file touched is then
-        replaced once, atomically.  A record listed twice keeps its last version.
+        A record listed twice keeps its last version.  Raises StoreError (with
+        nothing changed) when the log cannot be written.
         """
         with self.locked():
             latest: dict[tuple[str, str], object] = {}
             for record in records:
                 latest[(collection_of(record).name, record.id)] = record
-            entries, writes = [], {}
+            entries, changes, secrets = [], [], []
             for (name, record_id), record in latest.items():
                 coll = COLLECTIONS[name]
-                before = self.get(coll.cls, record_id)
+                before = self.view.records(coll).doc(record_id)
                 after = to_doc(record)
-                before_doc = redacted(coll, to_doc(before)) if before else None
                 entries.append(
-                    change_entry(actor, action, name, record_id, before_doc, redacted(coll, after))
+                    _entry(
+                        actor,
+                        action,
+                        name,
+                        record_id,
+                        redacted(coll, before),
+                        redacted(coll, after),
+                    )
                 )
-                writes.setdefault((name, coll.partition(record)), []).append(
-                    (record_id, after, record)
-                )
-            self.log.append_many(entries)
-            for (name, part_name), items in writes.items():
-                self._write(COLLECTIONS[name], part_name, items)
-            self._log_pos = self._log_signature()
+                changes.append((coll, record_id, after, record))
+                secrets += self.secrets.lines_for(coll, record_id, after)
+            self._commit(entries, changes, secrets)
 
     def delete(self, cls: type, record_id: str, *, actor: str, action: str) -> None:
         """Remove one record (callers enforce retention rules first)."""
         coll = collection_of(cls)
         with self.locked():
-            before = self.get(cls, record_id)
+            before = self.view.records(coll).doc(record_id)
             if before is None:
                 raise NotFound(f"找不到 {record_id}", f"no {cls.__name__} with id {record_id}")
-            self._log(actor, action, coll.name, record_id, redacted(coll, to_doc(before)), None)
-            part = self._partition(coll.name, self._index[coll.name][record_id])
-            part.table.drop(record_id)
-            part.objects.pop(record_id, None)
-            del self._index[coll.name][record_id]
-            self._log_pos = self._log_signature()
+            entry = _entry(actor, action, coll.name, record_id, redacted(coll, before), None)
+            self._commit([entry], [(coll, record_id, None, None)], [])
 
     def record_event(self, *, actor: str, action: str, details: dict | None = None) -> dict:
         """Log something that changes no record (a sign-in, an export, a failed attempt)."""
         with self.locked():
-            line = self._log(actor, action, None, None, None, details)
-            self._log_pos = self._log_signature()
-            return line
+            entry = _entry(actor, action, None, None, None, details)
+            return self._commit([entry], [(None, None, None, None)], [])[0]
 
-    def _log(self, actor, action, collection, record_id, before, after) -> dict:
-        return self.log.append(change_entry(actor, action, collection, record_id, before, after))
-
-    def _write(
-        self, coll: Collection, part_name: str, items: list[tuple[str, dict, object]]
-    ) -> None:
-        """Put ``(id, doc, record)`` items into one partition with a single file replace."""
-        index = self._index[coll.name]
-        for record_id, _doc, _record in items:
-            old_part = index.get(record_id)
-            if old_part is not None and old_part != part_name:
-                old = self._partition(coll.name, old_part)
-                old.table.drop(record_id)
-                old.objects.pop(record_id, None)
-        part = self._partition(coll.name, part_name)
-        part.table.put_all({record_id: doc for record_id, doc, _ in items})
-        for record_id, _doc, record in items:
-            part.objects[record_id] = record
-            index[record_id] = part_name
-
-    # --- partitions, caching and change detection ---------------------------
-
-    def _ids(self, name: str) -> dict[str, str]:
-        """The id → partition index of a collection, loading the collection on first use."""
-        index = self._index.get(name)
-        if index is None:
-            self._parts[name] = {}
-            index = self._index[name] = {}
-            if not self.memory:
-                folder = self.root / "tables" / name
-                for path in sorted(folder.glob("*.json")) if folder.exists() else ():
-                    self._load_partition(name, path.stem)
-        return index
-
-    def _partition(self, name: str, part_name: str) -> Partition:
-        self._ids(name)
-        part = self._parts[name].get(part_name)
-        return part if part is not None else self._load_partition(name, part_name)
-
-    def _load_partition(self, name: str, part_name: str) -> Partition:
-        path = None if self.memory else self.root / "tables" / name / f"{part_name}.json"
-        part = open_partition(path, name, self.durable)
-        self._parts[name][part_name] = part
-        for record_id in part.table.raw():
-            self._index[name][record_id] = part_name
-        return part
-
-    def _refresh(self) -> None:
-        """Re-read what another process changed since we last looked (see the module docstring)."""
+    def _commit(self, entries: list[dict], changes: list, secrets: list[bytes]) -> list[dict]:
+        """Append ``entries`` (the commit), then apply ``changes`` to memory; the caller holds the lock."""
+        end = self.view.end
+        head = Head(end.count, end.seq, end.hash, end.offset)
         if self.memory:
-            return
-        seen = self._log_pos
-        current = self._log_signature()
-        if current == seen:
-            return
-        if current[0] != seen[0] or current[1] < seen[1]:
-            self._reload_all()  # the log was replaced (a purge) or is new to us
-        else:
-            self._reload_from_log(seen[1])
-        self._log_pos = current
-
-    def _log_signature(self) -> tuple[int, int]:
-        if self.memory:
-            return (0, 0)
+            head = self.log.head()
         try:
-            st = os.stat(self.log.path)
-        except FileNotFoundError:
-            return (0, 0)
-        return (st.st_ino, st.st_size)
+            self.secrets.append(secrets)
+            lines, new = self.log.append(entries, head)
+        except OSError as exc:
+            raise os_failure(exc, "寫入操作日誌", "writing the activity log") from exc
+        size = (new.size or 0) - (head.size or 0)
+        self.view.committed(lines, Position.of(new), size, changes)
+        if not self.memory and self.view.due(self.CHECKPOINT_LINES, self.CHECKPOINT_BYTES):
+            self.checkpoint(quiet=True)
+        return lines
 
-    def _reload_all(self) -> None:
-        self._parts.clear()
-        self._index.clear()
+    def checkpoint(self, *, quiet: bool = False) -> None:
+        """Write the tables changed since the last checkpoint (nothing to do in memory).
 
-    def _reload_from_log(self, offset: int) -> None:
-        """Drop the cached partitions that the log lines after ``offset`` say were changed."""
-        with self.log.path.open("rb") as fh:
-            fh.seek(offset)
-            tail = fh.read()
-        for raw in tail.splitlines():
+        With ``quiet`` an OSError is swallowed: the change that triggered it is
+        already durable in the log, and the next checkpoint writes the tables.
+        """
+        if self.memory:
+            return
+        with self.locked():
             try:
-                entry = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                self._reload_all()
-                return
-            name = entry.get("collection")
-            if name in self._index:
-                self._forget(name, entry.get("record"), entry.get("after"))
+                self.view.checkpoint(durable=self.durable)
+            except OSError as exc:
+                if not quiet:
+                    raise os_failure(exc, "寫入資料表", "writing the tables") from exc
 
-    def _forget(self, name: str, record_id: str | None, after: dict | None) -> None:
-        parts = {self._index[name].get(record_id)}
-        coll = COLLECTIONS.get(name)
-        if after is not None and coll is not None:
-            try:
-                parts.add(coll.partition(from_doc(coll.cls, after)))
-            except (TypeError, ValueError, KeyError):
-                self._parts.pop(name, None)  # forget the whole collection
-                self._index.pop(name, None)
-                return
-        for part_name in parts - {None}:
-            part = self._parts[name].pop(part_name, None)
-            if part is not None:
-                for rid in list(part.table.raw()):
-                    if self._index[name].get(rid) == part_name:
-                        del self._index[name][rid]
-            path = self.root / "tables" / name / f"{part_name}.json"
-            if path.exists():
-                self._load_partition(name, part_name)
+    def rebuild(self, *, actor: str = SYSTEM) -> dict:
+        """Rewrite every table from the log (``store rebuild``); logged; returns counts."""
+        if self.memory:
+            return {"tables": 0, "records": 0, "seq": self.log.head().seq}
+        with self.locked():
+            end = self.view.end
+            missing = rebuild_all(self, end)
+            self.view.open(end)
+            tables = len(self.view.manifest.tables)
+            records = sum(len(self.view.records(c).index) for c in COLLECTIONS.values())
+            summary = {"tables": tables, "records": records, "seq": end.seq}
+            if missing:
+                summary["values_not_restored"] = missing
+            self.record_event(actor=actor, action="store_rebuilt", details=summary)
+            return summary
+
+    def purge_log_before(self, before, *, actor: str, now):
+        """The retention purge of the log (see :mod:`tracker.storage.purging`); returns the plan or ``None``."""
+        return purge_log(self, before, actor=actor, now=now)
+
+    def _repair(self, coll, records, damaged) -> None:
+        with self.locked():
+            recovery.repair_tables(self, coll, records, damaged)
+
+    def note_recovery(self, action: str, details: dict) -> None:
+        """Log a repair the store made by itself and keep it in ``meta.json`` for the IT office."""
+        line = self.record_event(actor=SYSTEM, action=action, details=details)
+        kept = [
+            *self._meta.get("recoveries", []),
+            {"at": line["at"], "action": action, "details": details},
+        ]
+        self.set_meta(recoveries=kept[-20:])
+
+
+def _instant(at) -> str:
+    """An ISO instant comparable as text with another in Taipei time (``""`` when unreadable)."""
+    try:
+        return datetime.fromisoformat(at).astimezone(clock.TAIPEI).isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        return ""
+
+
+def _entry(actor, action, collection, record_id, before, after) -> dict:
+    return {
+        "at": clock.now().isoformat(timespec="seconds"),
+        "actor": actor,
+        "action": action,
+        "collection": collection,
+        "record": record_id,
+        "before": before,
+        "after": after,
+    }
