@@ -18,14 +18,16 @@ from tracker.domain.vendors import Agency, Contract, Vendor
 from tracker.storage.registry import register_collection
 
 
-def evidence(record_id: str, vendor_id: str | None, agency_id: str | None = None) -> Evidence:
+def evidence(
+    record_id: str, vendor_id: str | None, agency_id: str | None = None, sha256: str = "0" * 64
+) -> Evidence:
     return Evidence(
         record_id,
         "8.6",
         SubjectKind.VENDOR_STAFF,
         "s",
         "staff_pledge",
-        "0" * 64,
+        sha256,
         "f.pdf",
         "u",
         clock.now(),

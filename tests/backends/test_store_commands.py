@@ -35,7 +35,10 @@ def tracker(backend: Backend, *args: str):
 
 
 def counts(url: str) -> tuple:
+    """(records, log lines) in the database; (0, 0) when it has no tables yet."""
     with psycopg.connect(url) as conn:
+        if not conn.execute("SELECT to_regclass('tracker.records') IS NOT NULL").fetchone()[0]:
+            return (0, 0)
         return conn.execute(
             "SELECT (SELECT count(*) FROM tracker.records), (SELECT count(*) FROM tracker.activity_log)"
         ).fetchone()
@@ -145,10 +148,19 @@ def test_commands_write_to_the_database_the_url_names_and_not_to_the_folder(pg_b
     assert "a-long-password" not in b"".join(pg_backend.open().log.raw_lines()).decode()
 
 
-def test_a_backup_of_a_database_deployment_is_refused_rather_than_half_made(pg_backend, tmp_path):
-    result = tracker(pg_backend, "backup", "create", "--out", str(tmp_path / "b.zip"))
-    assert result.returncode == 2 and "pg_dump" in result.stderr
-    assert not (tmp_path / "b.zip").exists()
+def test_log_verify_finds_an_anchor_in_the_database_and_the_folder_repairs_say_why_not(pg_backend):
+    store = pg_backend.open()
+    for n in range(3):
+        store.put(vendor(n), actor="t", action="create")
+    anchor = list(store.log.entries())[1]["hash"]
+    found = json.loads(tracker(pg_backend, "log", "verify", "--anchor", anchor, "--json").stdout)
+    assert found["ok"] and found["anchor"] == {"hash": anchor, "seq": 2}
+    missing = tracker(pg_backend, "log", "verify", "--anchor", "f" * 64)
+    assert missing.returncode == 1 and "不含此錨點" in missing.stderr
+    for args in (("log", "reseal", "--anchor", anchor), ("store", "rebuild")):
+        refused = tracker(pg_backend, *args)
+        assert refused.returncode == 2 and "只適用於資料夾" in refused.stderr, args
+    assert tracker(pg_backend, "store", "check").returncode == 0
 
 
 @pytest.fixture

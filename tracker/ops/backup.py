@@ -6,8 +6,11 @@ Archive layout::
                      activity log and its head, query-logs/…), except lock files
                      and the temporary files of interrupted atomic writes
     evidence/<path>  every evidence file (``<aa>/<sha256>``, write-once)
-    manifest.json    written last: format, created, schema, the activity log's
-                     head, and every other member's path, size and SHA-256
+    manifest.json    written last: format, created, schema, backend, the activity
+                     log's head, and every other member's path, size and SHA-256
+
+A PostgreSQL deployment's archive has the same layout, its database written
+out as ``data/`` members (:mod:`tracker.ops.backup_db`).
 
 Why ZIP rather than tar.gz: each member is compressed and CRC-checked on its
 own, so a damaged byte spoils one named member instead of everything after it
@@ -55,6 +58,7 @@ from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir, fsync_file, is_temporary
+from tracker.ops import backup_db
 from tracker.ops.archive import (
     CHUNK,
     DATA,
@@ -94,15 +98,13 @@ def create_backup(
     itself is not in the archive).  Raises InvalidInput for an existing
     ``out`` and StoreError when a file cannot be read.
     """
-    from tracker.storage.backend import require_folder
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
-    require_folder(settings, "備份", "backup create")
     started = time.monotonic()
     out = Path(out)
     if out.exists():
         raise InvalidInput(f"檔案已存在：{out}", f"{out} already exists; choose a new name")
-    store = store if store is not None else Store.open(settings)
+    store = store if store is not None else open_store(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
@@ -132,13 +134,19 @@ def create_backup(
 
 def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) -> BackupSummary:
     entries: list[dict] = []
-    with store.locked(), _query_log_lock(settings.data_dir):
-        store.checkpoint()  # the tables as of the head, so a restore need not replay the log
-        head = store.log.head()
-        schema = _schema_of(settings.data_dir)
-        data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
-        for path, name in data_files:
-            entries.append(_add(zf, path, f"{DATA}/{name}", zipfile.ZIP_DEFLATED))
+    scratch = backup_db.scratch_folder(out) if settings.database_url else contextlib.nullcontext()
+    with store.locked(), _query_log_lock(settings.data_dir), scratch as tmp:
+        if settings.database_url:  # the database written out as files (tracker.ops.backup_db)
+            entries, head, schema, skipped = backup_db.database_members(
+                zf, settings, store, _add, _walk, Path(tmp)
+            )
+        else:
+            store.checkpoint()  # the tables as of the head, so a restore need not replay the log
+            head = store.log.head()
+            schema = _schema_of(settings.data_dir)
+            data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
+            for path, name in data_files:
+                entries.append(_add(zf, path, f"{DATA}/{name}", zipfile.ZIP_DEFLATED))
         evidence_files, skipped_ev = _walk(settings.evidence_dir, exclude=settings.data_dir)
     for path, name in evidence_files:
         if not path.exists():
@@ -154,6 +162,7 @@ def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) ->
         "created": created,
         "app_version": __version__,
         "schema": schema,
+        "backend": backup_db.BACKEND if settings.database_url else "folder",
         "activity_log": {"count": head.count, "seq": head.seq, "hash": head.hash},
         "source": {"data_dir": str(settings.data_dir), "evidence_dir": str(settings.evidence_dir)},
         "files": entries,

@@ -17,6 +17,7 @@ from pathlib import Path
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir
+from tracker.ops import backup_db
 from tracker.ops.archive import CHUNK, DATA, EVIDENCE
 from tracker.ops.verify import verify_backup
 
@@ -50,12 +51,12 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     a failure leaves the targets as they were (missing or empty).  The restore
     is then noted in the restored activity log.  Raises :class:`BackupInvalid`
     (with every problem) when the archive does not verify, InvalidInput for a
-    target that holds files or an archive of a newer schema.
+    target that holds files or an archive of a newer schema.  A PostgreSQL
+    deployment's archive goes back into an empty database as well
+    (:mod:`tracker.ops.backup_db`); an archive of the other backend is refused.
     """
-    from tracker.storage.backend import require_folder
     from tracker.storage.migrations import SCHEMA_VERSION
 
-    require_folder(settings, "還原", "backup restore")
     targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
     for target in targets.values():
         _require_empty(target)
@@ -63,6 +64,9 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     if not check.ok:
         raise BackupInvalid(check.problems)
     manifest = check.manifest
+    backup_db.check_target(settings, manifest)
+    if settings.database_url:
+        return _restore_with_database(path, settings, manifest, targets, actor)
     if int(manifest.get("schema", 1)) > SCHEMA_VERSION:
         raise InvalidInput(
             "此備份由較新版本建立，請先升級本系統再還原",
@@ -91,6 +95,36 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
             "files": len(manifest["files"]),
         },
     )
+    totals = manifest.get("totals", {})
+    return RestoreSummary(
+        len(manifest["files"]),
+        int(totals.get("bytes", 0)),
+        int(manifest.get("schema", 1)),
+        str(manifest.get("created")),
+        targets[DATA],
+        targets[EVIDENCE],
+    )
+
+
+def _restore_with_database(path, settings: Settings, manifest: dict, targets: dict, actor: str):
+    """A PostgreSQL deployment's archive: its folders restored, then its database (empty before)."""
+    from tracker.storage.backend import open_store
+
+    files = backup_db.folder_files(manifest)
+    placed: list[tuple[Path, bool]] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for top in sorted(targets, key=lambda k: len(targets[k].parts)):
+                placed.append((targets[top], targets[top].is_dir()))
+                mine = [e for e in files if e["path"].split("/", 1)[0] == top]
+                _restore_tree(zf, mine, top, targets[top])
+            backup_db.restore_database(zf, settings, manifest)
+    except BaseException:
+        _undo(placed)
+        raise
+    store = open_store(settings)
+    details = {"file": Path(path).name, "created": manifest.get("created"), "files": len(files)}
+    store.record_event(actor=actor, action="backup_restored", details=details)
     totals = manifest.get("totals", {})
     return RestoreSummary(
         len(manifest["files"]),

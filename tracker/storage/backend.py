@@ -65,15 +65,17 @@ def activity_log(settings: Settings) -> Iterator:
 
 
 def require_folder(settings: Settings, what_zh: str, what_en: str) -> None:
-    """StoreError when ``settings`` select PostgreSQL for something only the folder store does yet.
+    """StoreError when ``settings`` select PostgreSQL for something only a data folder has.
 
-    Refusing is the honest answer: run on a PostgreSQL deployment, a folder
-    operation (a backup, a restore) would see the data folder but not the
-    database, and report success for half the data.
+    ``log reseal`` (a head file lost) and ``store rebuild`` (tables that are
+    checkpoints of the log): a database moves its head and its rows in the
+    transaction of each change, so it has neither to repair.
     """
     if settings.database_url:
         raise StoreError(
-            f"{what_zh}目前只支援資料夾儲存；PostgreSQL 部署請依說明文件以 pg_dump 備份資料庫並備份證據資料夾",
-            f"{what_en} works only with the data folder for now; on PostgreSQL back up the "
-            "database with pg_dump and the evidence folder as the README describes",
+            f"{what_zh}只適用於資料夾儲存；PostgreSQL 部署的鏈頭與資料列隨每筆變更在同一交易寫入，"
+            "不需要這項修復（請用 store check 檢查）",
+            f"{what_en} is for the data folder only: a PostgreSQL deployment writes its head and "
+            "rows in the transaction of each change and has nothing of the kind to repair "
+            "(check it with store check)",
         )
