@@ -1,6 +1,6 @@
 """Run the benchmarks and print their figures: ``python -m bench [--size S|M|L] [--only NAME...] [--json]``.
 
-``--backend postgres`` runs the store, status, dashboard and app benchmarks on
+``--backend postgres`` runs the store, status, dashboard, integrity and app benchmarks on
 PostgreSQL instead of the data folder (:mod:`bench.pg_bench`); the log and PDF
 benchmarks do not touch the store and run as they are.
 
@@ -115,6 +115,12 @@ def _pg_status(run: Run) -> list[Figure]:
     return pg_bench.status_figures(run.pg, folders, run.work, run.size, run.small, run.reps(9, 3))
 
 
+def _pg_integrity(run: Run) -> list[Figure]:
+    from bench import pg_bench
+
+    return pg_bench.integrity_figures(run.pg, run.folder(), run.work, run.size, run.reps(5, 1))
+
+
 def _pg_dashboard(run: Run) -> list[Figure]:
     from bench import pg_bench
 
@@ -195,6 +201,7 @@ PG_BENCHMARKS: dict[str, tuple[tuple[str, ...], Callable[[Run], list[Figure]]]] 
     ),
     "status": (BENCHMARKS["status"][0], _pg_status),
     "dashboard": (BENCHMARKS["dashboard"][0], _pg_dashboard),
+    "integrity": (BENCHMARKS["integrity"][0], _pg_integrity),
     "log": BENCHMARKS["log"],
     "pdf": BENCHMARKS["pdf"],
     "app": BENCHMARKS["app"],

@@ -19,6 +19,12 @@ the same thing:
 * ``dashboard_render_*``: as in :mod:`bench.dashboard_bench`, the app pointed at
   the database by ``TRACKER_DATABASE_URL``.
 * ``pg_copy_s_{size}``: how long the copy of the folder into the base took.
+* ``store_open_ms_{size}``: ``PgStore.open`` alone in a fresh child process
+  (connect, schema version, the log's tail); ``store_check_s_{size}``:
+  ``store check`` in process (:func:`~tracker.storage.pg_check.check_database`:
+  the whole log verified and replayed, every row compared).
+  ``store_rebuild_s_{size}`` is not measured: rows are not checkpoints of the
+  log, so PostgreSQL has no ``store rebuild``.
 """
 
 from __future__ import annotations
@@ -286,6 +292,49 @@ def dashboard_figures(
     ]
 
 
+def integrity_figures(
+    server: Server, folder: Path, work: Path, size: str, reps: int
+) -> list[Figure]:
+    """Opening a store in a fresh process, and ``store check`` (rows against the replayed log)."""
+    from tracker.storage.pg_check import check_database
+
+    url = server.working(size, folder, "integrity")
+    opens = [_open_child(url, work / "integrity") for _ in range(reps)]
+    store = PgStore.open(server.settings(url, work / "integrity"))
+    try:
+        checks = []
+        for _ in range(max(1, reps // 3)):
+            began = time.perf_counter()
+            result = check_database(store)
+            checks.append(time.perf_counter() - began)
+    finally:
+        store.close()
+    note = f"{result.records} records, {result.log_lines} log lines, {len(result.differences)} differences"
+    return [
+        Figure(
+            f"store_open_ms_{size}",
+            median(opens) * 1e3,
+            "ms",
+            note=f"fresh process; median of {reps}",
+        ),
+        Figure(f"store_check_s_{size}", median(checks), "s", note=note),
+        Figure(
+            f"store_rebuild_s_{size}",
+            None,
+            not_measured="a database's rows are not checkpoints of the log: nothing to rebuild",
+        ),
+    ]
+
+
+def _open_child(url: str, folder: Path) -> float:
+    command = [sys.executable, "-m", "bench.pg_bench", "open", url, str(folder)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)["open_s"]
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "cold":
         print(json.dumps(cold(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
+    elif sys.argv[1] == "open":
+        settings = replace(Settings.for_folder(Path(sys.argv[3])), database_url=sys.argv[2])
+        print(json.dumps({"open_s": timed(lambda: PgStore.open(settings))}))
