@@ -2,17 +2,21 @@
 
 The navigation is rebuilt from the role on every run, so a page left out of
 it cannot be opened by its URL either; each page checks the role again
-(``app_pages._common.require_role``).  Run with ``streamlit run streamlit_app.py``.
+(``app_pages._common.require_role``).  A demo folder says so on every page.
+An idle session is taken back to the sign-in page by a timer, without waiting
+for the next click.  Run with ``streamlit run streamlit_app.py``.
 """
 
 import streamlit as st
 
 from app_pages import _session
-from app_pages._common import current_user, get_store, role_label
+from app_pages._common import current_user, get_store, plain, role_label
 from tracker.documents.labels import RECOVERY
 from tracker.domain.vendors import Vendor
+from tracker.services.demo_accounts import REMOVE_COMMAND, in_demo_mode
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
+_session.guard_uploads()
 
 # (file, title, icon) per role; optional pages are listed only once their file exists.
 DASHBOARD = ("dashboard.py", "合規儀表板", ":material/monitoring:")
@@ -52,12 +56,32 @@ def pages_for(role: str) -> list:
     ]
 
 
+def idle_check_s() -> float:
+    """How often an open page asks whether its session idled out: every half minute (sooner
+    when TRACKER_SESSION_IDLE_MINUTES is short)."""
+    return max(1.0, min(30.0, get_store().settings.session_idle_minutes * 60 / 3))
+
+
+def idle_watch() -> None:
+    """Once the session idled out, rerun the app, which then shows the sign-in page.
+
+    A fragment's own run is no interaction: it does not restart the idle clock.
+    """
+
+    @st.fragment(run_every=idle_check_s())
+    def watch() -> None:
+        if _session.idle_now():
+            st.rerun(scope="app")
+
+    watch()
+
+
 def sidebar(user) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.id}**　{role_label(user.role)}")
+        st.markdown(f"**{plain(user.id)}**　{role_label(user.role)}")
         if user.vendor_id:
             vendor = get_store().get(Vendor, user.vendor_id)
-            st.caption(vendor.name if vendor else user.vendor_id)
+            st.caption(plain(vendor.name) if vendor else plain(user.vendor_id))
         if user.role == "it_office":
             for note in get_store().recoveries():  # repairs of the last 30 days, also in the log
                 label = RECOVERY.get(note["action"], note["action"])
@@ -65,9 +89,17 @@ def sidebar(user) -> None:
         if st.button("登出", icon=":material/logout:", key="sign_out"):
             _session.end(get_store())
             st.rerun()
+        idle_watch()
 
 
-user = current_user() or _session.adopt_sso_identity(get_store())
+store = get_store()
+if in_demo_mode(store):
+    st.warning(
+        "示範資料：帳號密碼公開，請勿輸入真實資料。正式使用前請以 "
+        f"`{REMOVE_COMMAND}` 刪除示範帳號。",
+        icon=":material/science:",
+    )
+user = current_user() or _session.adopt_sso_identity(store)
 if user is None:
     pages = [st.Page("app_pages/login.py", title="登入", icon=":material/login:", default=True)]
 else:

@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 from app_pages._accounts_ui import LEFT
-from app_pages._common import attempt, get_blobs, roc
+from app_pages._common import attempt, get_blobs, plain, roc
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
 from tracker.services import account_application, account_changes, account_departure
@@ -112,7 +112,7 @@ def ip_and_application_forms(store: Store, actor: str, account: NiaAccount, toda
                     filename=upload.name,
                     effective=effective,
                 )
-                st.success(f"已上傳，待資訊室審查（{ev.filename}）")
+                st.success(f"已上傳，待資訊室審查（{plain(ev.filename)}）")
 
 
 def departure_forms(
@@ -225,7 +225,8 @@ def new_account_form(store: Store, actor: str, agency_id: str, bases: dict, chan
                     is_vendor_staff=vendor,
                 )
                 st.success(
-                    f"已建立 {account.holder} 之申請（{account.holder_id_masked}），請於「帳號明細與作業」送出。"
+                    f"已建立 {plain(account.holder)} 之申請（{plain(account.holder_id_masked)}），"
+                    "請於「帳號明細與作業」送出。"
                 )
 
 

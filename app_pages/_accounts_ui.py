@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import roc, show_table
+from app_pages._common import plain, roc, show_table
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
 from tracker.services import account_changes, account_departure, account_register
@@ -56,7 +56,7 @@ def register_table(register: list[NiaAccount], bases: dict, channels: dict, toda
     if overdue:
         st.error(
             f"{len(overdue)} 個帳號之使用者已異動但逾期未註銷（第五點第三款）："
-            + "、".join(a.holder for a in overdue)
+            + plain("、".join(a.holder for a in overdue))
         )
     show_table(
         pd.DataFrame(
@@ -81,11 +81,13 @@ def register_table(register: list[NiaAccount], bases: dict, channels: dict, toda
 def account_heading(account: NiaAccount, bases: dict, today: date) -> None:
     """Who holds the account and why, its rejection reason and an overdue removal (5.3)."""
     st.markdown(
-        f"**{account.holder}**　{account.unit}　狀態：{STATE.get(account.state, account.state)}　"
-        f"法令依據：{bases.get(account.legal_basis, account.legal_basis)}　承辦業務：{account.business}"
+        f"**{plain(account.holder)}**　{plain(account.unit)}　"
+        f"狀態：{STATE.get(account.state, account.state)}　"
+        f"法令依據：{bases.get(account.legal_basis, account.legal_basis)}　"
+        f"承辦業務：{plain(account.business)}"
     )
     if account.rejection_reason:
-        st.warning(f"退件理由：{account.rejection_reason}")
+        st.warning(f"退件理由：{plain(account.rejection_reason)}")
     if account_departure.removal_overdue(account, today):
         st.error(
             f"使用者已於 {roc(account.holder_left_on)} 異動，註銷期限 {roc(account.removal_due)} 已過。"
@@ -139,7 +141,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
 
 def admin_history(store: Store, agency: Agency) -> None:
     """The agency's account manager and the history of changes (5.4)."""
-    st.markdown(f"現任機關帳號管理者：**{agency.account_admin or '（未指派）'}**")
+    st.markdown(f"現任機關帳號管理者：**{plain(agency.account_admin) or '（未指派）'}**")
     changes = account_changes.admin_changes(store, agency.id)
     show_table(
         pd.DataFrame(

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, roc, show_table
+from app_pages._common import attempt, plain, roc, show_table
 from tracker.compliance.catalogue import Catalogue
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
 from tracker.domain.audits import SelfAudit
@@ -108,7 +108,7 @@ def audit_summary(audit: SelfAudit, records: list, catalogue: Catalogue) -> None
     cols[3].metric("未填結果", f"{sum(1 for r in records if not r.finding):,}")
     cols[4].metric("不合法", f"{audit.violations:,}")
     st.caption(
-        f"{rule_text(audit, catalogue)}；亂數種子 {audit.seed}；開啟者 {audit.opened_by}，"
+        f"{plain(rule_text(audit, catalogue))}；亂數種子 {audit.seed}；開啟者 {plain(audit.opened_by)}，"
         f"{roc(audit.opened_at)}"
     )
 
@@ -117,14 +117,16 @@ def violation_alert(audit: SelfAudit, records: list) -> None:
     """7.3: the not legitimate queries found and the accounts involved."""
     involved = sorted({r.account for r in records if r.finding == "not_legitimate"})
     st.error(
-        f"查核發現 {audit.violations} 筆不合法查詢，涉及帳號：{'、'.join(involved)}；"
+        f"查核發現 {audit.violations} 筆不合法查詢，涉及帳號：{plain('、'.join(involved))}；"
         "應通知政風單位會同資訊單位處理（第七點第三款）。"
     )
 
 
 def case_table(audit: SelfAudit) -> None:
     """The case a violation opened (7.3–7.5), read only."""
-    st.table(pd.DataFrame(case_lines(audit), columns=["項目", "內容"]).astype(str))
+    st.table(
+        pd.DataFrame([(plain(k), plain(v)) for k, v in case_lines(audit)], columns=["項目", "內容"])
+    )
 
 
 def downloads(store: Store, blobs: BlobStore, audit: SelfAudit, agency: Agency) -> None:

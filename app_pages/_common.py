@@ -9,6 +9,8 @@ own widgets' values either.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -36,21 +38,48 @@ if TYPE_CHECKING:
 READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
 
 
-@st.cache_resource
+# The store and the blob store of each deployment (a data folder, or a database with
+# TRACKER_DATABASE_URL: tracker.storage.backend), opened once per process.  Not in
+# st.cache_resource: any browser may send Streamlit's "clear cache" message, which
+# would make the next run open (and upgrade) a second store beside the first.
+_opened: dict[Settings, tuple[Store, BlobStore]] = {}
+_opening = threading.Lock()
+
+
+def _folders() -> tuple[Store, BlobStore]:
+    settings = Settings.from_env()
+    with _opening:
+        if settings not in _opened:
+            upgrade(settings)
+            _opened[settings] = (open_store(settings), open_blobs(settings))
+        return _opened[settings]
+
+
 def get_store() -> Store:
     """The one store of this process (thread-safe; shared by every session).
 
     The data folder, or PostgreSQL when ``TRACKER_DATABASE_URL`` is set
     (:func:`tracker.storage.backend.open_store`).
     """
-    settings = Settings.from_env()
-    upgrade(settings)
-    return open_store(settings)
+    return _folders()[0]
 
 
-@st.cache_resource
 def get_blobs() -> BlobStore:
-    return open_blobs(get_store().settings)
+    """The evidence files of this process (the shared evidence folder)."""
+    return _folders()[1]
+
+
+def forget_stores() -> None:
+    """Drop the opened stores (a test that points TRACKER_DATA_DIR elsewhere starts afresh).
+
+    A database store's connections are closed; the folder store holds none.
+    """
+    with _opening:
+        for store, _ in _opened.values():
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+        _opened.clear()
 
 
 def current_user() -> AppUser | None:
@@ -92,9 +121,41 @@ def vendor_contracts(store: Store, vendor_id: str) -> list[Contract]:
     return sorted(store.all(Contract, vendor=vendor_id), key=lambda c: c.start, reverse=True)
 
 
+# Every ASCII punctuation character: CommonMark lets each be escaped with "\\", and
+# escaping all of them covers links, images, emphasis, tables, HTML, autolinks
+# (http://, www.), Streamlit's :red[...] and :material/...: directives and $math$.
+_ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+# GitHub Markdown turns bare "www.", "http://" and e-mail addresses into links after the
+# escapes are read; an invisible WORD JOINER (U+2060) inside each keeps them text.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|(?=@)")
+
+
+def plain(text: object) -> str:
+    """``text`` as Markdown that shows exactly its characters, as plain text.
+
+    Use it for every user-supplied part of a string that Streamlit renders as
+    Markdown: ``st.success(f"已儲存 {plain(vendor.name)}")``.  Every ASCII
+    punctuation character is backslash-escaped, and a WORD JOINER (U+2060,
+    invisible) goes after ``http``/``www`` and before ``@`` so that nothing
+    becomes a link.  Line breaks stay line breaks; leading spaces are dropped
+    (they would start a code block).  ``None`` gives ``""``.
+    """
+    unlinked = _AUTOLINK.sub(lambda m: (m[1] or "") + "\u2060", "" if text is None else str(text))
+    escaped = _ASCII_PUNCTUATION.sub(lambda m: "\\" + m[0], unlinked)
+    return "  \n".join(line.lstrip() for line in escaped.splitlines())
+
+
+def show_facts(facts: dict) -> None:
+    """A two-column table (項目, 內容) of labels and values, every cell shown as plain text."""
+    st.table({"項目": [plain(k) for k in facts], "內容": [plain(v) for v in facts.values()]})
+
+
 def show_error(exc: TrackerError) -> None:
-    st.error(exc.message_zh)
-    st.caption(exc.message_en)
+    """A domain error's messages; they may quote user input, so they are shown as plain text."""
+    st.error(plain(exc.message_zh))
+    st.caption(plain(exc.message_en))
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, show_table
+from app_pages._common import attempt, plain, show_table
 from tracker.domain.vendors import Agency
 from tracker.notify.addresses import AGENCY_FIELDS, AUDIENCE_LABELS
 from tracker.services.contacts import set_agency_addresses
@@ -56,4 +56,4 @@ def agency_addresses_tab(store: Store, actor: str, agencies: dict[str, Agency]) 
         if st.form_submit_button("儲存機關通知信箱", type="primary"):
             with attempt():
                 saved = set_agency_addresses(store, actor, picked, **values)
-                st.success(f"已儲存 {saved.name} 的通知信箱")
+                st.success(f"已儲存 {plain(saved.name)} 的通知信箱")

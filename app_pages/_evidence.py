@@ -1,29 +1,22 @@
 """Showing evidence: the inspection's findings, a record's metadata, a preview of the file.
 
-The preview renders the first pages to PNG with poppler's ``pdftoppm`` in a
-child process with CPU, memory and wall-clock limits (the file is untrusted,
-even after inspection); the images work in every browser and in AppTest.
-Without ``pdftoppm`` the page shows the text excerpt and the download only.
+The preview (:mod:`tracker.inspection.preview`) renders the first pages to PNG
+in a limited child process, and not at all for a file with a giant image; the
+images work in every browser and in AppTest.  Without a preview the page
+says why and shows the text excerpt and the download.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
-from app_pages._common import get_blobs, roc
+from app_pages._common import get_blobs, roc, show_error, show_facts
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import MODIFICATION, REVIEW, TRUST_PROBLEM, VERDICT
 from tracker.domain.evidence import Evidence
+from tracker.inspection.preview import Preview, render_preview
 
-PREVIEW_PAGES = 2
-PREVIEW_DPI = 100
-_LIMITS = 'ulimit -v 1048576; ulimit -t 20; exec "$@"'  # 1 GiB address space, 20 s CPU
 FLAG_ZH = {
     "same_file_other_staff": "同一檔案亦上傳給其他人員",
     "form_number_other_staff": "表單編號屬於其他人員",
@@ -55,7 +48,7 @@ def show_inspection(doc: dict) -> None:
         "數位簽章": _signature_text(doc),
         "表單編號": "、".join(doc.get("form_numbers") or []) or "—",
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def _signature_text(doc: dict) -> str:
@@ -94,7 +87,7 @@ def show_record(evidence: Evidence) -> None:
         "注意事項": "、".join(FLAG_ZH.get(f, f) for f in evidence.flags) or "—",
         "SHA-256": evidence.sha256,
     }
-    st.table({"項目": list(facts), "內容": [str(v) for v in facts.values()]})
+    show_facts(facts)
 
 
 def download_button(evidence: Evidence, *, key: str) -> None:
@@ -102,7 +95,7 @@ def download_button(evidence: Evidence, *, key: str) -> None:
     try:
         data = get_blobs().read(evidence.sha256)
     except TrackerError as exc:
-        st.error(exc.message_zh)
+        show_error(exc)
         return
     name = evidence.filename if evidence.filename.lower().endswith(".pdf") else f"{evidence.id}.pdf"
     st.download_button(
@@ -116,46 +109,18 @@ def download_button(evidence: Evidence, *, key: str) -> None:
 
 
 def show_preview(evidence: Evidence) -> None:
-    images = preview_images(evidence.sha256)
-    if not images:
-        st.info("無法產生預覽，請下載檔案檢視。")
+    preview = preview_of(evidence.sha256, evidence.inspection or {})
+    if not preview.images:
+        st.info(preview.note_zh)
         excerpt = (evidence.inspection or {}).get("text_excerpt")
         if excerpt:
             st.text(excerpt)
         return
-    for n, image in enumerate(images, start=1):
+    for n, image in enumerate(preview.images, start=1):
         st.image(image, caption=f"第 {n} 頁", width="stretch")
 
 
 @st.cache_data(max_entries=64, show_spinner="產生預覽中…")
-def preview_images(sha256: str) -> list[bytes]:
-    """PNG images of the first pages of the stored file (``[]`` when it cannot be rendered)."""
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        return []
-    data = get_blobs().read(sha256)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "in.pdf"
-        source.write_bytes(data)
-        command = [
-            exe,
-            "-png",
-            "-r",
-            str(PREVIEW_DPI),
-            "-f",
-            "1",
-            "-l",
-            str(PREVIEW_PAGES),
-            str(source),
-            str(Path(tmp) / "page"),
-        ]
-        try:
-            subprocess.run(
-                ["/bin/sh", "-c", _LIMITS, "sh", *command],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return []
-        return [p.read_bytes() for p in sorted(Path(tmp).glob("page*.png"))]
+def preview_of(sha256: str, _inspection: dict) -> Preview:
+    """The stored file's preview (:func:`tracker.inspection.preview.render_preview`), once per file."""
+    return render_preview(get_blobs().read(sha256), _inspection)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._charts import heatmap, percent_bars, vendor_obligation_matrix
-from app_pages._common import english, get_store, require_role, roc, roc_long, show_table
+from app_pages._common import english, get_store, plain, require_role, roc, roc_long, show_table
 from app_pages._evidence import download_button, show_record
 from tracker.documents.labels import STATUS, table_rows, table_title
 from tracker.domain.evidence import Evidence
@@ -79,7 +79,7 @@ if len(board.by_vendor.rows) > VENDOR_METRICS:
 vendor_cols = st.columns(max(1, len(worst)))
 for col, row in zip(vendor_cols, worst, strict=False):
     col.metric(
-        row.name,
+        plain(row.name),
         dashboard.percent_text(report.by_vendor.get(row.key)),
         help=f"{row.ok}/{row.applicable} 項符合",
     )

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, english, get_store, plain, require_role, roc, show_table
 from app_pages._mail import state_label
 from tracker.core.errors import TrackerError
 from tracker.domain.outbox import MessageKind
@@ -20,13 +20,13 @@ try:
     server = mail_settings(store.settings)[0].display()
 except TrackerError as exc:
     server = None
-    st.warning(f"{exc.message_zh}：郵件會留在寄件匣，待設定後由排程或下方按鈕寄出。")
+    st.warning(f"{plain(exc.message_zh)}：郵件會留在寄件匣，待設定後由排程或下方按鈕寄出。")
 if server:
-    st.caption(f"郵件伺服器：{server}")
+    st.caption(f"郵件伺服器：{plain(server)}")
 
 done = st.session_state.pop("outbox_done", None)
 if done:
-    (st.success if done[0] == "ok" else st.warning)(done[1])
+    (st.success if done[0] == "ok" else st.warning)(plain(done[1]))  # may quote a server's reply
 
 messages = outbox(store)
 unsent = [m for m in messages if state_label(m) != "已寄出"]

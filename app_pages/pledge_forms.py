@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import english, get_store, require_role, roc, show_table
+from app_pages._common import english, get_store, plain, require_role, roc, show_table
 from tracker.core import clock
 from tracker.documents.labels import STATUS
 from tracker.documents.pledge import new_form_number, render_pledge_form
@@ -72,7 +72,7 @@ if st.button("產生切結書", type="primary", icon=":material/description:"):
 issued = st.session_state.get("pledge_pdf")
 if issued and issued[1] in staff:
     number, person_id, data = issued
-    st.success(f"已產生表單 {number}（{staff[person_id].name}）")
+    st.success(f"已產生表單 {number}（{plain(staff[person_id].name)}）")
     st.download_button(
         "下載切結書 PDF",
         data,

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import english, get_store, require_role, roc, show_error, show_table
+from app_pages._common import english, get_store, plain, require_role, roc, show_error, show_table
 from app_pages._evidence import (
     download_button,
     kind_label,
@@ -85,5 +85,5 @@ with right:
             show_error(exc)
         else:
             verb = "核准" if approve else "退件"
-            st.session_state["review_done"] = f"已{verb}：{labels[decided.id]}"
+            st.session_state["review_done"] = f"已{verb}：{plain(labels[decided.id])}"
             st.rerun()

@@ -8,6 +8,7 @@ from app_pages._common import (
     english,
     get_store,
     own_record,
+    plain,
     require_role,
     roc,
     show_table,
@@ -93,4 +94,4 @@ with st.form("pc"):
                 last_inspected=inspected,
                 pc_id=current.id if current else None,
             )
-            st.success(f"已儲存 {pc.asset_tag}；請至「合規狀態與上傳」上傳專用電腦檢核表。")
+            st.success(f"已儲存 {plain(pc.asset_tag)}；請至「合規狀態與上傳」上傳專用電腦檢核表。")

@@ -12,6 +12,7 @@ from app_pages._common import (
     english,
     get_store,
     own_record,
+    plain,
     require_role,
     roc,
     show_table,
@@ -72,7 +73,7 @@ with tab_add, st.form("add_staff", clear_on_submit=True):
                 touches_sensitive_data=sensitive,
                 accounts=tuple(a.strip() for a in accounts.replace("，", ",").split(",")),
             )
-            st.success(f"已新增 {person.name}（{person.id_masked}）")
+            st.success(f"已新增 {plain(person.name)}（{plain(person.id_masked)}）")
 
 with tab_leave:
     active = {s.id: s for s in staff if s.end is None}
@@ -90,7 +91,7 @@ with tab_leave:
                     store, user.id, own_record(store, VendorStaff, who, user).id, left_on
                 )
                 st.success(
-                    f"已登錄 {person.name} 於 {roc(person.end)} 離職；請於 3 日內停用其帳號並上傳紀錄。"
+                    f"已登錄 {plain(person.name)} 於 {roc(person.end)} 離職；請於 3 日內停用其帳號並上傳紀錄。"
                 )
     with right, st.form("accounts_removed"):
         st.markdown("**登錄帳號已停用（刪除）**")
@@ -107,5 +108,5 @@ with tab_leave:
                     store, user.id, own_record(store, VendorStaff, who, user).id, removed_on
                 )
                 st.success(
-                    f"已登錄 {person.name} 之帳號於 {roc(removed_on)} 停用；請至「合規狀態與上傳」上傳停用紀錄。"
+                    f"已登錄 {plain(person.name)} 之帳號於 {roc(removed_on)} 停用；請至「合規狀態與上傳」上傳停用紀錄。"
                 )

@@ -10,6 +10,7 @@ from app_pages._common import (
     english,
     get_blobs,
     get_store,
+    plain,
     require_role,
     roc,
     show_error,
@@ -33,7 +34,7 @@ user = require_role("vendor")
 store = get_store()
 catalogue = default_catalogue()
 vendor = store.require(Vendor, user.vendor_id)
-st.title(f"{vendor.name}　合規狀態")
+st.title(f"{plain(vendor.name)}　合規狀態")
 english("Vendor portal: obligations, statuses and evidence upload")
 # The upload tab is filled first, so the status tab already shows an upload made in this run.
 overview, upload = st.tabs(["合規狀態", "上傳佐證資料"])
@@ -120,7 +121,10 @@ with overview:
     for contract in vendor_contracts(store, user.vendor_id):
         agency = store.get(Agency, contract.agency_id)
         rows = [r for r in report.rows if r.contract_id == contract.id]
-        title = f"{contract.title}（{agency.name if agency else ''}，{roc(contract.start)}–{roc(contract.end)}）"
+        title = plain(
+            f"{contract.title}（{agency.name if agency else ''}，"
+            f"{roc(contract.start)}–{roc(contract.end)}）"
+        )
         with st.expander(title, expanded=True):
             show_table(status_frame(rows))
     other = [r for r in report.rows if r.contract_id is None]

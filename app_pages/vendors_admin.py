@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role, roc, show_table
+from app_pages._common import attempt, english, get_store, plain, require_role, roc, show_table
 from app_pages._contacts_forms import agency_addresses_tab
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
@@ -67,7 +67,7 @@ with tab_vendors:
                     vendor_id=current.id if current else None,
                     contact_emails=emails,
                 )
-                st.success(f"已儲存 {saved.name}（{saved.ubn}）")
+                st.success(f"已儲存 {plain(saved.name)}（{saved.ubn}）")
 
 with tab_contracts:
     show_table(
@@ -153,7 +153,7 @@ with tab_contracts:
                     amount=int(amount),
                     contract_id=current.id if current else None,
                 )
-                st.success(f"已儲存 {saved.title}")
+                st.success(f"已儲存 {plain(saved.title)}")
 
 with tab_agencies:
     agency_addresses_tab(store, user.id, agencies)

@@ -4,7 +4,7 @@
 # Arguments go to pytest.  Tests marked `network` (they reach PyPI) are deselected unless asked
 # for: scripts/test.sh -m network
 source "$(dirname "$0")/_env.sh" requirements-dev.lock
-apt_install chromium chromium-driver fonts-noto-cjk fonts-arphic-uming poppler-utils postgresql
+apt_install chromium chromium-driver fonts-noto-cjk fonts-arphic-uming poppler-utils postgresql nginx-light
 selects=false
 for arg in "$@"; do
   case "$arg" in -m | -m*) selects=true ;; esac

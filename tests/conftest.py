@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,19 @@ from tracker.core.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def backup_key_file(tmp_path: Path, monkeypatch) -> Path:
+    """One backup key per test, as one installation has one (TRACKER_BACKUP_KEY_FILE):
+    every CLI run and every ``settings`` of the test signs and checks backups with it."""
+    path = tmp_path / "backup.key"
+    monkeypatch.setenv("TRACKER_BACKUP_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, backup_key_file: Path) -> Settings:
     """Settings whose data, evidence and trust folders live in this test's temporary folder."""
-    return Settings.for_folder(tmp_path)
+    return replace(Settings.for_folder(tmp_path), backup_key_file=backup_key_file)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import audit_findings, audit_sampling, log_imports, users
+from tracker.services.sessions import REGISTRY
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -20,6 +21,9 @@ from .conftest import AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, query_log
 
 streamlit = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from app_pages._common import forget_stores  # noqa: E402
+from app_pages._session import TOKEN_KEY  # noqa: E402
 
 PAGES = Path(__file__).resolve().parents[2] / "app_pages"
 PASSWORD = "correct horse battery staple 42"
@@ -32,6 +36,7 @@ def app_store(settings, monkeypatch):
     monkeypatch.setenv("TRACKER_EVIDENCE_DIR", str(settings.evidence_dir))
     monkeypatch.setenv("TRACKER_TRUST_DIR", str(settings.trust_dir))
     streamlit.cache_resource.clear()
+    forget_stores()
     store = Store.open(settings)
     store.put(
         Agency(AGENCY_ID, "臺北市政府社會局", account_admin="林佳蓉"), actor="t", action="seed"
@@ -51,12 +56,12 @@ def app_store(settings, monkeypatch):
         users.create_user(store, "t", username=name, role=role, password=PASSWORD)
     yield store
     streamlit.cache_resource.clear()
+    forget_stores()
 
 
 def page(name: str, username: str) -> AppTest:
     at = AppTest.from_file(str(PAGES / name), default_timeout=60)
-    at.session_state["user_id"] = username
-    at.session_state["last_seen"] = clock.now()
+    at.session_state[TOKEN_KEY] = REGISTRY.open(username)
     return at.run()
 
 

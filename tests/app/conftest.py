@@ -7,6 +7,7 @@ Streamlit caches (``st.cache_resource`` outlives an AppTest in one process).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,9 +16,12 @@ import streamlit as st
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
-from tracker.core import clock
+from app_pages._common import forget_stores
+from app_pages._session import TOKEN_KEY
 from tracker.core.config import Settings
-from tracker.services.users import DEMO_PASSWORD
+from tracker.services.demo_accounts import DEMO_PASSWORD, remove_demo_accounts
+from tracker.services.sessions import REGISTRY
+from tracker.services.users import create_user
 from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,15 +38,27 @@ def app_settings(demo_root: Path, tmp_path: Path, monkeypatch) -> Settings:
     monkeypatch.setenv("TRACKER_TRUST_DIR", str(settings.trust_dir))
     st.cache_resource.clear()
     st.cache_data.clear()
+    forget_stores()
     yield settings
     st.cache_resource.clear()
     st.cache_data.clear()
+    forget_stores()
 
 
 @pytest.fixture
 def store(app_settings: Settings) -> Store:
     """A second handle on the test's data folder (the app opens its own; the store is process-safe)."""
     return Store.open(app_settings)
+
+
+REAL_PASSWORD = "a real office's passphrase"
+
+
+def real_it_office(store: Store) -> str:
+    """End demo mode as the README says (demo accounts removed), then add a real IT office account."""
+    remove_demo_accounts(store, "operator")
+    create_user(store, "operator", username="it.real", role="it_office", password=REAL_PASSWORD)
+    return "it.real"
 
 
 def new_app() -> AppTest:
@@ -66,11 +82,20 @@ def open_page(at: AppTest, name: str) -> AppTest:
 
 
 def session_as(username: str, page: str) -> AppTest:
-    """A page script run on its own with a session already signed in as ``username``."""
+    """A page script run on its own with a session already signed in as ``username``
+    (a token of the server-side session registry, as signing in leaves one)."""
     at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["user_id"] = username
-    at.session_state["last_seen"] = clock.now()
+    at.session_state[TOKEN_KEY] = REGISTRY.open(username)
     return at.run()
+
+
+def signed_in_as(at: AppTest) -> str | None:
+    """The username the session's token stands for, ``None`` when signed out."""
+    try:
+        token = at.session_state[TOKEN_KEY]
+    except KeyError:
+        return None
+    return REGISTRY.touch(token)
 
 
 def rendered_text(at: AppTest) -> str:
@@ -88,7 +113,19 @@ def rendered_text(at: AppTest) -> str:
     parts += [frame.value.to_csv() for frame in at.dataframe]
     parts += [table.value.to_csv() for table in at.table]
     parts += ["\n".join(map(str, box.options)) for box in at.selectbox]
-    return "\n".join(parts)
+    # Markdown escapes (app_pages._common.plain) as the browser shows them: "\\-" is "-"
+    # (in protos the backslash itself is escaped once more), word joiners invisible.
+    text = _ESCAPED.sub(r"\1", _ESCAPED_IN_PROTO.sub(r"\1", "\n".join(parts)))
+    return text.replace("\u2060", "")
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ESCAPED_IN_PROTO = re.compile(r"\\\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """A Markdown string as the browser shows it: backslash escapes and word joiners removed."""
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
 
 
 def activity_log(settings: Settings) -> str:

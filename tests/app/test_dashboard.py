@@ -15,7 +15,7 @@ from tracker.domain.enums import Status
 from tracker.services import dashboard, exports
 from tracker.services.compliance import compliance_report
 
-from .conftest import activity_log, signed_in
+from .conftest import activity_log, shown, signed_in
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_the_manager_can_open_the_evidence_behind_a_row(app_settings, board):
     at = signed_in("manager")
     next(b for b in at.selectbox if b.label == "選擇項目以檢視佐證").set_value(evidence_id).run()
     assert any(b.label == "下載檔案" for b in at.get("download_button"))
-    table = at.table[-1].value.to_csv()
+    table = shown(at.table[-1].value.to_csv())
     assert "審查狀態" in table and "SHA-256" in table
 
 

@@ -7,7 +7,14 @@ from tracker.domain.evidence import Evidence, IssuedForm
 from tracker.domain.vendors import Contract, Vendor
 from tracker.services.evidence import review_queue
 
-from .conftest import activity_log, open_page, rendered_text, signed_in
+from .conftest import (
+    REAL_PASSWORD,
+    activity_log,
+    open_page,
+    real_it_office,
+    rendered_text,
+    signed_in,
+)
 
 
 def queue_page():
@@ -56,7 +63,7 @@ def test_rejecting_with_a_reason(app_settings, store):
 
 
 def test_creating_a_vendor_checks_the_business_number(app_settings, store):
-    at = open_page(signed_in("it.office"), "vendors_admin")
+    at = open_page(signed_in(real_it_office(store), REAL_PASSWORD), "vendors_admin")
     fields = {w.label: w for w in at.text_input}
     fields["廠商名稱"].input("測試資訊有限公司")
     fields["統一編號（8 碼，含檢查碼）"].input("12345678")

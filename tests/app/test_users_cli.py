@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tracker.core.config import Settings
-from tracker.services.users import sign_in
+from tracker.services.sign_in import sign_in
 from tracker.services.vendors import save_vendor
 from tracker.storage.store import Store
 

@@ -11,7 +11,8 @@ from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
-from tracker.services import users
+from tracker.services import sign_in, users
+from tracker.services.demo_accounts import DEMO_PASSWORD
 from tracker.storage.store import Store
 
 PASSWORD = "長城萬里今猶在不見當年秦始皇"  # 14 characters, 42 bytes in UTF-8
@@ -76,45 +77,46 @@ def test_a_long_chinese_passphrase_counts_in_full(mem):
     """bcrypt would stop at 72 bytes; Argon2 tells two passphrases apart after that."""
     long = "我" * 30 + "甲"
     users.set_password(mem, "t", "alice", long)
-    with pytest.raises(users.SignInFailed):
-        users.sign_in(mem, "alice", "我" * 30 + "乙")
-    assert users.sign_in(mem, "alice", long).id == "alice"
+    with pytest.raises(sign_in.SignInFailed):
+        sign_in.sign_in(mem, "alice", "我" * 30 + "乙")
+    assert sign_in.sign_in(mem, "alice", long).id == "alice"
 
 
 def test_the_lock_lasts_fifteen_minutes_then_the_right_password_works(mem):
     now = clock.now()
     for _ in range(4):
-        with pytest.raises(users.SignInFailed, match="錯誤"):
-            users.sign_in(mem, "alice", "wrong-one!", now=now)
-    with pytest.raises(users.SignInFailed, match="鎖定"):
-        users.sign_in(mem, "alice", "wrong-one!", now=now)
-    with pytest.raises(users.SignInFailed, match="鎖定"):
-        users.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=14))
+        with pytest.raises(sign_in.SignInFailed, match="錯誤"):
+            sign_in.sign_in(mem, "alice", "wrong-one!", now=now)
+    with pytest.raises(sign_in.SignInFailed, match="鎖定"):
+        sign_in.sign_in(mem, "alice", "wrong-one!", now=now)
+    with pytest.raises(sign_in.SignInFailed, match="鎖定"):
+        sign_in.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=14))
     assert (
-        users.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=16)).failed_attempts == 0
+        sign_in.sign_in(mem, "alice", PASSWORD, now=now + timedelta(minutes=16)).failed_attempts
+        == 0
     )
 
 
 def test_a_success_clears_earlier_failures(mem):
     for _ in range(3):
-        with pytest.raises(users.SignInFailed):
-            users.sign_in(mem, "alice", "wrong-one!")
-    users.sign_in(mem, "alice", PASSWORD)
+        with pytest.raises(sign_in.SignInFailed):
+            sign_in.sign_in(mem, "alice", "wrong-one!")
+    sign_in.sign_in(mem, "alice", PASSWORD)
     assert mem.get(AppUser, "alice").failed_attempts == 0
 
 
 def test_unlock_lifts_a_lock(mem):
     for _ in range(5):
-        with pytest.raises(users.SignInFailed):
-            users.sign_in(mem, "alice", "wrong-one!")
+        with pytest.raises(sign_in.SignInFailed):
+            sign_in.sign_in(mem, "alice", "wrong-one!")
     users.unlock_user(mem, "t", "alice")
-    assert users.sign_in(mem, "alice", PASSWORD).id == "alice"
+    assert sign_in.sign_in(mem, "alice", PASSWORD).id == "alice"
 
 
 def test_a_disabled_account_cannot_sign_in(mem):
     users.set_disabled(mem, "t", "alice")
-    with pytest.raises(users.SignInFailed, match="停用"):
-        users.sign_in(mem, "alice", PASSWORD)
+    with pytest.raises(sign_in.SignInFailed, match="停用"):
+        sign_in.sign_in(mem, "alice", PASSWORD)
 
 
 def test_a_hash_made_with_old_parameters_is_replaced_at_sign_in(mem):
@@ -122,26 +124,31 @@ def test_a_hash_made_with_old_parameters_is_replaced_at_sign_in(mem):
 
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     mem.put(replace(mem.get(AppUser, "alice"), password_hash=weak), actor="t", action="seed")
-    users.sign_in(mem, "alice", PASSWORD)
+    sign_in.sign_in(mem, "alice", PASSWORD)
     renewed = mem.get(AppUser, "alice").password_hash
     assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
 
 
 def test_idle_means_more_than_fifteen_minutes():
     now = clock.now()
-    assert not users.is_idle(None, now)
-    assert not users.is_idle(now - timedelta(minutes=15), now)
-    assert users.is_idle(now - timedelta(minutes=15, seconds=1), now)
+    assert not sign_in.is_idle(None, now)
+    assert not sign_in.is_idle(now - timedelta(minutes=15), now)
+    assert sign_in.is_idle(now - timedelta(minutes=15, seconds=1), now)
 
 
-def test_single_sign_on_maps_an_email_to_an_enabled_account(mem):
+def test_a_stored_email_belongs_to_one_account_compared_without_case(mem):
     users.create_user(
         mem, "t", username="carol", role="manager", password=PASSWORD, email="Carol@Example.org"
     )
-    assert users.user_for_email(mem, "carol@example.org").id == "carol"
-    assert users.user_for_email(mem, "nobody@example.org") is None
-    users.set_disabled(mem, "t", "carol")
-    assert users.user_for_email(mem, "carol@example.org") is None
+    assert users.user_with_email(mem, "carol@example.org").id == "carol"
+    assert users.user_with_email(mem, "carol") is None  # a username is no address
+    with pytest.raises(InvalidInput, match="已屬於帳號 carol"):
+        users.create_user(
+            mem, "t", username="dave", role="manager", password=PASSWORD, email="CAROL@example.ORG"
+        )
+    with pytest.raises(InvalidInput, match="已屬於帳號 carol"):
+        users.set_email(mem, "t", "alice", "carol@EXAMPLE.org")
+    assert mem.get(AppUser, "alice").email == ""
 
 
 def test_vendors_are_found_by_id_name_or_business_number(mem):
@@ -156,4 +163,4 @@ def test_demo_users_are_seeded_once(mem):
     made = users.seed_demo_users(mem)
     assert {u.id for u in made} == {"it.office", "manager", "account.admin", "vendor.a", "vendor.b"}
     assert users.seed_demo_users(mem) == []
-    assert users.sign_in(mem, "vendor.b", users.DEMO_PASSWORD).vendor_id == "v-b"
+    assert sign_in.sign_in(mem, "vendor.b", DEMO_PASSWORD).vendor_id == "v-b"

@@ -82,6 +82,19 @@ def test_every_figure_is_a_number_or_says_why_it_was_not_measured(quick_run):
         assert measured or figure.get("not_measured", "").strip(), f"{name}: {figure}"
 
 
+# figures that need nothing beyond the project's own packages: never "not measured"
+ALWAYS_MEASURED = tuple(
+    n for n in FIGURES_AT_S_QUICK if n.startswith(("store_", "status_", "dashboard_"))
+)
+
+
+@pytest.mark.slow
+def test_the_store_status_dashboard_and_integrity_figures_are_always_measured(quick_run):
+    figures = json.loads(quick_run.stdout)["figures"]
+    for name in ALWAYS_MEASURED:
+        assert isinstance(figures[name]["value"], int | float), f"{name}: {figures[name]}"
+
+
 @pytest.mark.slow
 def test_a_measured_figure_with_a_target_carries_its_verdict(quick_run):
     figure = json.loads(quick_run.stdout)["figures"]["store_write_vs_tinydb"]

@@ -22,7 +22,7 @@ import pytest
 from tests.app.helpers import foreign_markers, pledge_pdf, staff_missing_pledge
 from tracker.core.config import Settings
 from tracker.domain.vendors import Vendor
-from tracker.services.users import DEMO_PASSWORD
+from tracker.services.demo_accounts import DEMO_PASSWORD
 from tracker.storage.store import Store
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tracker.core import clock
 from tracker.domain.outbox import Delivery, OutboxMessage
 from tracker.domain.vendors import Agency, Vendor
 from tracker.services import users
@@ -18,6 +17,11 @@ from .test_notices import audit_with_records, report
 
 streamlit = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from app_pages._common import forget_stores  # noqa: E402
+from app_pages._session import TOKEN_KEY  # noqa: E402
+from tests.app.conftest import shown  # noqa: E402
+from tracker.services.sessions import REGISTRY  # noqa: E402
 
 PAGES = Path(__file__).resolve().parents[2] / "app_pages"
 PASSWORD = "correct horse battery staple 42"
@@ -42,14 +46,16 @@ def web(world, settings, monkeypatch):
     ):
         users.create_user(world, "t", username=name, role=role, password=PASSWORD, vendor_id=vendor)
     streamlit.cache_resource.clear()
+    forget_stores()  # the next page opens the folder again, with the environment as it is now
     yield world
     streamlit.cache_resource.clear()
+    forget_stores()  # the next page opens the folder again, with the environment as it is now
 
 
 def page(name: str, username: str) -> AppTest:
+    """The page in a session signed in as ``username`` (a token of the server-side registry)."""
     at = AppTest.from_file(str(PAGES / name), default_timeout=60)
-    at.session_state["user_id"] = username
-    at.session_state["last_seen"] = clock.now()
+    at.session_state[TOKEN_KEY] = REGISTRY.open(username)
     return at.run()
 
 
@@ -64,7 +70,9 @@ def by_label(widgets, label: str):
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(e.value for kind in (at.success, at.info, at.warning, at.error) for e in kind)
+    """The messages on screen as they read (user text is Markdown-escaped: tests.app.conftest.shown)."""
+    kinds = (at.success, at.info, at.warning, at.error)
+    return "\n".join(shown(e.value) for kind in kinds for e in kind)
 
 
 def test_an_incident_reported_in_the_web_app_reaches_the_it_office_and_security_at_once(
@@ -129,6 +137,7 @@ def test_the_outbox_page_lists_messages_with_reasons_and_sends_the_pending_ones(
 
     monkeypatch.setenv("TRACKER_SMTP_URL", mail_server.url())
     streamlit.cache_resource.clear()
+    forget_stores()  # the next page opens the folder again, with the environment as it is now
     at = page("outbox.py", "it.office")
     click(at, "立即寄出待寄郵件（1 封）")
     assert "已寄出 1 封" in texts(at)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
 from tracker.ops.archive import MANIFEST
 from tracker.ops.backup import create_backup
+from tracker.ops.backupkey import backup_key, manifest_mac
 from tracker.ops.verify import verify_backup
 from tracker.storage import migrations
 from tracker.storage.store import Store
@@ -42,6 +44,11 @@ def rewrite_zip(source: Path, target: Path, change) -> None:
             data = change(info.filename, src.read(info))
             if data is not None:
                 dst.writestr(info, data)
+
+
+def resign(manifest: dict, settings: Settings) -> None:
+    """Sign an edited manifest with the installation's key, as one who holds the key could."""
+    manifest["hmac"] = manifest_mac(backup_key(settings), manifest)
 
 
 def flip_byte_of_member(archive: Path, name: str) -> None:
@@ -148,7 +155,8 @@ def test_a_missing_and_an_extra_member_are_each_named_on_their_own_line(
 def test_an_edited_activity_log_with_a_matching_manifest_is_caught_by_the_chain_check(
     world, archive, tmp_path
 ):
-    """The manifest is not a signature: whoever edits a line can fix its hash, but not the chain."""
+    """Even with the backup key (the manifest re-signed), whoever edits a line can fix its
+    hash, but not the chain."""
     changed = tmp_path / "edited.zip"
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read(MANIFEST))
@@ -159,13 +167,15 @@ def test_an_edited_activity_log_with_a_matching_manifest_is_caught_by_the_chain_
         if entry["path"] == "data/activity-log.jsonl":
             entry.update(size=len(log), sha256=hashlib.sha256(log).hexdigest())
 
+    resign(manifest, world.settings)
+
     def change(name, data):
         return {"data/activity-log.jsonl": log, MANIFEST: json.dumps(manifest).encode()}.get(
             name, data
         )
 
     rewrite_zip(archive, changed, change)
-    check = verify_backup(changed)
+    check = verify_backup(changed, backup_key(world.settings))
     assert not check.ok
     assert check.problems[0].startswith("data/activity-log.jsonl: 雜湊鏈驗證失敗")
 
@@ -189,6 +199,7 @@ def test_an_archive_with_a_path_traversal_member_is_refused_and_nothing_is_writt
     manifest["files"].append(
         {"path": evil, "size": 3, "sha256": hashlib.sha256(b"owned").hexdigest()}
     )
+    resign(manifest, world.settings)  # the name rule holds even for an archive of our own key
 
     def change(name, data):
         return json.dumps(manifest).encode() if name == MANIFEST else data
@@ -215,7 +226,7 @@ def test_a_symlink_member_is_refused(world, archive, tmp_path):
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     with zipfile.ZipFile(hostile, "a") as zf:
         zf.writestr(link, "/etc/passwd")
-    check = verify_backup(hostile)
+    check = verify_backup(hostile, backup_key(world.settings))
     assert any(p.startswith("data/tables/link:") and "symlink" in p for p in check.problems)
 
 
@@ -248,7 +259,7 @@ def test_restore_into_existing_empty_folders_fills_them(world, archive, tmp_path
 
 
 def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
-    archive, tmp_path, monkeypatch
+    archive, tmp_path, monkeypatch, backup_key_file
 ):
     from tracker.ops import restore
 
@@ -260,7 +271,7 @@ def test_a_restore_that_fails_half_way_leaves_both_folders_as_they_were(
         original(zf, entry, staging, top)
 
     monkeypatch.setattr(restore, "_extract", failing)
-    target = Settings.for_folder(tmp_path / "half")
+    target = replace(Settings.for_folder(tmp_path / "half"), backup_key_file=backup_key_file)
     target.evidence_dir.mkdir(parents=True)
     with pytest.raises(OSError, match="disk full"):
         restore.restore_backup(archive, target)
@@ -327,7 +338,7 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(world, tmp_pa
         writer.wait(timeout=30)
     seen = []
     for n, out in enumerate(archives):
-        assert verify_backup(out).ok
+        assert verify_backup(out, backup_key(world.settings)).ok
         target = Settings.for_folder(tmp_path / f"restored-{n}")
         run_cli(env_for(target), "backup", "restore", str(out)).check_returncode()
         restored = Store.open(target)

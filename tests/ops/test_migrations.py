@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from tests.ops.test_backup import tree_digest
 from tracker.activitylog.log import ActivityLog
 from tracker.core.config import Settings
 from tracker.core.errors import StoreError
+from tracker.ops.backupkey import backup_key
 from tracker.ops.upgrade import upgrade
 from tracker.ops.verify import verify_backup
 from tracker.storage import migrations
@@ -33,10 +35,10 @@ from tracker.storage.store import Store
 
 
 @pytest.fixture
-def schema1(tmp_path) -> Settings:
-    """A private copy of the committed schema-1 folder."""
+def schema1(tmp_path, backup_key_file) -> Settings:
+    """A private copy of the committed schema-1 folder (with the test's backup key)."""
     shutil.copytree(FOLDER, tmp_path / "old")
-    return Settings.for_folder(tmp_path / "old")
+    return replace(Settings.for_folder(tmp_path / "old"), backup_key_file=backup_key_file)
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ def test_a_schema_1_folder_is_refused_until_migrated_then_opens_with_every_recor
     assert store.meta["schema"] == migrations.SCHEMA_VERSION == 2
     assert BlobStore(schema1.evidence_dir).read(EVIDENCE_SHA256) == EVIDENCE_BYTES
     [archive] = schema1.data_dir.parent.glob("*before-schema1-*.zip")
-    assert verify_backup(archive).ok
+    assert verify_backup(archive, backup_key(schema1)).ok
     before = tree_digest(schema1.data_dir)
     Store.open(schema1).all(records()[1].__class__)
     assert tree_digest(schema1.data_dir) == before  # opening the current schema changes nothing
@@ -103,7 +105,7 @@ def test_an_older_folder_is_migrated_only_after_a_verified_backup_and_each_step_
     assert step["vendors"] == ["北辰資訊股份有限公司"]
     archive = step["archives"][0]
     assert archive == archive_written
-    assert verify_backup(archive).ok
+    assert verify_backup(archive, backup_key(schema1)).ok
     with zipfile.ZipFile(archive) as zf:
         assert json.loads(zf.read("data/meta.json"))["schema"] == 1
         assert f"evidence/00/{EVIDENCE_SHA256}" in zf.namelist()

@@ -16,7 +16,6 @@ from tracker.domain.vendors import Vendor
 from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER = Path(__file__).with_name("worker.py")
 
 # Every backend of the storage contract (PostgreSQL: a new database of the session's server).
 BACKENDS = ["memory", "folder", "postgres"]
@@ -61,10 +60,15 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
 
 
 def start_worker(mode: str, settings: Settings, name: str, times: int = 0, **options):
-    """``tests/storage/worker.py MODE`` in a process of its own, its stdout piped (see the worker)."""
+    """``tests/storage/worker.py MODE`` in a process of its own, its stdout piped (see the worker).
+
+    Run as ``-m tests.storage.worker`` from the project root, so the worker can
+    import the test helpers without a ``PYTHONPATH``, as in a clean checkout.
+    """
     command = [
         sys.executable,
-        str(WORKER),
+        "-m",
+        "tests.storage.worker",
         mode,
         str(settings.data_dir),
         str(settings.evidence_dir),

@@ -13,7 +13,7 @@ from tracker.core import clock
 from tracker.core.errors import IntegrityError, StoreError
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
-from tracker.services import users
+from tracker.services import sign_in, users
 from tracker.storage.store import Store
 
 
@@ -30,7 +30,7 @@ def test_a_password_hash_survives_a_rebuild_of_every_table_from_the_log(with_use
     rebuilt = run_cli(with_users, "store", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     store = Store.open(with_users)
-    assert users.sign_in(store, "it.office", "second-pass-2").id == "it.office"
+    assert sign_in.sign_in(store, "it.office", "second-pass-2").id == "it.office"
     assert "argon2" not in (with_users.data_dir / "activity-log.jsonl").read_text()
 
 
@@ -38,7 +38,7 @@ def test_a_deleted_users_table_comes_back_with_its_credentials(with_users):
     Store.open(with_users).checkpoint()
     (with_users.data_dir / "tables" / "users" / "all.json").unlink()
     store = Store.open(with_users)
-    assert users.sign_in(store, "it.office", "second-pass-2").id == "it.office"
+    assert sign_in.sign_in(store, "it.office", "second-pass-2").id == "it.office"
     assert store.recoveries()[0]["action"] == "store_table_rebuilt"
 
 

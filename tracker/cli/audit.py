@@ -26,7 +26,7 @@ from tracker.compliance.loader import default_catalogue
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput
 from tracker.domain.audits import RANDOM
-from tracker.querylog.reader import open_export
+from tracker.querylog.isolated import open_export_isolated
 from tracker.querylog.sampling import RULE, Sample, draw_audit_sample
 
 _COLUMNS = (
@@ -93,7 +93,7 @@ def run_sample(args: argparse.Namespace, settings: Settings) -> int:
             f"起日 {args.date_from} 晚於迄日 {args.date_to}",
             f"--from {args.date_from} is after --to {args.date_to}",
         )
-    log = open_export(args.file)
+    log = open_export_isolated(args.file)
     risk = {"departed_accounts": set(args.departed)} if args.risk or args.departed else None
     ratio, floor = default_catalogue().sampling_rule()
     sample = draw_audit_sample(

@@ -74,9 +74,10 @@ def run_create(args, settings) -> int:
 
 
 def run_verify(args, settings) -> int:
+    from tracker.ops.backupkey import existing_backup_key
     from tracker.ops.verify import verify_backup
 
-    check = verify_backup(Path(args.file))
+    check = verify_backup(Path(args.file), existing_backup_key(settings))
     if args.json:
         print_json({"ok": check.ok, "files": check.files, "problems": check.problems})
     elif check.ok:

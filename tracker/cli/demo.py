@@ -1,4 +1,9 @@
-"""``demo seed``: realistic demo data for trying the app."""
+"""``demo seed``: realistic demo data for trying the app; ``demo remove-accounts``: end demo mode.
+
+``demo remove-accounts [--json]`` deletes the five demo accounts (public
+password) and clears the folder's demo mark, logged; until then a demo folder
+refuses real accounts and vendors (:mod:`tracker.services.demo_accounts`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,11 @@ def register(sub) -> None:
     )
     seed.add_argument("--json", action="store_true", help="JSON output")
     seed.set_defaults(func=run_seed)
+    remove = demo_sub.add_parser(
+        "remove-accounts", help="刪除示範帳號並結束示範模式 delete the demo accounts, end demo mode"
+    )
+    remove.add_argument("--json", action="store_true", help="JSON output")
+    remove.set_defaults(func=run_remove_accounts)
 
 
 def run_seed(args, settings) -> int:
@@ -30,4 +40,17 @@ def run_seed(args, settings) -> int:
         print(f"資料夾已有資料，未寫入示範資料 (data already present in {settings.data_dir})")
     else:
         print(f"已寫入示範資料 demo data seeded into {settings.data_dir}", file=sys.stdout)
+    return 0
+
+
+def run_remove_accounts(args, settings) -> int:
+    from tracker.services.demo_accounts import remove_demo_accounts
+    from tracker.storage.backend import open_store
+
+    removed = remove_demo_accounts(open_store(settings), "cli")
+    if args.json:
+        print_json({"removed_accounts": removed, "demo": False})
+    else:
+        names = "、".join(removed) or "（無）"
+        print(f"已刪除示範帳號 demo accounts removed: {names}；示範模式已結束 demo mode ended")
     return 0

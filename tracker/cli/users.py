@@ -1,9 +1,12 @@
 """``users``: accounts of the web app (add, list, passwd, unlock, disable, enable).
 
-``users add NAME --role ROLE [--vendor VENDOR]`` takes the password from
+``users add NAME --role ROLE [--vendor VENDOR] [--email ADDRESS]`` takes the password from
 ``--password``, else from ``$TRACKER_NEW_PASSWORD``, else asks for it (twice)
 when standard input is a terminal; with none of these it generates a strong
 password and prints it once.  ``VENDOR`` is the vendor's id, name or 統一編號.
+``users link NAME --issuer ISS --subject SUB`` binds the account to one
+single sign-on identity (``unlink`` removes it); ``users email NAME ADDRESS``
+stores the address a first single sign-on may link by (``""`` clears it).
 Errors are one line on stderr and a non-zero exit (see :mod:`tracker.cli`).
 """
 
@@ -48,6 +51,18 @@ def register(sub) -> None:
         parser = actions.add_parser(name, help=help_text)
         parser.add_argument("username")
         parser.set_defaults(func=func)
+    link = actions.add_parser("link", help="綁定單一登入身分 bind a single sign-on identity")
+    link.add_argument("username")
+    link.add_argument("--issuer", required=True, help="ID token 的 iss（簽發者）")
+    link.add_argument("--subject", required=True, help="ID token 的 sub（主體）")
+    link.set_defaults(func=run_link)
+    unlink = actions.add_parser("unlink", help="解除單一登入綁定 remove the binding")
+    unlink.add_argument("username")
+    unlink.set_defaults(func=run_unlink)
+    email = actions.add_parser("email", help="設定電子郵件 set the e-mail address")
+    email.add_argument("username")
+    email.add_argument("address", help='電子郵件；"" 表示清除 the address, "" to clear')
+    email.set_defaults(func=run_email)
     users.set_defaults(func=lambda args, settings: _usage(users))
 
 
@@ -57,7 +72,9 @@ def run_add(args, settings) -> int:
     store = open_store(settings)
     vendor_id = users.find_vendor(store, args.vendor).id if args.vendor else None
     # everything but the password is checked before asking for one
-    users.check_new_user(store, username=args.username, role=args.role, vendor_id=vendor_id)
+    users.check_new_user(
+        store, username=args.username, role=args.role, vendor_id=vendor_id, email=args.email
+    )
     password, generated = _new_password(args.password)
     user = users.create_user(
         store,
@@ -88,6 +105,8 @@ def run_list(args, settings) -> int:
             "email": u.email or None,
             "disabled": u.disabled,
             "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+            "sso_issuer": u.sso_issuer or None,
+            "sso_subject_sha256": u.sso_subject_hash or None,
         }
         for u in users.list_users(store)
     ]
@@ -134,6 +153,34 @@ def run_enable(args, settings) -> int:
 
     users.set_disabled(open_store(settings), ACTOR, args.username, False)
     print(f"已重新啟用 enabled {args.username}")
+    return 0
+
+
+def run_link(args, settings) -> int:
+    from tracker.services import sso
+
+    user = sso.link(
+        open_store(settings), ACTOR, args.username, issuer=args.issuer, subject=args.subject
+    )
+    print(
+        f"已綁定單一登入身分 linked {user.id} to {user.sso_issuer} (subject SHA-256 {user.sso_subject_hash[:12]}…)"
+    )
+    return 0
+
+
+def run_unlink(args, settings) -> int:
+    from tracker.services import sso
+
+    sso.unlink(open_store(settings), ACTOR, args.username)
+    print(f"已解除單一登入綁定 unlinked {args.username}")
+    return 0
+
+
+def run_email(args, settings) -> int:
+    from tracker.services import users
+
+    user = users.set_email(open_store(settings), ACTOR, args.username, args.address)
+    print(f"已設定電子郵件 e-mail of {user.id}: {user.email or '（無 none）'}")
     return 0
 
 

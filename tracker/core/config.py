@@ -10,8 +10,14 @@ Mail (tracker.notify): ``TRACKER_SMTP_URL``
 (``smtp://host:port``, ``smtps://host:port``, ``?starttls=1``; empty means no mail
 server), ``TRACKER_SMTP_PASSWORD`` (when the URL names a user but no password),
 ``TRACKER_MAIL_FROM`` (the sender; default ``nia-tracker@<host name>``) and ``TRACKER_BASE_URL`` (the app's address
-in links; default ``http://localhost:8501``).  Tests build a ``Settings`` per
-temporary folder instead of touching the environment.
+in links; default ``http://localhost:8501``).  Security: ``TRACKER_SSO_EMAIL_DOMAINS``
+(comma-separated domains whose verified addresses may link a single sign-on
+identity at its first sign-in; default none), ``TRACKER_BACKUP_KEY_FILE`` (the
+key that authenticates backup manifests; default ``<data dir>.backup-key``,
+beside the data folder and never inside it, so that no backup contains it) and
+``TRACKER_SESSION_IDLE_MINUTES`` (how long a signed-in session may stay unused;
+default and most 15, point 6.3).  Tests build a ``Settings`` per temporary
+folder instead of touching the environment.
 """
 
 from __future__ import annotations
@@ -35,9 +41,16 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     mail_from: str = ""
     base_url: str = DEFAULT_BASE_URL
-    database_url: str | None = field(
-        default=None, repr=False
-    )  # None: the folder; may hold a password
+    # None: the data folder; a postgresql:// URL may hold a password
+    database_url: str | None = field(default=None, repr=False)
+    sso_email_domains: tuple[str, ...] = ()
+    backup_key_file: Path | None = None
+    session_idle_minutes: float = 15.0
+
+    @property
+    def backup_key_path(self) -> Path:
+        """Where the backup key lives: ``backup_key_file``, else ``<data dir>.backup-key``."""
+        return self.backup_key_file or self.data_dir.with_name(self.data_dir.name + ".backup-key")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,6 +59,9 @@ class Settings:
         evidence_dir = Path(env.get("TRACKER_EVIDENCE_DIR") or "evidence").resolve()
         trust = env.get("TRACKER_TRUST_DIR")
         max_mb = env.get("TRACKER_MAX_UPLOAD_MB")
+        domains = (env.get("TRACKER_SSO_EMAIL_DOMAINS") or "").split(",")
+        key_file = env.get("TRACKER_BACKUP_KEY_FILE")
+        idle = float(env.get("TRACKER_SESSION_IDLE_MINUTES") or 15)
         return cls(
             data_dir=data_dir,
             evidence_dir=evidence_dir,
@@ -56,6 +72,9 @@ class Settings:
             mail_from=(env.get("TRACKER_MAIL_FROM") or "").strip(),
             base_url=(env.get("TRACKER_BASE_URL") or "").strip() or DEFAULT_BASE_URL,
             database_url=env.get("TRACKER_DATABASE_URL", "").strip() or None,
+            sso_email_domains=tuple(d.strip().casefold() for d in domains if d.strip()),
+            backup_key_file=Path(key_file).resolve() if key_file else None,
+            session_idle_minutes=min(max(idle, 0.05), 15.0),  # 6.3: at most 15 minutes
         )
 
     @classmethod

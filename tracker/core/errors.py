@@ -2,21 +2,28 @@
 
 Raised deep in the services and turned into a one-line message at the edge (the
 CLI prints it, a page shows it).  Every message exists in zh-TW and English.
+A message never carries a national ID: every ID-shaped number in it is masked
+when the error is made (a refused import may quote a record it could not read).
 """
 
 from __future__ import annotations
 
 import errno
 
+from tracker.core.idnumbers import mask_ids_in_text
+
 
 class TrackerError(Exception):
     """Base of every error this package raises on purpose.
 
     ``message_zh`` is shown to people on screen; ``message_en`` is for maintainers
-    and logs.  ``str(error)`` gives both, zh-TW first.
+    and logs.  ``str(error)`` gives both, zh-TW first.  Both are masked with
+    :func:`tracker.core.idnumbers.mask_ids_in_text`.
     """
 
     def __init__(self, message_zh: str, message_en: str | None = None):
+        message_zh = mask_ids_in_text(message_zh)
+        message_en = mask_ids_in_text(message_en)
         self.message_zh = message_zh
         self.message_en = message_en or message_zh
         super().__init__(f"{message_zh} ({self.message_en})" if message_en else message_zh)

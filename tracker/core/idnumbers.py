@@ -11,20 +11,36 @@
   masking but are not checksummed.
 
 A full national ID is never stored or shown in clear by this project: only
-``mask_id`` output is kept for vendor staff, and query-log subject numbers are
-masked on every screen.
+``mask_id`` output is kept for vendor staff, query-log subject numbers are
+masked on every screen, and :func:`mask_ids_in_text` masks every ID-shaped
+number in free text (查詢事由, case references, notes) where it enters and in
+every error message (:class:`tracker.core.errors.TrackerError` calls it).
+
+This module raises nothing: the checks that answer with a message
+(``check_ubn``, ``masked_national_id``) live at the service edge,
+:mod:`tracker.services.vendors`.
 """
 
 from __future__ import annotations
 
 import re
-
-from tracker.core.errors import InvalidInput
+import unicodedata
 
 _UBN_WEIGHTS = (1, 2, 1, 2, 1, 2, 4, 1)
 _LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 _NATIONAL_ID = re.compile(r"^[A-Z][1289][0-9]{8}$")
 _MASK_CHAR = "*"
+# An ID-shaped number inside free text: a letter, a letter or digit, eight digits,
+# half- or full-width, not inside a longer run of digits.  Wider than a valid ID
+# on purpose (old two-letter resident numbers, a wrong checksum, lower case):
+# masking a number that only looks like an ID costs nothing.
+_LETTER = "A-Za-z\uff21-\uff3a\uff41-\uff5a"
+_DIGIT = "0-9\uff10-\uff19"
+_ID_IN_TEXT = re.compile(
+    rf"(?<![{_DIGIT}])[{_LETTER}][{_LETTER}{_DIGIT}][{_DIGIT}]{{8}}(?![{_DIGIT}])"
+)
+# The one shape mask_id gives a ten-character number: three kept, four masked, three kept.
+_MASKED_SHAPE = re.compile(r"^[A-Z][A-Z0-9][0-9]\*{4}[0-9]{3}$")
 
 
 def is_valid_ubn(ubn: str) -> bool:
@@ -38,21 +54,6 @@ def is_valid_ubn(ubn: str) -> bool:
     if total % 5 == 0:
         return True
     return ubn[6] == "7" and (total + 1) % 5 == 0
-
-
-def check_ubn(ubn: str) -> str:
-    """Return the stripped ``ubn`` or raise :class:`InvalidInput` naming what is wrong."""
-    value = (ubn or "").strip()
-    if not re.fullmatch(r"[0-9]{8}", value):
-        raise InvalidInput(
-            "統一編號須為 8 位數字", "a business number (統一編號) has exactly 8 digits"
-        )
-    if not is_valid_ubn(value):
-        raise InvalidInput(
-            f"統一編號 {value} 檢查碼不符",
-            f"business number {value} fails its checksum",
-        )
-    return value
 
 
 def is_valid_national_id(value: str) -> bool:
@@ -85,6 +86,20 @@ def mask_id(value: str | None) -> str:
     return text[0] + _MASK_CHAR * (len(text) - 3) + text[-2:]
 
 
-def is_masked(value: str) -> bool:
-    """True when ``value`` contains the mask character (so it is no full ID)."""
-    return _MASK_CHAR in (value or "")
+def is_masked_id(value: str) -> bool:
+    """True only for the exact shape :func:`mask_id` gives a ten-character number (``A12****789``).
+
+    ``A12345678*`` is no masked ID: its last digit is a checksum, so the number is known.
+    """
+    return bool(_MASKED_SHAPE.match(value or ""))
+
+
+def mask_ids_in_text(text: str) -> str:
+    """``text`` with every ID-shaped number masked (full-width ones too, given back half-width).
+
+    Meant for free text and messages: ``查詢A123456789之資料`` becomes
+    ``查詢A12****789之資料``.  Anything that is not a ``str`` is returned as it is.
+    """
+    if not isinstance(text, str) or len(text) < 10:
+        return text
+    return _ID_IN_TEXT.sub(lambda m: mask_id(unicodedata.normalize("NFKC", m[0]).upper()), text)

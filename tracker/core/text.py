@@ -9,6 +9,9 @@ further (no whitespace at all, case folded) so that a phrase is found however
 the layout split it.  :func:`garbled_ratio` measures what normalisation
 cannot fix (replacement characters, private-use glyphs, control characters),
 which means the text layer cannot be trusted and a person must read the file.
+:func:`format_characters` finds the invisible characters that change how other
+text is shown (right-to-left overrides, zero-width joiners and spaces): names
+and text fields refuse them (:func:`tracker.services.vendors.clean_text`).
 """
 
 from __future__ import annotations
@@ -83,3 +86,18 @@ def garbled_ratio(raw: str) -> float:
 def visible_length(text: str) -> int:
     """Number of characters in ``text`` that are not whitespace or control."""
     return len(_ANY_SPACE.sub("", _CONTROL.sub("", text)))
+
+
+# Unicode format characters (category Cf: bidi overrides and isolates, zero-width
+# space/joiners, the BOM, soft hyphen…) and the line/paragraph separators: none
+# belongs in a name or a note, and each can make text read differently from what
+# it is ("evil\u202egpj.pdf" shows as "evilfdp.jpg").
+_SEPARATORS = {"Cf", "Zl", "Zp"}
+
+
+def format_characters(text: str) -> list[str]:
+    """The distinct invisible format characters in ``text``, as ``U+XXXX`` in order of appearance."""
+    found = dict.fromkeys(
+        f"U+{ord(ch):04X}" for ch in text or "" if unicodedata.category(ch) in _SEPARATORS
+    )
+    return list(found)

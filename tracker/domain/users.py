@@ -11,8 +11,11 @@ class AppUser:
     """A local account of the web app; ``id`` is the username.
 
     ``vendor_id`` is set exactly when ``role`` is ``vendor``.  ``locked_until``
-    is ``None`` unless five failures locked the account; ``email`` (optional)
-    maps a single sign-on identity to this account.
+    is ``None`` unless five failures locked the account.  ``sso_issuer`` and
+    ``sso_subject_hash`` (both ``""`` until linked) name the one identity-provider
+    account that signs in as this one: its issuer, and the SHA-256 of its
+    subject, which some providers make a national ID (:mod:`tracker.services.sso`);
+    ``email`` (optional, unique) lets that link be made at the first single sign-on.
     """
 
     id: str
@@ -23,6 +26,8 @@ class AppUser:
     locked_until: datetime | None = None
     disabled: bool = False
     email: str = ""
+    sso_issuer: str = ""
+    sso_subject_hash: str = ""
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until

@@ -13,7 +13,8 @@ accepted as it is, must a person look at it, or is it unusable?
 * ``needs_review`` (需人工判讀): no text layer (a scan), garbled text, an
   expected text, a test the contract's protection level requires or a date
   missing, active content (JavaScript, launch, embedded file, form
-  submission), comments added or form fields filled after signing, or an
+  submission), data after the final ``%%EOF`` (a file appended to the PDF),
+  comments added or form fields filled after signing, or an
   intact signature whose signer is not trusted (expired, not yet valid,
   revoked, revocation unknown, no trusted root, not valid for signing) or
   that could not be evaluated.
@@ -96,6 +97,8 @@ class InspectionReport:
     text_excerpt: str = ""
     kind: str | None = None
     protection_level: str | None = None
+    trailing_bytes: int = 0
+    largest_image_pixels: int = 0
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict: tuples become lists, reasons become objects."""
@@ -190,6 +193,7 @@ def inspect_pdf(
     wanted = expectations(kind, expect, level=level, catalogue=catalogue)
     base = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "kind": kind}
     base["protection_level"] = wanted.level.value if wanted.level else None
+    base["trailing_bytes"] = trailing_bytes(data)
     early = _sniff(data, max_bytes)
     if early:
         return _report(base, [early])
@@ -254,6 +258,13 @@ def _sniff(data: bytes, max_bytes: int) -> Reason | None:
     return None
 
 
+def trailing_bytes(data: bytes) -> int:
+    """Bytes after the final ``%%EOF`` other than line ends, blanks and NULs (0 without one):
+    readers ignore them, so they can carry another file (a ZIP after the PDF)."""
+    end = data.rfind(b"%%EOF")
+    return 0 if end < 0 else len(data[end + 5 :].strip(b"\r\n\t \x00\x0c"))
+
+
 def _judge(base: dict, facts: dict, wanted: Expectations) -> InspectionReport:
     text = facts.get("text", "")
     key = match_key(text)
@@ -281,8 +292,11 @@ def _judge(base: dict, facts: dict, wanted: Expectations) -> InspectionReport:
         "dates_found": tuple(d.isoformat() for d in find_dates(text)),
         "garbled_text": facts.get("garbled_ratio", 0.0) > GARBLED_RATIO,
         "text_excerpt": text[:EXCERPT_CHARS],
+        "largest_image_pixels": int(facts.get("largest_image_pixels") or 0),
     }
     reasons = _rules(fields, wanted, facts.get("signatures", ()))
+    if base["trailing_bytes"]:
+        reasons.append(reason("trailing_data", size=base["trailing_bytes"]))
     return _report(base | fields, reasons)
 
 

@@ -91,7 +91,7 @@ def _probe(data: bytes, trust_roots: Sequence[bytes]) -> dict:
     pages = len(reader.pages)
     _declare_two_byte_cmaps(reader)
     raw = _extract_text(reader)
-    features, signature_markers = _scan_objects(reader)  # cheap now: objects are cached
+    features, signature_markers, pixels = _scan_objects(reader)  # cheap now: objects are cached
     facts = {
         "encrypted": encrypted,
         "password_required": False,
@@ -101,6 +101,7 @@ def _probe(data: bytes, trust_roots: Sequence[bytes]) -> dict:
         "risky_features": sorted(features),
         "signature_fields": 0,
         "signed": False,
+        "largest_image_pixels": pixels,  # the preview refuses giant images (inspection.preview)
     }
     if signature_markers:
         facts.update(signatures.inspect_signatures(data, trust_roots))
@@ -187,20 +188,29 @@ def _strings_in(operands) -> list:
     return strings
 
 
-def _scan_objects(reader) -> tuple[set[str], bool]:
-    """Risky features and whether anything looks like a signature, over all objects.
+def _scan_objects(reader) -> tuple[set[str], bool, int]:
+    """Risky features, whether anything looks like a signature, and the largest image's
+    width × height (as its dictionary declares it; nothing is decoded), over all objects.
 
     Every object in the cross-reference table is looked at (including those in
     object streams), not only the ones reachable from the pages, because a
     viewer acts on the catalogue, annotations and name trees as well.
     """
     features: set[str] = set()
-    markers = False
+    markers, pixels = False, 0
     for obj in _all_objects(reader):
         for node in _direct_dicts(obj, MAX_WALK_DEPTH):
             features |= _features_of(node)
             markers = markers or _looks_signed(node)
-    return features, markers
+            pixels = max(pixels, _image_pixels(node))
+    return features, markers, pixels
+
+
+def _image_pixels(node: DictionaryObject) -> int:
+    if node.get("/Subtype") != "/Image":
+        return 0
+    width, height = node.get("/Width"), node.get("/Height")
+    return int(width) * int(height) if isinstance(width, int) and isinstance(height, int) else 0
 
 
 def _all_objects(reader) -> Iterator[object]:

@@ -42,6 +42,7 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "signature_revocation_unknown": (_N, "數位簽章完整，但無法確認簽署憑證是否已被廢止（{signers}）", "intact signature, but whether the signing certificate was revoked could not be checked ({signers})"),
     "signature_certificate_invalid": (_N, "數位簽章完整，但簽署憑證不能用於簽章（用途或限制不符）（{signers}）", "intact signature, but the signing certificate is not valid for signing (usage or constraints) ({signers})"),
     "signature_unverifiable": (_N, "無法驗證數位簽章", "the digital signature could not be evaluated"),
+    "trailing_data": (_N, "檔案結尾標記（%%EOF）之後另有 {size:,} 位元組資料（可能夾帶其他檔案），需人工判讀", "{size:,} bytes after the final %%EOF (another file appended?): a person must read it"),
 }
 # fmt: on
 # A signature's trust problem -> the reason code that names it.

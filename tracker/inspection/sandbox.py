@@ -25,15 +25,20 @@ parsing never happens in the application process:
 
 Frames on the pipes are a 4-byte big-endian length and a JSON body (orjson);
 a job header is followed by the raw file bytes.  Nothing is pickled.
-:class:`Sandbox` is thread-safe (one job at a time, under a lock), so one
-instance can be shared across Streamlit sessions; :func:`default_sandbox`
-is that instance.  The child side is :mod:`tracker.inspection.worker`.
+:class:`Sandbox` is thread-safe and runs up to :data:`POOL` jobs at once,
+each in its own worker and each with a deadline that starts when it gets its
+worker (an 8 KB file that takes 10 s to parse delays nobody else's deadline);
+one owner (:func:`inspections_by`, the uploading user) runs at most
+:data:`PER_OWNER` at once.  One instance can be shared across Streamlit
+sessions; :func:`default_sandbox` is that instance.  The child side is
+:mod:`tracker.inspection.worker`.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import os
 import signal
 import socket
@@ -78,12 +83,16 @@ class Outcome:
 
 @dataclass
 class _Spare:
-    """A warm worker as the application sees it: an id and its two pipe ends (-1: closed)."""
+    """A warm worker as the application sees it: an id and its two pipe ends (-1: closed).
+
+    ``generation`` says which zygote forked it (worker ids restart with each zygote).
+    """
 
     id: int
     pid: int
     job_w: int
     result_r: int
+    generation: int = 0
 
     def close_job(self) -> None:
         """Close the job end (the worker has its file); never closes a number twice."""
@@ -98,14 +107,52 @@ class _Spare:
             os.close(fd)
 
 
-class Sandbox:
-    """A zygote process and the spare workers it has handed over."""
+class SandboxBusy(TrackerError):
+    """The job was not started: the caller already has inspections running, or every worker
+    stayed busy for :data:`QUEUE_WAIT_S`.  Nothing was inspected; trying again later works."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+
+POOL = 2  # jobs at once: one slow file leaves the other slot to everyone else
+PER_OWNER = 1  # jobs at once for one owner (see inspections_by)
+QUEUE_WAIT_S = 60.0  # longest wait for a free slot before the job is refused as busy
+_owner: contextvars.ContextVar[str | None] = contextvars.ContextVar("sandbox_owner", default=None)
+
+
+@contextlib.contextmanager
+def inspections_by(owner: str):
+    """Count the sandbox jobs started in this block as ``owner``'s (e.g. the uploading user).
+
+    At most :data:`PER_OWNER` of an owner's jobs run at once; another one is
+    refused with :class:`SandboxBusy` instead of queueing, so that one person
+    uploading many slow files cannot hold every worker.
+    """
+    token = _owner.set(owner)
+    try:
+        yield
+    finally:
+        _owner.reset(token)
+
+
+class Sandbox:
+    """A zygote process and the spare workers it has handed over.
+
+    Up to ``pool`` jobs run at once, each in its own worker; a job's deadline
+    starts when it gets a slot, never while it waits for one.  The control
+    socket to the zygote is shared under a short lock; each job then talks to
+    its own worker's pipes without any lock.
+    """
+
+    def __init__(self, pool: int = POOL, per_owner: int = PER_OWNER) -> None:
+        self._lock = threading.Lock()  # the control socket, the spares, the causes, restarts
+        self._slots = threading.BoundedSemaphore(pool)
+        self._per_owner = per_owner
+        self._owners: dict[str, int] = {}
+        self._owners_lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._spares: deque[_Spare] = deque()
+        self._causes: dict[int, str] = {}  # answers to "why did worker N end?" not yet claimed
+        self._generation = 0  # which zygote handed out a spare: ids restart with each one
         self._owner = os.getpid()
 
     def run(
@@ -119,19 +166,24 @@ class Sandbox:
     ) -> Outcome:
         """Run ``job`` ("probe" or "noop") on ``data`` in a fresh worker.
 
+        ``timeout_s`` counts from the moment the job has a worker, not from the
+        call: a job queued behind slow ones still gets its whole time.
         ``memory_mb`` caps the worker's whole address space (the zygote's
         baseline is about 65 MB of it).  A zygote found dead is restarted.
-        Raises SandboxError if it cannot be started or fails during the job
+        Raises SandboxBusy when the owner (:func:`inspections_by`) already has
+        a job running or no slot frees within :data:`QUEUE_WAIT_S`, and
+        SandboxError if the sandbox cannot be started or its zygote fails
         (never because of the file: that is an Outcome with a ``failure``).
         """
         header = {"job": job, "size": len(data), "options": options or {}}
         header |= {"timeout_s": float(timeout_s), "memory_mb": int(memory_mb)}
-        deadline = time.monotonic() + timeout_s + BACKSTOP_S
-        with self._lock:
+        with self._owned(_owner.get()), self._slot():
+            deadline = time.monotonic() + timeout_s + BACKSTOP_S
             try:
                 return self._run(header, data, deadline)
             except (OSError, EOFError, TimeoutError, ValueError) as exc:
-                self._stop()
+                with self._lock:
+                    self._stop()
                 raise SandboxError("自動檢核程序中斷", f"sandbox failed: {exc}") from exc
 
     @property
@@ -149,6 +201,37 @@ class Sandbox:
         """Stop the zygote and its spare workers; a later :meth:`run` starts anew."""
         with self._lock:
             self._stop()
+
+    @contextlib.contextmanager
+    def _owned(self, owner: str | None):
+        if owner is None:
+            yield
+            return
+        with self._owners_lock:
+            if self._owners.get(owner, 0) >= self._per_owner:
+                raise SandboxBusy(
+                    "您已有檔案正在自動檢核，請待其完成後再上傳",
+                    f"{owner} already has {self._per_owner} inspection(s) running",
+                )
+            self._owners[owner] = self._owners.get(owner, 0) + 1
+        try:
+            yield
+        finally:
+            with self._owners_lock:
+                self._owners[owner] -= 1
+                if not self._owners[owner]:
+                    del self._owners[owner]
+
+    @contextlib.contextmanager
+    def _slot(self):
+        if not self._slots.acquire(timeout=QUEUE_WAIT_S):
+            raise SandboxBusy(
+                "自動檢核忙碌中，請稍後再上傳", f"no sandbox slot freed within {QUEUE_WAIT_S:.0f} s"
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def _run(self, header: dict, data: bytes, deadline: float) -> Outcome:
         started = time.perf_counter()
@@ -169,46 +252,60 @@ class Sandbox:
         raise EOFError("three spare workers in a row were dead")
 
     def _collect(self, spare: _Spare, deadline: float) -> dict:
+        """The worker's answer, read without any lock (other jobs run meanwhile)."""
         try:
             return read_frame(spare.result_r, deadline, MAX_RESULT)
         except OversizedFrame:
             return {"failure": "output"}  # closing our end stops the worker (EPIPE)
         except (EOFError, ValueError):
-            return {"failure": self._ask(spare.id, deadline)}
+            return {"failure": self._ask(spare, deadline)}
         except TimeoutError:
-            with contextlib.suppress(OSError):  # the zygote failed to: we do, then restart
+            # silent past its own alarm: this worker is killed; the zygote and the other
+            # jobs' workers are left alone (restarting it would end their jobs too)
+            with contextlib.suppress(OSError):
                 os.kill(spare.pid, signal.SIGKILL)
-            raise
+            return {"failure": "timeout"}
 
-    def _ask(self, worker_id: int, deadline: float) -> str:
-        """Why a worker ended without an answer, according to the zygote."""
-        self._control.send(orjson.dumps({"cause": worker_id}))
-        while True:
-            message = self._receive(deadline)
-            if message.get("cause") == worker_id:
-                return message["failure"]
+    def _ask(self, spare: _Spare, deadline: float) -> str:
+        """Why a worker ended without an answer, according to the zygote that forked it."""
+        with self._lock:
+            if spare.generation != self._generation or self._control is None:
+                return "crashed"  # its zygote is gone, and with it the worker
+            self._control.send(orjson.dumps({"cause": spare.id}))
+            while spare.id not in self._causes:
+                self._receive(deadline)
+            return self._causes.pop(spare.id)
 
     def _take_spare(self, deadline: float) -> _Spare:
-        self._ensure_started()
-        while not self._spares:
-            self._receive(deadline)
-        return self._spares.popleft()
+        with self._lock:
+            self._ensure_started()
+            while not self._spares:
+                self._receive(deadline)
+            return self._spares.popleft()
 
     def _receive(self, deadline: float) -> dict:
-        """One message from the zygote; spare workers it offers are queued."""
+        """One message from the zygote (the caller holds the lock): spares are queued, causes kept."""
         self._control.settimeout(max(deadline - time.monotonic(), 0.001))
         data, fds, _, _ = socket.recv_fds(self._control, 65536, 2, socket.MSG_CMSG_CLOEXEC)
         if not data:
             raise EOFError("the zygote closed its socket")
         message = orjson.loads(data)
         if "spare" in message:
-            self._spares.append(_Spare(message["spare"], message["pid"], *fds))
+            spare = _Spare(message["spare"], message["pid"], *fds)
+            spare.generation = self._generation
+            self._spares.append(spare)
+        elif "cause" in message:
+            self._causes[message["cause"]] = message["failure"]
+            while len(self._causes) > 64:  # answers nobody claims any more
+                del self._causes[next(iter(self._causes))]
         return message
 
     def _ensure_started(self) -> None:
+        """Start a zygote unless ours runs (the caller holds the lock)."""
         if self._owner == os.getpid() and self._proc is not None and self._proc.poll() is None:
             return
         self._stop()
+        self._generation += 1
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         bootstrap = f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
         bootstrap += f"from tracker.inspection.worker import serve; serve({theirs.fileno()})"
@@ -233,13 +330,14 @@ class Sandbox:
             raise SandboxError("自動檢核程序無法啟動", f"sandbox did not start: {exc}") from exc
 
     def _stop(self) -> None:
-        """Close our ends of everything; stop and reap the zygote if it is ours.
+        """Close our ends of everything; stop and reap the zygote if it is ours (lock held).
 
         After ``os.fork`` the zygote belongs to the parent process: the child
         only closes its copies of the descriptors and leaves the process alone.
         """
         proc, control, self._proc, self._control = self._proc, self._control, None, None
         forked, self._owner = self._owner != os.getpid(), os.getpid()
+        self._causes.clear()
         if control is not None:
             control.close()  # the zygote sees the end of its socket and exits
         while self._spares:

@@ -7,10 +7,19 @@ Archive layout::
                      and the temporary files of interrupted atomic writes
     evidence/<path>  every evidence file (``<aa>/<sha256>``, write-once)
     manifest.json    written last: format, created, schema, backend, the activity
-                     log's head, and every other member's path, size and SHA-256
+                     log's head, every other member's path, size and SHA-256, and
+                     ``hmac``: HMAC-SHA256 of the rest of the manifest under the
+                     installation's backup key (:mod:`tracker.ops.backupkey`), so
+                     an archive edited and re-hashed elsewhere is refused (an
+                     older version ignores the field and can still restore it)
 
 A PostgreSQL deployment's archive has the same layout, its database written
-out as ``data/`` members (:mod:`tracker.ops.backup_db`).
+out as ``data/`` members (:mod:`tracker.ops.backup_db`), and is signed with the
+same key.
+
+The archive is written to a fresh temporary file (``mkstemp``: created
+exclusively, mode 0600, never through a symlink) beside the target and linked
+to its name only when complete; an existing name, even a symlink, is refused.
 
 Why ZIP rather than tar.gz: each member is compressed and CRC-checked on its
 own, so a damaged byte spoils one named member instead of everything after it
@@ -46,6 +55,7 @@ import hashlib
 import json
 import os
 import stat
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -57,7 +67,7 @@ from tracker.activitylog.chain import Head
 from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
-from tracker.core.fileio import fsync_dir, fsync_file, is_temporary
+from tracker.core.fileio import fsync_dir, is_temporary
 from tracker.ops import backup_db
 from tracker.ops.archive import (
     CHUNK,
@@ -68,6 +78,7 @@ from tracker.ops.archive import (
     MANIFEST,
     name_problem,
 )
+from tracker.ops.backupkey import backup_key, manifest_mac
 
 
 @dataclass(frozen=True)
@@ -93,30 +104,34 @@ def create_backup(
     """Write one archive of the data and evidence folders to ``out`` (refused if it exists).
 
     ``store`` is the process's open store (one is opened when ``None``).  The
-    archive is written to a temporary name and renamed when complete; with
-    ``record`` the backup is noted in the activity log afterwards (so the note
-    itself is not in the archive).  Raises InvalidInput for an existing
-    ``out`` and StoreError when a file cannot be read.
+    archive (mode 0600) is written to a fresh temporary file and linked to
+    ``out`` when complete; with ``record`` the backup is noted in the activity
+    log afterwards (so the note itself is not in the archive).  The backup key
+    is created on first use.  Raises InvalidInput for an existing ``out``
+    (a symlink too) and StoreError when a file or the key cannot be read.
     """
     from tracker.storage.backend import open_store
 
     started = time.monotonic()
     out = Path(out)
-    if out.exists():
+    if os.path.lexists(out):
         raise InvalidInput(f"檔案已存在：{out}", f"{out} already exists; choose a new name")
+    key = backup_key(settings, create=True)
     store = store if store is not None else open_store(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    tmp = Path(name)
     try:
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            summary = _write_archive(zf, settings, store, out)
-        fsync_file(tmp)
-        os.replace(tmp, out)
+        with os.fdopen(fd, "w+b") as file:
+            with zipfile.ZipFile(file, "w", allowZip64=True) as zf:
+                summary = _write_archive(zf, settings, store, key, out)
+            file.flush()
+            os.fsync(file.fileno())
+        _link_new(tmp, out)
         fsync_dir(out.parent)
-    except BaseException:
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
-    summary = _with_time(summary, time.monotonic() - started)
+    summary = _with_time(summary, out, time.monotonic() - started)
     if record:
         store.record_event(
             actor=actor,
@@ -132,7 +147,19 @@ def create_backup(
     return summary
 
 
-def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) -> BackupSummary:
+def _link_new(tmp: Path, out: Path) -> None:
+    """Give the finished archive its name, refusing a name that appeared meanwhile."""
+    try:
+        os.link(tmp, out, follow_symlinks=False)
+    except FileExistsError:
+        raise InvalidInput(
+            f"檔案已存在：{out}", f"{out} already exists; choose a new name"
+        ) from None
+
+
+def _write_archive(
+    zf: zipfile.ZipFile, settings: Settings, store, key: bytes, out: Path
+) -> BackupSummary:
     entries: list[dict] = []
     scratch = backup_db.scratch_folder(out) if settings.database_url else contextlib.nullcontext()
     with store.locked(), _query_log_lock(settings.data_dir), scratch as tmp:
@@ -168,13 +195,14 @@ def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, out: Path) ->
         "files": entries,
         "totals": {"files": len(entries), "bytes": sum(e["size"] for e in entries)},
     }
+    manifest["hmac"] = manifest_mac(key, manifest)
     zf.writestr(
         _member(MANIFEST, time.time()),
         json.dumps(manifest, ensure_ascii=False, indent=1),
         compress_type=zipfile.ZIP_DEFLATED,
     )
     return BackupSummary(
-        out,
+        Path(),  # the caller names it
         len(entries),
         manifest["totals"]["bytes"],
         schema,
@@ -260,10 +288,10 @@ def _query_log_lock(data_dir: Path):
     return LogStore(folder).locked()
 
 
-def _with_time(summary: BackupSummary, seconds: float) -> BackupSummary:
+def _with_time(summary: BackupSummary, out: Path, seconds: float) -> BackupSummary:
     from dataclasses import replace
 
-    return replace(summary, seconds=round(seconds, 3))
+    return replace(summary, path=out, seconds=round(seconds, 3))
 
 
 def default_name(now: datetime | None = None) -> str:

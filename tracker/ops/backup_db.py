@@ -14,7 +14,8 @@ same way, with these ``data/`` members:
 and ``"backend": "postgresql"`` in the manifest.  The database is read in one
 snapshot under the store's lock.  :func:`restore_database` puts such an
 archive back: the folders as :mod:`tracker.ops.restore` does, the rows, log
-and meta into an empty database (one transaction).
+and meta into an empty database (one transaction, which commits only when
+every row is what the log says).
 """
 
 from __future__ import annotations
@@ -97,12 +98,16 @@ def folder_files(manifest: dict) -> list[dict]:
     return [e for e in manifest["files"] if e["path"] not in DATABASE_MEMBERS]
 
 
-def restore_database(zf: zipfile.ZipFile, settings, manifest: dict) -> int:
-    """Load the archive's rows, log and meta into the empty database; returns the rows."""
+def restore_database(zf: zipfile.ZipFile, settings, manifest: dict, check=None) -> int:
+    """Load the archive's rows, log and meta into the empty database; returns the rows.
+
+    ``check(conn)`` runs in the loading transaction once everything is loaded;
+    what it raises rolls the load back (the database stays empty).
+    """
     from tracker.storage.pg_admin import load_database
 
     recorded = manifest["activity_log"]
     head = Head(int(recorded["count"]), int(recorded["seq"]), str(recorded["hash"]))
     meta = orjson.loads(zf.read(META))
     with zf.open(RECORDS) as records, zf.open(f"{DATA}/{LOG_NAME}") as lines:
-        return load_database(settings.database_url, records, lines, meta, head)
+        return load_database(settings.database_url, records, lines, meta, head, check=check)

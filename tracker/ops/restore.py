@@ -1,7 +1,13 @@
 """Restoring a backup archive: only what verified, into folders that are missing or empty.
 
-Files go to a staging folder moved into place at the end, so a failure leaves
-the targets as they were.
+The archive must verify under the installation's backup key
+(:mod:`tracker.ops.backupkey`).  Files go to a staging folder moved into place
+at the end; then the restored tables are checked against the restored
+activity log (:func:`tracker.ops.verify.tables_against_log`), and a folder
+whose records the log does not account for is taken away again.  A PostgreSQL
+deployment's rows are compared with its log inside the transaction that loads
+them (:func:`tracker.storage.pg_check.rows_against_log`), so a disagreeing
+archive never commits.  A failure leaves the targets as they were.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir
 from tracker.ops import backup_db
 from tracker.ops.archive import CHUNK, DATA, EVIDENCE
-from tracker.ops.verify import verify_backup
+from tracker.ops.backupkey import existing_backup_key
+from tracker.ops.verify import damaged_tables, tables_against_log, verify_backup
 
 
 class BackupInvalid(InvalidInput):
@@ -47,20 +54,24 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     """Verify ``path``, then restore it into ``settings``' data and evidence folders.
 
     Each folder must be missing or empty.  Files go to a staging folder first
-    and are moved into place only when every one was written and re-checked, so
-    a failure leaves the targets as they were (missing or empty).  The restore
-    is then noted in the restored activity log.  Raises :class:`BackupInvalid`
-    (with every problem) when the archive does not verify, InvalidInput for a
-    target that holds files or an archive of a newer schema.  A PostgreSQL
-    deployment's archive goes back into an empty database as well
-    (:mod:`tracker.ops.backup_db`); an archive of the other backend is refused.
+    and are moved into place only when every one was written and re-checked;
+    then every record is checked against the restored activity log.  A failure
+    leaves the targets as they were (missing or empty).  The restore is then
+    noted in the restored activity log.  Raises :class:`BackupInvalid` (with
+    every problem) when the archive does not verify under the backup key or its
+    tables disagree with its log, InvalidInput for a target that holds files or
+    an archive of a newer schema, StoreError when the backup key cannot be read.
+    A PostgreSQL deployment's archive goes back into an empty database as well
+    (:mod:`tracker.ops.backup_db`), its rows checked against its log before the
+    load commits; an archive of the other backend is refused.
     """
     from tracker.storage.migrations import SCHEMA_VERSION
+    from tracker.storage.store import Store
 
     targets = {DATA: Path(settings.data_dir), EVIDENCE: Path(settings.evidence_dir)}
     for target in targets.values():
         _require_empty(target)
-    check = verify_backup(path)
+    check = verify_backup(path, existing_backup_key(settings))
     if not check.ok:
         raise BackupInvalid(check.problems)
     manifest = check.manifest
@@ -82,6 +93,10 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
                 files = [e for e in manifest["files"] if e["path"].split("/", 1)[0] == top]
                 placed.append((targets[top], targets[top].is_dir()))
                 _restore_tree(zf, files, top, targets[top])
+        if int(manifest.get("schema", 1)) == SCHEMA_VERSION:  # an older one is migrated first
+            problems = damaged_tables(settings.data_dir) or tables_against_log(Store.open(settings))
+            if problems:
+                raise BackupInvalid(problems)
     except BaseException:
         _undo(placed)  # both folders were missing or empty: put them back that way
         raise
@@ -118,7 +133,7 @@ def _restore_with_database(path, settings: Settings, manifest: dict, targets: di
                 placed.append((targets[top], targets[top].is_dir()))
                 mine = [e for e in files if e["path"].split("/", 1)[0] == top]
                 _restore_tree(zf, mine, top, targets[top])
-            backup_db.restore_database(zf, settings, manifest)
+            backup_db.restore_database(zf, settings, manifest, check=_refuse_unlogged_rows)
     except BaseException:
         _undo(placed)
         raise
@@ -134,6 +149,15 @@ def _restore_with_database(path, settings: Settings, manifest: dict, targets: di
         targets[DATA],
         targets[EVIDENCE],
     )
+
+
+def _refuse_unlogged_rows(conn) -> None:
+    """BackupInvalid, rolling the load back, when the loaded rows are not what the loaded log says."""
+    from tracker.storage.pg_check import rows_against_log
+
+    problems = [difference.line() for difference in rows_against_log(conn)]
+    if problems:
+        raise BackupInvalid(problems)
 
 
 def _opened(settings: Settings, archive_name: str):

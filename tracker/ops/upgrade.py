@@ -13,6 +13,7 @@ from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import StoreError
 from tracker.ops.backup import create_backup
+from tracker.ops.backupkey import backup_key
 from tracker.ops.verify import verify_backup
 from tracker.storage import migrations
 from tracker.storage.store import Store
@@ -54,7 +55,7 @@ def backup_before_migration(store: Store, version: int) -> Path:
         raise StoreError(
             "升級前無法建立備份，未升級", f"cannot write the pre-migration backup {target}: {exc}"
         ) from exc
-    check = verify_backup(target)
+    check = verify_backup(target, backup_key(store.settings))
     if not check.ok:
         raise StoreError(
             "升級前的備份驗證失敗，未升級",

@@ -1,4 +1,10 @@
-"""Verifying a backup archive: every member against the manifest, and the activity log's chain.
+"""Verifying a backup archive: its manifest's MAC, every member against the manifest, the log's chain.
+
+The manifest must carry the installation's HMAC (its ``hmac`` field, see
+:mod:`tracker.ops.backupkey`): an archive edited elsewhere, its hashes
+recomputed, is refused before anything else is believed.
+:func:`tables_against_log` checks a restored folder's records against the
+activity log (the latest logged state of each record).
 
 The archive is untrusted input: only regular-file members with relative,
 normalised names under ``data/`` or ``evidence/`` are accepted (no ``..``, no
@@ -8,6 +14,7 @@ no member is read further than the size the manifest gives it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -17,7 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.activitylog.chain import HEAD_NAME, LOG_NAME, Head, verify_lines
+from tracker.activitylog.chain import HEAD_NAME, LOG_NAME, Head, is_anchor, verify_lines
 from tracker.ops.archive import (
     CHUNK,
     CONTROL,
@@ -28,6 +35,10 @@ from tracker.ops.archive import (
     MAX_MANIFEST_BYTES,
     name_problem,
 )
+from tracker.ops.backupkey import mac_matches
+from tracker.storage.checkpoint import TABLES, Damaged, Manifest, read_manifest, read_table
+from tracker.storage.codec import to_doc
+from tracker.storage.registry import COLLECTIONS, redacted
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -48,11 +59,14 @@ class BackupCheck:
         self.problems.append(f"{where}: {zh} ({en})")
 
 
-def verify_backup(path: Path) -> BackupCheck:
-    """Check every member against the manifest and the archived activity log's chain.
+def verify_backup(path: Path, key: bytes | None) -> BackupCheck:
+    """Check the manifest's MAC under ``key``, every member against the manifest and the
+    archived activity log's chain.
 
     Never raises for a bad archive: every fault becomes one line in
-    ``problems`` (a missing or unreadable file is the first and only one).
+    ``problems`` (a missing or unreadable file, or a manifest whose MAC does
+    not match, is the first and only one).  ``key`` ``None`` (no key file)
+    fails every archive: nothing can vouch for its manifest.
     """
     check = BackupCheck()
     try:
@@ -65,7 +79,7 @@ def verify_backup(path: Path) -> BackupCheck:
         return check
     with zf:
         members = _members(zf, check)
-        manifest = _read_manifest(zf, members, check)
+        manifest = _read_manifest(zf, members, check, key)
         if manifest is None:
             return check
         check.manifest = manifest
@@ -121,7 +135,7 @@ def _entry_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
     return None
 
 
-def _read_manifest(zf, members, check: BackupCheck) -> dict | None:
+def _read_manifest(zf, members, check: BackupCheck, key: bytes) -> dict | None:
     info = members.get(MANIFEST)
     if info is None:
         check.add(MANIFEST, "缺少備份清單", "missing")
@@ -139,7 +153,29 @@ def _read_manifest(zf, members, check: BackupCheck) -> dict | None:
     if problem:
         check.add(MANIFEST, *problem)
         return None
+    if key is None:
+        check.add(
+            MANIFEST,
+            "找不到本系統的備份金鑰（TRACKER_BACKUP_KEY_FILE），無法確認備份清單",
+            "no backup key (TRACKER_BACKUP_KEY_FILE): the manifest cannot be authenticated",
+        )
+        return None
+    if not mac_matches(key, manifest):
+        check.add(MANIFEST, *_mac_problem(manifest))
+        return None
     return manifest
+
+
+def _mac_problem(manifest: dict) -> tuple[str, str]:
+    if "hmac" not in manifest:
+        return (
+            "備份清單沒有金鑰驗證碼：不是本系統以其備份金鑰建立的備份",
+            "no hmac: not an archive this installation wrote with its backup key",
+        )
+    return (
+        "備份清單的金鑰驗證碼不符：備份遭修改，或由其他金鑰建立",
+        "hmac does not match: the archive was changed, or written under another key",
+    )
 
 
 def _manifest_problem(manifest) -> tuple[str, str] | None:
@@ -231,3 +267,110 @@ def _archived_head(zf, info) -> Head:
         return Head(int(data["count"]), int(data["seq"]), str(data["hash"]))
     except (ValueError, KeyError, TypeError):
         return Head(-1, -1, "unreadable")
+
+
+# --- the restored tables against the activity log -------------------------------
+
+
+def damaged_tables(data_dir: Path) -> list[str]:
+    """Each table file of a data folder that does not read back as its checkpoint wrote it.
+
+    Read before a store is opened (opening would rebuild such a table from the
+    log, hiding that the archive was edited).  One line per table; empty: all
+    tables are as written.
+    """
+    problems = []
+    try:
+        listed = (read_manifest(Path(data_dir)) or Manifest(None, {})).tables
+    except Damaged as exc:
+        return [f"checkpoint.json: 無法讀取 (unreadable: {exc.reason})"]
+    for path in sorted((Path(data_dir) / TABLES).glob("*/*.json")):
+        where = f"{TABLES}/{path.parent.name}/{path.name}"
+        try:
+            table = read_table(path, path.parent.name)
+        except Damaged as exc:
+            problems.append(
+                f"{where}: 表格內容與其檢查碼不符，遭到更動 "
+                f"(the table does not match its checkpoint: {exc.reason})"
+            )
+            continue
+        entry = listed.get(f"{path.parent.name}/{path.stem}")
+        if entry is not None and entry.get("sha256") != table.sha256:
+            problems.append(
+                f"{where}: 表格與 checkpoint.json 記載的不同 "
+                "(the table differs from what checkpoint.json lists)"
+            )
+    return problems
+
+
+def tables_against_log(store) -> list[str]:
+    """Each record in ``store`` against the latest state the activity log recorded for it.
+
+    One line per problem: a record the log never mentions (forged into a
+    table; not judged once a retention purge replaced the log's oldest lines),
+    one whose fields differ from its last logged state, one the log deleted,
+    and one the log created but the tables lack.  A field the log does not
+    mention (added by a later version) must hold its default.  Fields the log
+    redacts (password hashes) cannot be compared.  Empty: the tables are what
+    the log says.
+    """
+    latest, purged = _logged_states(store)
+    problems, seen = [], set()
+    for name, coll in COLLECTIONS.items():
+        for record in store.all(coll.cls):
+            key = (name, record.id)
+            seen.add(key)
+            problem = _against(coll, record, key in latest, latest.get(key), purged)
+            if problem:
+                problems.append(f"{name}/{record.id}: {problem}")
+    for (name, record_id), after in latest.items():
+        if after is not None and name in COLLECTIONS and (name, record_id) not in seen:
+            problems.append(
+                f"{name}/{record_id}: 操作日誌記載此紀錄存在，但資料中沒有 "
+                "(the activity log has this record, the tables do not)"
+            )
+    return problems
+
+
+def _logged_states(store) -> tuple[dict, bool]:
+    """(collection, record) -> the last logged ``after`` (``None``: deleted); whether purged."""
+    latest: dict[tuple[str, str], dict | None] = {}
+    purged = False
+    for entry in store.log.entries():
+        if is_anchor(entry):
+            purged = True
+        elif entry.get("collection") and entry.get("record"):
+            latest[(entry["collection"], entry["record"])] = entry.get("after")
+    return latest, purged
+
+
+def _against(coll, record, logged: bool, after: dict | None, purged: bool) -> str | None:
+    if not logged:
+        if purged:
+            return None
+        return (
+            "操作日誌中沒有此紀錄（未經記錄寫入資料表） (not in the activity log: written past it)"
+        )
+    if after is None:
+        return "操作日誌記載此紀錄已刪除 (the activity log deleted this record)"
+    doc = json.loads(json.dumps(redacted(coll, to_doc(record)), ensure_ascii=False))
+    defaults = {f.name: _default(f) for f in dataclasses.fields(coll.cls)}
+    for name, value in doc.items():
+        if after.get(name, defaults.get(name)) != value:
+            return f"欄位 {name} 與操作日誌記載不符 (field {name} differs from the activity log)"
+    return None
+
+
+def _default(f: dataclasses.Field):
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        value = f.default_factory()
+    else:
+        return _NO_DEFAULT
+    if isinstance(value, tuple | list | set | frozenset):
+        return [getattr(v, "value", v) for v in value]
+    return getattr(value, "value", value)  # an enum's stored value; plain values as they are
+
+
+_NO_DEFAULT = object()

@@ -20,5 +20,8 @@ The modules, by what people do:
   cases and closing;
 - compliance / dashboard / exports / reports: the status report, the manager's
   tables and their workbook and PDF;
-- users: web sign-in, lock-out, roles.
+- users / passwords / sign_in / sessions / sso / demo_accounts: web accounts and
+  roles, Argon2id behind a concurrency gate, signing in and the lock-out, the
+  server-side session registry (6.3's idle time-out), single sign-on bindings,
+  and the demo accounts a demo folder must shed before real use.
 """

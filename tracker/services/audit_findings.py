@@ -9,7 +9,6 @@ recommendation).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -18,7 +17,6 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.core.idnumbers import mask_id
 from tracker.domain.audits import SampledRecord, SelfAudit
 from tracker.domain.enums import ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence
@@ -32,7 +30,6 @@ from tracker.storage.staging import Transaction
 from tracker.storage.store import Store
 
 FINDINGS = ("legitimate", "not_legitimate", "unclear")
-_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]\d{8}(?!\d)")
 
 
 def record_finding(
@@ -225,9 +222,7 @@ def _check_finding(finding: str, note: str, case_ref: str) -> tuple[str, str, st
         raise InvalidInput(
             "查核結果須為合法、不合法或無法判定", f"finding must be one of {', '.join(FINDINGS)}"
         )
-    note = _ID_IN_TEXT.sub(
-        lambda m: mask_id(m[0]), clean_text(note, "說明", "note", required=False, max_len=1000)
-    )
+    note = clean_text(note, "說明", "note", required=False, max_len=1000)  # IDs masked
     case_ref = clean_text(case_ref, "個案編號", "case reference", required=False, max_len=60)
     if finding == "legitimate" and not case_ref:
         raise InvalidInput(

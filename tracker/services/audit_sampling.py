@@ -19,7 +19,7 @@ from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
-from tracker.core.idnumbers import mask_id
+from tracker.core.idnumbers import mask_id, mask_ids_in_text
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import RANDOM, SampledRecord, SelfAudit
 from tracker.domain.vendors import Agency
@@ -147,7 +147,18 @@ def sampled_records(store: Store, audit_id: str) -> list[SampledRecord]:
     """The audit's sampled records in the order they were drawn (random first, then risk picks)."""
     audit = store.require(SelfAudit, audit_id)
     records = store.all(SampledRecord, agency=audit.agency_id, audit=audit.id)
-    return sorted(records, key=lambda r: r.id)
+    return sorted((_masked(r) for r in records), key=lambda r: r.id)
+
+
+_FREE_TEXT = ("account", "query_type", "purpose", "ip", "case_ref", "note")
+
+
+def _masked(record: SampledRecord) -> SampledRecord:
+    """The record with IDs in its free text masked: records sampled before imports and
+    forms masked them still hold full IDs, and every screen and file reads them here."""
+    texts = {name: getattr(record, name) for name in _FREE_TEXT}
+    masked = {name: mask_ids_in_text(value) for name, value in texts.items()}
+    return record if masked == texts else replace(record, **masked)
 
 
 def require_open(store: Store, audit_id: str) -> SelfAudit:
@@ -171,11 +182,12 @@ def _sampled(audit: SelfAudit, number: int, row: dict) -> SampledRecord:
         agency_id=audit.agency_id,
         line=int(row["line"]),
         queried_at=queried_at,
-        account=str(row["account"]).strip(),
-        query_type=str(row["query_type"]).strip(),
+        # free text masked again: rows imported before imports masked it still hold IDs
+        account=mask_ids_in_text(str(row["account"]).strip()),
+        query_type=mask_ids_in_text(str(row["query_type"]).strip()),
         subject_id=mask_id(row["subject_id"]),
-        purpose=(row.get("purpose") or "").strip(),
-        ip=(row.get("ip") or "").strip(),
+        purpose=mask_ids_in_text((row.get("purpose") or "").strip()),
+        ip=mask_ids_in_text((row.get("ip") or "").strip()),
         pick=row["pick"],
         source_sha256=row.get("source_sha256") or "",
     )

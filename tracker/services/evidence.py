@@ -105,6 +105,7 @@ def upload_evidence(
     Raises :class:`InvalidInput` (nothing stored) for an unusable file.
     """
     from tracker.inspection.inspector import inspect_pdf
+    from tracker.inspection.sandbox import inspections_by
 
     catalogue = catalogue or default_catalogue()
     if kind not in catalogue.evidence_kinds:
@@ -117,9 +118,11 @@ def upload_evidence(
     def inspect(subject=None) -> dict:
         expect = expected_texts(store, kind, subject) if subject is not None else []
         level = protection_level(store, subject)
-        return inspect_pdf(
-            data, kind=kind, expect=expect, level=level, trust_dir=trust_dir, **limits
-        ).to_dict()
+        with inspections_by(actor):  # one upload of a user at a time (SandboxBusy otherwise)
+            report = inspect_pdf(
+                data, kind=kind, expect=expect, level=level, trust_dir=trust_dir, **limits
+            )
+        return report.to_dict()
 
     known = SubjectKind(subject_kind) if subject_id and subject_kind else None
     report_doc = inspect(subject_owner(store, known, subject_id)[0] if known else None)

@@ -13,7 +13,7 @@ from tracker.core import clock
 from tracker.core.errors import InvalidInput
 from tracker.domain.audits import QueryLogImport
 from tracker.domain.vendors import Agency
-from tracker.querylog.reader import read_export
+from tracker.querylog.isolated import read_export_isolated
 from tracker.querylog.store import LogStore, already_imported
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
@@ -46,7 +46,7 @@ def import_query_log(
     if store.get(Agency, agency_id) is None:
         raise InvalidInput(f"查無機關 {agency_id}", f"unknown agency {agency_id!r}")
     filename = clean_text(filename, "檔名", "file name", required=False, max_len=255)
-    log = read_export(data, filename=filename or None)
+    log = read_export_isolated(data, filename=filename or None)  # an XLSX in a limited child
     with Transaction(store) as tx:  # file, Parquet, manifest entry, record and log line together
         earlier = [r for r in list_imports(store, agency_id) if r.sha256 == log.sha256]
         if earlier:

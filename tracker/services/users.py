@@ -1,64 +1,38 @@
-"""Accounts of the web app and signing in (point 6.3: credentials kept secret, sessions end).
+"""Accounts of the web app (point 6.3: credentials kept secret).
 
-Passwords are hashed with Argon2id (argon2-cffi's ``PasswordHasher``) and
+Passwords are hashed with Argon2id (:mod:`tracker.services.passwords`) and
 re-hashed on the next sign-in when the hasher's parameters change.  A password
-is never stored, logged or returned.  Argon2 rather than bcrypt: bcrypt
-silently ignores everything past 72 bytes, which a Chinese passphrase of 24
-characters already reaches.
+is never stored, logged or returned.  Signing in and the lock-out are in
+:mod:`tracker.services.sign_in`, single sign-on in :mod:`tracker.services.sso`,
+the demo accounts in :mod:`tracker.services.demo_accounts`.
 
 Rules this module holds:
 
 * roles ``it_office``, ``manager``, ``account_admin`` and ``vendor``; a vendor
   account is bound to exactly one vendor, the other roles to none;
-* five failed sign-ins in a row lock the account for 15 minutes, and while it
-  is locked even the right password is refused;
-* a session idles out after 15 minutes without interaction (:func:`is_idle`);
-* every sign-in, sign-out, failure and lock goes to the activity log.
+* a stored e-mail address belongs to one account only (compared case-insensitively);
+* a demo folder takes no real account until its demo accounts are removed.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
-from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from tracker.core import clock
-from tracker.core.errors import InvalidInput, NotAllowed, NotFound
+from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.text import format_characters
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
+from tracker.services import passwords
+from tracker.services.demo_accounts import DEMO_PASSWORD, DEMO_USERS, refuse_in_demo_folder
+from tracker.services.sessions import REGISTRY
 from tracker.storage.store import Store
 
 APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
-MAX_FAILURES = 5
-LOCK_PERIOD = timedelta(minutes=15)
-IDLE_TIMEOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-DEMO_PASSWORD = "demo-password"
-DEMO_USERS = (
-    ("it.office", "it_office", None),
-    ("manager", "manager", None),
-    ("account.admin", "account_admin", None),
-    ("vendor.a", "vendor", "v-a"),
-    ("vendor.b", "vendor", "v-b"),
-)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
-_hasher = PasswordHasher()
-
-
-@cache
-def _dummy_hash() -> str:
-    """A hash to check unknown usernames against, made on first use (0.2 s saved at start-up)."""
-    return _hasher.hash("not-a-password-of-anyone")
-
-
-class SignInFailed(NotAllowed):
-    """Signing in was refused; the message never says whether the username exists."""
 
 
 def validate_username(username: str) -> str:
@@ -111,14 +85,29 @@ def find_vendor(store: Store, text: str) -> Vendor:
     )
 
 
-def check_new_user(store: Store, *, username: str, role: str, vendor_id: str | None = None) -> str:
-    """The validated username of an account that may be created; raises InvalidInput or NotFound."""
+def check_new_user(
+    store: Store,
+    *,
+    username: str,
+    role: str,
+    vendor_id: str | None = None,
+    email: str = "",
+    demo: bool = False,
+) -> str:
+    """The validated username of an account that may be created; raises InvalidInput or NotFound.
+
+    Refused in a demo folder (its public demo accounts would stay valid beside
+    a real one) unless ``demo`` (the demo seeder's own accounts).
+    """
+    if not demo:
+        refuse_in_demo_folder(store, "新增網站帳號", "add an account")
     name = validate_username(username)
     validate_role(role, vendor_id)
     if vendor_id:
         store.require(Vendor, vendor_id)
     if store.get(AppUser, name) is not None:
         raise InvalidInput(f"帳號 {name} 已存在", f"username {name} already exists")
+    clean_email(store, email)
     return name
 
 
@@ -131,20 +120,21 @@ def create_user(
     password: str,
     vendor_id: str | None = None,
     email: str = "",
+    demo: bool = False,
 ) -> AppUser:
-    """Create an account; raises InvalidInput for a bad or duplicate username, role, vendor or password."""
-    name = check_new_user(store, username=username, role=role, vendor_id=vendor_id)
+    """Create an account; raises InvalidInput for a bad or duplicate username, role, vendor,
+    e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
+    fields = dict(username=username, role=role, vendor_id=vendor_id, email=email, demo=demo)
+    name = check_new_user(store, **fields)
     user = AppUser(
         id=name,
         role=role,
         vendor_id=vendor_id or None,
-        password_hash=_hasher.hash(validate_password(password)),
-        email=_clean_email(email),
+        password_hash=passwords.hash_password(validate_password(password)),
+        email=clean_email(store, email),
     )
     with store.locked():
-        check_new_user(
-            store, username=name, role=role, vendor_id=vendor_id
-        )  # again, under the lock
+        check_new_user(store, **fields)  # again, under the lock
         return store.put(user, actor=actor, action="user_created")
 
 
@@ -166,7 +156,7 @@ def set_password(store: Store, actor: str, username: str, password: str) -> AppU
     user = require_user(store, username)
     changed = replace(
         user,
-        password_hash=_hasher.hash(validate_password(password)),
+        password_hash=passwords.hash_password(validate_password(password)),
         failed_attempts=0,
         locked_until=None,
     )
@@ -185,70 +175,14 @@ def set_disabled(store: Store, actor: str, username: str, disabled: bool = True)
     """Disable (or enable again) an account; a disabled account cannot sign in."""
     user = require_user(store, username)
     action = "user_disabled" if disabled else "user_enabled"
-    return store.put(replace(user, disabled=disabled), actor=actor, action=action)
-
-
-def sign_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> AppUser:
-    """Check a username and password and return the account.
-
-    Raises :class:`SignInFailed` with one message for an unknown name or a
-    wrong password, and a lock message while the account is locked (the fifth
-    failure in a row locks it for :data:`LOCK_PERIOD`).  Every outcome is
-    written to the activity log; the password never is.
-    """
-    now = now or clock.now()
-    name = (username or "").strip().lower()[:64]
-    user = store.get(AppUser, name) if _USERNAME.match(name) else None
-    if user is None:
-        _verify(
-            _dummy_hash(), password or ""
-        )  # same cost as a real check: no enumeration by timing
-        store.record_event(
-            actor=name or "-", action="sign_in_failed", details={"reason": "unknown_user"}
-        )
-        raise _wrong_credentials()
-    good = not user.is_locked(now) and _verify(user.password_hash, password or "")
-    with store.locked():  # re-read: another session may have failed or locked meanwhile
-        user = store.require(AppUser, name)
-        if user.is_locked(now):
-            store.record_event(actor=name, action="sign_in_refused", details={"reason": "locked"})
-            raise _locked(user.locked_until)
-        if not good:
-            _count_failure(store, user, now)
-        if user.disabled:
-            store.record_event(actor=name, action="sign_in_refused", details={"reason": "disabled"})
-            raise SignInFailed("此帳號已停用，請洽資訊室", "this account is disabled")
-        return _signed_in(store, user, password)
-
-
-def sign_out(store: Store, username: str, *, reason: str = "user") -> None:
-    """Log the end of a session; ``reason`` is ``user`` or ``idle`` (6.3's time-out)."""
-    action = "session_timed_out" if reason == "idle" else "sign_out"
-    store.record_event(actor=username, action=action, details={"reason": reason})
-
-
-def is_idle(last_seen: datetime | None, now: datetime | None = None) -> bool:
-    """True when more than :data:`IDLE_TIMEOUT` passed since ``last_seen`` (``None`` is not idle)."""
-    return last_seen is not None and (now or clock.now()) - last_seen > IDLE_TIMEOUT
-
-
-def user_for_email(store: Store, email: str) -> AppUser | None:
-    """The enabled account whose id or stored e-mail is ``email`` (single sign-on), else ``None``."""
-    wanted = (email or "").strip().lower()
-    if not wanted:
-        return None
-    for user in store.all(AppUser):
-        if not user.disabled and wanted in (user.id, user.email.lower()):
-            return user
-    return None
-
-
-def record_sso_sign_in(store: Store, user: AppUser) -> None:
-    store.record_event(actor=user.id, action="sign_in", details={"method": "sso"})
+    changed = store.put(replace(user, disabled=disabled), actor=actor, action=action)
+    if disabled:
+        REGISTRY.end_user(user.id)  # this process's sessions; others end at their next run
+    return changed
 
 
 def seed_demo_users(store: Store) -> list[AppUser]:
-    """The five demo accounts, all with :data:`DEMO_PASSWORD`; existing ones are left alone."""
+    """The five demo accounts, all with the public demo password; existing ones are left alone."""
     made = []
     for username, role, vendor_id in DEMO_USERS:
         if store.get(AppUser, username) is None and (
@@ -262,53 +196,42 @@ def seed_demo_users(store: Store) -> list[AppUser]:
                     role=role,
                     password=DEMO_PASSWORD,
                     vendor_id=vendor_id,
+                    demo=True,
                 )
             )
     return made
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _count_failure(store: Store, user: AppUser, now: datetime):
-    failures = user.failed_attempts + 1
-    if failures >= MAX_FAILURES:
-        locked = replace(user, failed_attempts=0, locked_until=now + LOCK_PERIOD)
-        store.put(locked, actor=user.id, action="user_locked")
-        raise _locked(locked.locked_until)
-    store.put(replace(user, failed_attempts=failures), actor=user.id, action="sign_in_failed")
-    raise _wrong_credentials()
-
-
-def _signed_in(store: Store, user: AppUser, password: str) -> AppUser:
-    updated = replace(user, failed_attempts=0, locked_until=None)
-    if _hasher.check_needs_rehash(user.password_hash):  # the hasher's parameters changed since
-        updated = replace(updated, password_hash=_hasher.hash(password))
-    if updated != user:
-        store.put(updated, actor=user.id, action="sign_in")
-    else:
-        store.record_event(actor=user.id, action="sign_in", details={"method": "password"})
-    return updated
-
-
-def _wrong_credentials() -> SignInFailed:
-    return SignInFailed("帳號或密碼錯誤", "wrong username or password")
-
-
-def _locked(until: datetime) -> SignInFailed:
-    local = until.astimezone(clock.TAIPEI)
-    return SignInFailed(
-        f"登入失敗次數過多，帳號鎖定至 {local:%H:%M}，請稍後再試",
-        f"too many failed sign-ins; locked until {local:%H:%M}",
-    )
-
-
-def _clean_email(email: str) -> str:
+def clean_email(store: Store, email: str, *, owner: str | None = None) -> str:
+    """The stripped address, or ``""``; raises InvalidInput for a malformed one or one that
+    another account than ``owner`` already has (compared case-insensitively)."""
     text = (email or "").strip()
-    if text and not _EMAIL.match(text):
+    if not text:
+        return ""
+    if not _EMAIL.match(text) or format_characters(text):
         raise InvalidInput("電子郵件格式錯誤", "not an e-mail address")
+    taken = user_with_email(store, text)
+    if taken is not None and taken.id != owner:
+        raise InvalidInput(
+            f"電子郵件 {text} 已屬於帳號 {taken.id}", f"{text} already belongs to {taken.id}"
+        )
     return text
+
+
+def user_with_email(store: Store, email: str) -> AppUser | None:
+    """The account whose stored e-mail is ``email`` (case-insensitive), or ``None``.
+
+    Usernames are never compared: a username is not an address anyone verified.
+    """
+    wanted = (email or "").strip().casefold()
+    if not wanted:
+        return None
+    return next((u for u in store.all(AppUser) if u.email.casefold() == wanted), None)
+
+
+def set_email(store: Store, actor: str, username: str, email: str) -> AppUser:
+    """Store (or clear, with ``""``) the account's e-mail; refused if another account has it."""
+    user = require_user(store, username)
+    with store.locked():
+        address = clean_email(store, email, owner=user.id)
+        return store.put(replace(user, email=address), actor=actor, action="user_email_set")

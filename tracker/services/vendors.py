@@ -6,17 +6,27 @@ Every function validates its input here, at the edge, and raises
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotFound
-from tracker.core.idnumbers import check_ubn, is_masked, is_valid_national_id, mask_id
+from tracker.core.idnumbers import (
+    is_masked_id,
+    is_valid_national_id,
+    is_valid_ubn,
+    mask_id,
+    mask_ids_in_text,
+)
+from tracker.core.text import format_characters
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.notify.addresses import check_addresses
 from tracker.notify.notices import incident_records
+from tracker.services.demo_accounts import refuse_in_demo_folder
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
@@ -31,8 +41,14 @@ def clean_text(
     required: bool = True,
     max_len: int = MAX_TEXT,
 ) -> str:
-    """Strip ``value``; refuse an empty required field, an over-long one or control characters."""
-    text = (value or "").strip()
+    """``value`` stripped, with every ID-shaped number masked; refuses bad text with InvalidInput.
+
+    Refused: an empty required field, one over ``max_len``, control characters
+    and invisible format characters (right-to-left override, zero-width…).
+    National IDs typed into free text never reach storage in full (the masked
+    form is what is kept; see :func:`tracker.core.idnumbers.mask_ids_in_text`).
+    """
+    text = mask_ids_in_text((value or "").strip())
     if required and not text:
         raise InvalidInput(f"請填寫{zh_field}", f"{en_field} is required")
     if len(text) > max_len:
@@ -42,7 +58,28 @@ def clean_text(
         )
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
         raise InvalidInput(f"{zh_field}含有控制字元", f"{en_field} contains control characters")
+    hidden = format_characters(text)
+    if hidden:
+        raise InvalidInput(
+            f"{zh_field}含有不可見的格式字元（{'、'.join(hidden)}，如從右至左覆寫、零寬字元），請刪除後再試",
+            f"{en_field} contains invisible format characters ({', '.join(hidden)})",
+        )
     return text
+
+
+def check_ubn(ubn: str) -> str:
+    """Return the stripped 統一編號 or raise :class:`InvalidInput` naming what is wrong."""
+    value = (ubn or "").strip()
+    if not re.fullmatch(r"[0-9]{8}", value):
+        raise InvalidInput(
+            "統一編號須為 8 位數字", "a business number (統一編號) has exactly 8 digits"
+        )
+    if not is_valid_ubn(value):
+        raise InvalidInput(
+            f"統一編號 {value} 檢查碼不符",
+            f"business number {value} fails its checksum",
+        )
+    return value
 
 
 def save_agency(
@@ -79,11 +116,15 @@ def save_vendor(
     vendor_id: str | None = None,
     contact_emails: str | tuple[str, ...] | list[str] | None = None,
 ) -> Vendor:
-    """Create a vendor, or update it when ``vendor_id`` is given.  统一編號 must pass its checksum.
+    """Create a vendor, or update it when ``vendor_id`` is given.  統一編號 must pass its checksum.
 
     ``contact_emails`` (a text of addresses, or a list) receive its reminders;
-    ``None`` keeps the addresses it has.
+    ``None`` keeps the addresses it has.  A new vendor is refused in a demo
+    folder until its demo accounts are removed
+    (:func:`tracker.services.demo_accounts.refuse_in_demo_folder`).
     """
+    if vendor_id is None:
+        refuse_in_demo_folder(store, "新增廠商", "add a vendor")
     before = store.get(Vendor, vendor_id) if vendor_id else None
     emails = (
         check_addresses(contact_emails, "通知電子郵件")
@@ -155,16 +196,22 @@ def save_contract(
 
 
 def masked_national_id(value: str) -> str:
-    """Validate a national ID and return only its masked form; an already masked value is kept.
+    """Validate a national ID and return only its masked form (``A12****789``).
 
-    The full number is never stored (design rule: national IDs are masked).
+    Full-width letters and digits are read as half-width.  An already masked
+    value is kept only in the exact shape :func:`mask_id` gives (three kept,
+    four ``*``, three kept): ``A12345678*`` is refused, its last digit being a
+    checksum.  The full number is never stored (design rule: national IDs are masked).
     """
-    text = (value or "").strip().upper()
+    text = unicodedata.normalize("NFKC", value or "").strip().upper()
     if not text:
         raise InvalidInput("請填寫身分證統一編號", "the national ID number is required")
-    if is_masked(text):
-        if len(text) != 10:
-            raise InvalidInput("遮蔽後之身分證號應為 10 碼", "a masked ID keeps 10 characters")
+    if "*" in text:
+        if not is_masked_id(text):
+            raise InvalidInput(
+                "遮蔽後之身分證號須為前 3 碼、4 個 *、後 3 碼（如 A12****789）",
+                "a masked ID keeps its first three and last three characters (A12****789)",
+            )
         return text
     if not is_valid_national_id(text):
         raise InvalidInput("身分證統一編號格式或檢查碼錯誤", "the national ID number is not valid")

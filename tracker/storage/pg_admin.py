@@ -190,11 +190,13 @@ def export_database(store, records_out, log_out) -> tuple[Head, dict, int]:
     return head, store.meta, rows
 
 
-def load_database(url: str, records, lines, meta: dict, head: Head) -> int:
+def load_database(url: str, records, lines, meta: dict, head: Head, check=None) -> int:
     """Fill the empty database of ``url`` from an export (rows, log lines, meta); returns the rows.
 
     ``records`` and ``lines`` iterate over the export's lines (bytes).  One
-    transaction; InvalidInput when the database is not empty.
+    transaction; InvalidInput when the database is not empty.  ``check(conn)``,
+    when given, runs last inside that transaction: whatever it raises leaves
+    the database as it was.
     """
     info, where = conninfo(url)
     with connect(info, where) as conn:
@@ -226,6 +228,8 @@ def load_database(url: str, records, lines, meta: dict, head: Head) -> int:
                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                         (key, orjson.dumps(value).decode()),
                     )
+            if check is not None:
+                check(conn)
         conn.execute("ANALYZE tracker.records, tracker.activity_log")
     return count
 

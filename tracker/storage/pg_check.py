@@ -18,8 +18,15 @@ from __future__ import annotations
 import orjson
 
 from tracker.activitylog.chain import is_anchor
-from tracker.storage.check import CheckResult, _check_files, _check_imports, _check_leftovers
+from tracker.storage.check import (
+    CheckResult,
+    Difference,
+    _check_files,
+    _check_imports,
+    _check_leftovers,
+)
 from tracker.storage.checkpoint import TableFile
+from tracker.storage.pg_log import stream_lines
 from tracker.storage.registry import COLLECTIONS, redacted
 from tracker.storage.tables import Records
 
@@ -39,10 +46,8 @@ def check_database(store, blobs=None, logs=None) -> CheckResult:
                 f"line {verified.line}: {verified.problem_en}",
             )
             return result
-        replayed, anchor_seq = _replay(store.log.raw_lines())
         rows = _rows(store._conn)
-        for key in sorted(replayed.keys() | rows.keys()):
-            _compare(key, replayed.get(key), rows.get(key), anchor_seq, result)
+        _compare_all(_replay(store.log.raw_lines()), rows, result)
         held = _as_records(rows)
         result.tables = sum(1 for records in held.values() if records.index)
         result.records = len(rows)
@@ -52,6 +57,23 @@ def check_database(store, blobs=None, logs=None) -> CheckResult:
             _check_imports(held, logs, result)
         _check_leftovers(store, result)
     return result
+
+
+def rows_against_log(conn) -> list[Difference]:
+    """Each row against the last log line naming it, as ``conn``'s transaction sees both.
+
+    What ``store check`` compares, without verifying the chain (the caller has:
+    a restore verifies the archive's first).  Empty: the rows are what the log says.
+    """
+    result = CheckResult()
+    _compare_all(_replay(stream_lines(conn)), _rows(conn), result)
+    return result.differences
+
+
+def _compare_all(replay: tuple[dict, int], rows: dict, result: CheckResult) -> None:
+    replayed, anchor_seq = replay
+    for key in sorted(replayed.keys() | rows.keys()):
+        _compare(key, replayed.get(key), rows.get(key), anchor_seq, result)
 
 
 def _replay(lines) -> tuple[dict, int]:
@@ -81,7 +103,9 @@ def _compare(key, logged, row, anchor_seq: int, result: CheckResult) -> None:
         result.add(where, f"未知的資料集 {name}", f"unknown collection {name}")
         return
     if logged is None:
-        if row[0] > anchor_seq:
+        # a row the log does not name is history purged before the anchor: only if there is
+        # an anchor (an unpurged log names every row, whatever seq a forged row claims)
+        if not anchor_seq or row[0] > anchor_seq:
             result.add(
                 where,
                 f"多出紀錄 {record_id}（日誌中沒有）",
