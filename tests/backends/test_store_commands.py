@@ -163,6 +163,42 @@ def test_log_verify_finds_an_anchor_in_the_database_and_the_folder_repairs_say_w
     assert tracker(pg_backend, "store", "check").returncode == 0
 
 
+def test_a_folder_an_older_version_wrote_copies_in_and_checks_clean_on_the_database(
+    settings, pg_url, monkeypatch
+):
+    """The older version knew no single sign-on: its lines and tables lack the two fields the
+    copy's rows now carry at their defaults.  Only a value other than the default is named."""
+    from tracker.storage import store as folder_store
+
+    current = folder_store.to_doc
+
+    def older_version(record):
+        doc = current(record)
+        if isinstance(record, AppUser):
+            del doc["sso_issuer"], doc["sso_subject_hash"]
+        return doc
+
+    monkeypatch.setattr(folder_store, "to_doc", older_version)
+    Store.open(settings).put(AppUser("ann", "it_office", "$argon2id$x"), actor="t", action="create")
+    monkeypatch.undo()
+    folder = Backend("folder", settings)
+    assert "sso_issuer" not in (settings.data_dir / "activity-log.jsonl").read_text()
+    copied = tracker(folder, "store", "copy", "--to", pg_url)
+    assert copied.returncode == 0, copied.stderr
+    database = on_database(folder, pg_url)
+    checked = tracker(database, "store", "check")
+    assert checked.returncode == 0, checked.stderr
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(
+            'UPDATE tracker.records SET doc = doc || \'{"sso_issuer": "https://idp.example"}\' '
+            "WHERE collection = 'users' AND id = 'ann'"
+        )
+    checked = tracker(database, "store", "check")
+    assert (
+        checked.returncode == 1 and "users/ann" in checked.stderr and "sso_issuer" in checked.stderr
+    )
+
+
 @pytest.fixture
 def backend_folder(settings) -> Backend:
     """A small folder store: three vendors (one renamed), so three records and four log lines."""

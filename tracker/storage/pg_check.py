@@ -15,6 +15,9 @@ Nothing is changed.
 
 from __future__ import annotations
 
+import dataclasses
+from functools import cache
+
 import orjson
 
 from tracker.activitylog.chain import is_anchor
@@ -26,6 +29,7 @@ from tracker.storage.check import (
     _check_leftovers,
 )
 from tracker.storage.checkpoint import TableFile
+from tracker.storage.codec import _encode
 from tracker.storage.pg_log import stream_lines
 from tracker.storage.registry import COLLECTIONS, redacted
 from tracker.storage.tables import Records
@@ -129,8 +133,8 @@ def _compare(key, logged, row, anchor_seq: int, result: CheckResult) -> None:
         )
         return
     have = redacted(coll, row[1])
-    if have != after:
-        fields = sorted(k for k in have.keys() | after.keys() if have.get(k) != after.get(k))
+    fields = _differing(coll.cls, have, after) if have != after else []
+    if fields:
         shown = ", ".join(f"{k}: {have.get(k)!r} ≠ {after.get(k)!r}" for k in fields)[:300]
         result.add(
             where,
@@ -143,6 +147,33 @@ def _compare(key, logged, row, anchor_seq: int, result: CheckResult) -> None:
             f"紀錄 {record_id} 的最後變更不是日誌第 {seq} 筆（資料表記為 {row[0]}）",
             f"record {record_id} was last changed by line {seq}, its row says {row[0]}",
         )
+
+
+def _differing(cls, have: dict, after: dict) -> list[str]:
+    """The fields whose values differ; a field one side lacks counts as its default.
+
+    A row copied in by ``store copy`` (or written by a later version) carries
+    fields an older version's log line never named, holding their defaults.
+    """
+    defaults = _defaults(cls)
+    missing = object()
+    return sorted(
+        k
+        for k in have.keys() | after.keys()
+        if have.get(k, defaults.get(k, missing)) != after.get(k, defaults.get(k, missing))
+    )
+
+
+@cache
+def _defaults(cls) -> dict:
+    """Each optional field of ``cls`` and its default as a document holds it."""
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default_factory is not dataclasses.MISSING:
+            out[f.name] = _encode(f.default_factory())
+        elif f.default is not dataclasses.MISSING:
+            out[f.name] = _encode(f.default)
+    return out
 
 
 def _as_records(rows: dict) -> dict[str, Records]:
