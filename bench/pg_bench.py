@@ -287,6 +287,7 @@ def dashboard_figures(
             f"dashboard_render_cold_s_{size}",
             result["cold_s"],
             "s",
+            3.0,
             note="first session: connects and loads the store",
         ),
     ]
