@@ -11,11 +11,13 @@ import streamlit as st
 
 from app_pages import _session
 from app_pages._common import current_user, get_store, plain, role_label
+from app_pages._zh import zh_widget_texts
 from tracker.documents.labels import RECOVERY
 from tracker.domain.vendors import Vendor
 from tracker.services.demo_accounts import REMOVE_COMMAND, in_demo_mode
 
 st.set_page_config(page_title="移民資訊應用合規追蹤", page_icon="🛂", layout="wide")
+zh_widget_texts(get_store().settings.max_upload_bytes // 2**20)
 _session.guard_uploads()
 
 # (file, title, icon) per role; optional pages are listed only once their file exists.
@@ -38,12 +40,15 @@ PAGES_BY_ROLE = {
         ("review_queue.py", "佐證審查", ":material/rule:"),
         ("vendors_admin.py", "廠商與委託案", ":material/business:"),
         ("pledge_forms.py", "保密切結書", ":material/description:"),
+        ("incidents_admin.py", "資安事件處理", ":material/emergency:"),
+        ("vendor_logins.py", "廠商登入帳號", ":material/key:"),
         ("matrix.py", "廠商 × 應辦事項", ":material/grid_on:"),
         ("outbox.py", "寄件匣", ":material/outgoing_mail:"),
         PACKAGE,
     ),
     "manager": (DASHBOARD, *ACCOUNT_PAGES, PACKAGE),
     "account_admin": (DASHBOARD, *ACCOUNT_PAGES),
+    "unit_head": (("nia_accounts.py", "帳號申請初審", ":material/badge:"),),
 }
 
 
@@ -102,6 +107,9 @@ if in_demo_mode(store):
 user = current_user() or _session.adopt_sso_identity(store)
 if user is None:
     pages = [st.Page("app_pages/login.py", title="登入", icon=":material/login:", default=True)]
+elif user.must_change_password:  # a one-time password: nothing else until it is replaced
+    sidebar(user)
+    pages = [st.Page("app_pages/change_password.py", title="變更密碼", default=True)]
 else:
     sidebar(user)
     pages = pages_for(user.role)

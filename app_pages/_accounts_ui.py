@@ -10,21 +10,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import plain, roc, show_table
+from app_pages._common import plain, roc, show_table, show_wrapped
+from tracker.documents.labels import ACCOUNT_STATE
 from tracker.domain.accounts import NiaAccount
 from tracker.domain.vendors import Agency
 from tracker.services import account_changes, account_departure, account_register
 from tracker.storage.store import Store
 
-STATE = {
-    "draft": "草稿（待送出）",
-    "first_review": "待初審",
-    "second_review": "待複審",
-    "nia_review": "待移民署複核",
-    "active": "使用中",
-    "rejected": "退件",
-    "cancelled": "已註銷",
-}
+STATE = ACCOUNT_STATE
 STEP = {
     "drafted": "填寫申請表",
     "submitted": "送出申請",
@@ -45,9 +38,8 @@ def label(account) -> str:
 def removal_text(account: NiaAccount, today: date) -> str:
     if account.removal_due is None or account.removed_on is not None:
         return ""
-    return roc(account.removal_due) + (
-        "（逾期）" if account_departure.removal_overdue(account, today) else ""
-    )
+    late = "，逾期" if account_departure.removal_overdue(account, today) else ""
+    return f"異動 {roc(account.holder_left_on)}，期限 {roc(account.removal_due)}{late}"
 
 
 def register_table(register: list[NiaAccount], bases: dict, channels: dict, today: date) -> None:
@@ -62,20 +54,32 @@ def register_table(register: list[NiaAccount], bases: dict, channels: dict, toda
         pd.DataFrame(
             {
                 "使用者": [a.holder for a in register],
-                "身分證號": [a.holder_id_masked for a in register],
+                "狀態": [state_text(a) for a in register],
                 "單位": [a.unit for a in register],
                 "移民署帳號": [a.login for a in register],
-                "狀態": [STATE.get(a.state, a.state) for a in register],
+                "身分證號": [a.holder_id_masked for a in register],
                 "法令依據": [bases.get(a.legal_basis, a.legal_basis) for a in register],
-                "查詢方式": ["、".join(channels.get(c, c) for c in a.channels) for a in register],
                 "開通日": [roc(a.active_from) for a in register],
                 "IP 位址": ["、".join(a.ips) for a in register],
-                "異動日": [roc(a.holder_left_on) for a in register],
-                "註銷期限": [removal_text(a, today) for a in register],
-                "註銷日": [roc(a.removed_on) for a in register],
+                "異動／註銷期限": [removal_text(a, today) for a in register],
             }
-        )
+        ),
+        column_config={
+            "使用者": st.column_config.TextColumn(width=80),
+            "狀態": st.column_config.TextColumn(width=120),
+            "單位": st.column_config.TextColumn(width=130),
+            "移民署帳號": st.column_config.TextColumn(width=80),
+            "身分證號": st.column_config.TextColumn(width=100),
+            "開通日": st.column_config.TextColumn(width=80),
+            "法令依據": st.column_config.TextColumn(width=150),
+        },
     )
+
+
+def state_text(account: NiaAccount) -> str:
+    """The state, with the day an account was cancelled."""
+    state = STATE.get(account.state, account.state)
+    return f"{state} {roc(account.removed_on)}" if account.removed_on else state
 
 
 def account_heading(account: NiaAccount, bases: dict, today: date) -> None:
@@ -97,7 +101,7 @@ def account_heading(account: NiaAccount, bases: dict, today: date) -> None:
 def show_history(store: Store, account: NiaAccount) -> None:
     st.markdown("**申請與異動歷程**")
     steps = account_register.account_steps(store, account.id)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "日期": [roc(s.on) for s in steps],
@@ -112,7 +116,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
     )
     st.markdown("**IP 位址異動紀錄（第六點第四款）**")
     changes = account_changes.ip_history(store, account.id)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "時間": [roc(c.at) for c in changes],
@@ -125,7 +129,7 @@ def show_history(store: Store, account: NiaAccount) -> None:
     )
     st.markdown("**代查授權（移民資料代查授權單，第五點第六款）**")
     grants = account_changes.proxy_authorizations(store, account.id)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "委託查詢人": [g.requester for g in grants],
@@ -143,7 +147,7 @@ def admin_history(store: Store, agency: Agency) -> None:
     """The agency's account manager and the history of changes (5.4)."""
     st.markdown(f"現任機關帳號管理者：**{plain(agency.account_admin) or '（未指派）'}**")
     changes = account_changes.admin_changes(store, agency.id)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "時間": [roc(c.at) for c in changes],

@@ -13,26 +13,27 @@ import streamlit as st
 
 from app_pages._audits_ui import records_frame
 from app_pages._common import attempt, roc
+from app_pages._dates import date_text, read_date
 from app_pages._mail import send_notice_now
+from app_pages._widgets import done, form_key, set_choice
+from tracker.core import clock
+from tracker.core.errors import InvalidInput
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS
 from tracker.domain.audits import SelfAudit
+from tracker.domain.vendors import Agency
 from tracker.querylog.sampling import RISK_REASONS, sample_size
 from tracker.querylog.store import LogStore
 from tracker.services import audit_findings, audit_sampling, log_imports
+from tracker.services.corrections import correct_audit_closing
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
 FINDING_BY_LABEL = {label: key for key, label in FINDING_LABELS.items() if key}
 
 
-def done(message: str = "已登錄") -> None:
-    st.toast(message)
-    st.rerun()
-
-
 def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agency_id: str) -> None:
     """An NIA export (CSV or XLSX) imported for the agency."""
-    with st.form("import", clear_on_submit=True):
+    with st.form(form_key("import")):
         st.markdown("**匯入移民署查詢紀錄匯出檔（CSV 或 XLSX）**")
         upload = st.file_uploader("查詢紀錄檔", type=["csv", "xlsx"])
         if st.form_submit_button("匯入", type="primary"):
@@ -49,9 +50,11 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                         data=upload.getvalue(),
                         filename=upload.name,
                     )
-                    st.success(
-                        f"已匯入 {record.rows:,} 筆（{roc(record.first_queried_at)} – "
-                        f"{roc(record.last_queried_at)}），原始檔 SHA-256 {record.sha256[:16]}…"
+                    done(
+                        f"已匯入 {record.filename}：{record.rows:,} 筆（查詢期間 "
+                        f"{roc(record.first_queried_at)} – {roc(record.last_queried_at)}），"
+                        f"原始檔 SHA-256 {record.sha256[:16]}…",
+                        clear="import",
                     )
                     if record.unrecognised_columns:  # header names from the file: text only
                         st.text(
@@ -62,75 +65,119 @@ def import_form(store: Store, logs: LogStore, blobs: BlobStore, actor: str, agen
                         st.text(f"第 {record.totals_row_line} 行為合計列（與筆數相符），已略過")
 
 
+def default_period(today: date) -> tuple[date, date]:
+    """The current half-year up to today (7.2 asks for two audits a year)."""
+    start = date(today.year, 1, 1) if today.month <= 6 else date(today.year, 7, 1)
+    half_end = date(today.year, 6, 30) if today.month <= 6 else date(today.year, 12, 31)
+    return start, min(half_end, today)
+
+
 def open_form(
     store: Store,
     logs: LogStore,
     actor: str,
-    agency_id: str,
+    agency: Agency,
     today: date,
     ratio: Fraction,
     floor: int,
 ) -> None:
     """The period, its population and sample size shown first, then the audit opened (7.2)."""
-    half = date(today.year, 1, 1) if today.month > 6 else date(today.year - 1, 7, 1)
-    start = st.date_input("稽核期間起日", value=half, max_value=today)
-    end = st.date_input(
-        "稽核期間迄日",
-        value=date(half.year, 6, 30) if half.month == 1 else date(half.year, 12, 31),
-    )
-    population = logs.rows(agency_id, start, end).population if start <= end else 0
+    first, last = default_period(today)
+    left, right = st.columns(2)
+    start_text = date_text("稽核期間起日", first, key="open_start", container=left)
+    end_text = date_text("稽核期間迄日", last, key="open_end", container=right)
+    try:
+        start, end = read_date(start_text, "稽核期間起日"), read_date(end_text, "稽核期間迄日")
+    except InvalidInput as exc:
+        st.error(exc.message_zh)
+        start = end = None
+    population = logs.rows(agency.id, start, end).population if start and start <= end else 0
     left, right = st.columns(2)
     left.metric("母體（期間內已匯入筆數）", f"{population:,}")
     right.metric("抽樣數", f"{sample_size(population, ratio, floor):,}")
-    seed_text = st.text_input("亂數種子（留空則隨機產生並記錄）")
-    if st.button("開啟稽核", type="primary", key="open_audit"):
+    with st.expander("進階：指定抽樣代碼（重現同一組樣本時使用）"):
+        seed_text = st.text_input(
+            "抽樣代碼（正整數；留空則由系統隨機產生並記錄於抽查紀錄）", key="open_seed"
+        )
+    if st.button("開啟稽核", type="primary", key="open_audit", disabled=start is None):
+        seed = int(seed_text) if seed_text.strip().isdigit() else None
+        if seed_text.strip() and seed is None:
+            st.error("抽樣代碼須為正整數")
+            return
         with attempt():
-            seed = int(seed_text) if seed_text.strip().isdigit() else None
-            if seed_text.strip() and seed is None:
-                st.error("亂數種子須為正整數")
-            else:
-                audit = audit_sampling.open_audit(
-                    store,
-                    logs,
-                    actor,
-                    agency_id=agency_id,
-                    period_start=start,
-                    period_end=end,
-                    seed=seed,
-                )
-                done(f"已開啟稽核，抽樣 {audit.sample_size} 筆")
+            audit = audit_sampling.open_audit(
+                store,
+                logs,
+                actor,
+                agency_id=agency.id,
+                period_start=start,
+                period_end=end,
+                seed=seed,
+            )
+            set_choice(f"audit_pick-{agency.id}", audit.id)
+            done(
+                f"已開啟 {agency.name} {roc(audit.period_start)}–{roc(audit.period_end)} 之自主稽核："
+                f"母體 {audit.population:,} 筆，抽樣 {audit.sample_size:,} 筆；請至「稽核作業」填寫查核結果。"
+            )
 
 
 def findings_editor(store: Store, actor: str, audit: SelfAudit, records: list) -> None:
-    st.markdown("**查核結果**（合法須填個案編號；不合法或無法判定須填說明）")
-    frame = records_frame(records)
-    edited = st.data_editor(
-        frame,
-        hide_index=True,
-        width="stretch",
-        key=f"findings_{audit.id}",
-        disabled=[c for c in frame.columns if c not in ("查核結果", "說明", "個案編號")],
-        column_config={
-            "查核結果": st.column_config.SelectboxColumn(options=list(FINDING_BY_LABEL))
-        },
+    """The findings as one table, saved at once (no reload per cell); a refusal keeps the edits."""
+    st.markdown(
+        "**查核結果**（合法須填個案編號；不合法或無法判定須填說明）；填妥後按「儲存查核結果」一次儲存"
     )
-    if st.button("儲存查核結果", type="primary", key="save_findings"):
-        changes = []
-        for record, (_, row) in zip(records, edited.iterrows(), strict=True):
-            finding = FINDING_BY_LABEL.get(row["查核結果"] or "", "")
-            note, case_ref = str(row["說明"] or ""), str(row["個案編號"] or "")
-            if finding and (finding, note, case_ref) != (
-                record.finding,
-                record.note,
-                record.case_ref,
-            ):
-                changes.append((record.id, finding, note, case_ref))
-        with attempt():
-            audit_findings.record_findings(store, actor, changes)
-            message = f"已儲存 {len(changes)} 筆查核結果"
-            if _violation(changes):  # 7.3: the notice was queued with the findings; send it now
-                message += "；" + send_notice_now(store, f"audit:{audit.id}", actor)
-            done(message)
+    frame = records_frame(records)
+    with st.form(f"findings-{audit.id}"):
+        edited = st.data_editor(
+            frame,
+            hide_index=True,
+            width="stretch",
+            key=f"findings_{audit.id}",
+            disabled=[c for c in frame.columns if c not in EDITABLE],
+            column_order=[
+                *FINDING_COLUMNS,
+                *(c for c in frame.columns if c not in FINDING_COLUMNS),
+            ],
+            column_config={
+                "查核結果": st.column_config.SelectboxColumn(options=list(FINDING_BY_LABEL)),
+                "個案編號": st.column_config.TextColumn(max_chars=60),
+                "說明": st.column_config.TextColumn(max_chars=1000, width="large"),
+            },
+        )
+        if not st.form_submit_button("儲存查核結果", type="primary"):
+            return
+    changes = changed_findings(records, edited)
+    if not changes:
+        st.info("查核結果沒有變更。")
+        return
+    with attempt():
+        audit_findings.record_findings(store, actor, changes)
+        left = audit_findings.missing_findings(store, audit.id)
+        message = f"已儲存 {len(changes)} 筆查核結果（{roc(clock.today())}）；尚有 {left} 筆未填。"
+        if _violation(changes):  # 7.3: the notice was queued with the findings; send it now
+            message += send_notice_now(store, f"audit:{audit.id}", actor)
+        done(message)
+
+
+FINDING_COLUMNS = ("序號", "查核結果", "個案編號", "說明")
+EDITABLE = ("查核結果", "個案編號", "說明")
+
+
+def changed_findings(records: list, edited) -> list[tuple[str, str, str, str]]:
+    """``(record id, finding, note, case ref)`` for every row the table changed."""
+    changes = []
+    for record, (_, row) in zip(records, edited.iterrows(), strict=True):
+        finding = FINDING_BY_LABEL.get(_text(row["查核結果"]), "")
+        note, case_ref = _text(row["說明"]), _text(row["個案編號"])
+        if (finding, note, case_ref) != (record.finding, record.note, record.case_ref) and (
+            finding or note or case_ref
+        ):
+            changes.append((record.id, finding, note, case_ref))
+    return changes
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def _violation(changes) -> bool:
@@ -145,6 +192,7 @@ def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> Non
             list(RISK_REASONS),
             default=list(RISK_REASONS),
             format_func=lambda r: PICK_LABELS[r].removeprefix("風險："),
+            placeholder="請選擇…",
         )
         limit = st.number_input("每項條件筆數", min_value=1, max_value=100, value=5)
         hours = st.slider("上班時間", 0, 24, (8, 18))
@@ -159,19 +207,17 @@ def risk_form(store: Store, logs: LogStore, actor: str, audit: SelfAudit) -> Non
                     limit_per_reason=int(limit),
                     office_hours=hours,
                 )
-                done(f"已加選 {len(added)} 筆")
+                done(f"已加選風險抽查 {len(added)} 筆（{roc(clock.today())}）")
 
 
 def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
     with st.form("case"):
         st.markdown("**違失案件**（第七點第三款至第五款）")
-        notified_on = st.date_input(
-            "通知政風及資訊單位日期", value=audit.notified_on, max_value=today
-        )
+        notified_on = date_text("通知政風及資訊單位日期（7.3）", audit.notified_on)
         units = st.text_input("通知單位", value=audit.notified_units or "政風室、資訊室")
         action = st.text_area("改善措施", value=audit.corrective_action)
-        due = st.date_input("改善期限", value=audit.corrective_due)
-        done_on = st.date_input("改善完成日期", value=audit.corrective_done_on, max_value=today)
+        due = date_text("改善期限", audit.corrective_due)
+        done_on = date_text("改善完成日期", audit.corrective_done_on)
         recommendation = st.text_input("獎懲建議（無則填「無」）", value=audit.recommendation)
         if st.form_submit_button("儲存案件"):
             with attempt():
@@ -179,21 +225,42 @@ def case_form(store: Store, actor: str, audit: SelfAudit, today: date) -> None:
                     store,
                     actor,
                     audit.id,
-                    notified_on=notified_on,
+                    notified_on=read_date(notified_on, "通知日期", required=False),
                     notified_units=units,
                     corrective_action=action,
-                    corrective_due=due,
-                    corrective_done_on=done_on,
+                    corrective_due=read_date(due, "改善期限", past=False, required=False),
+                    corrective_done_on=read_date(done_on, "改善完成日期", required=False),
                     recommendation=recommendation,
                 )
-                done("已儲存案件")
+                done(f"已儲存違失案件（{roc(audit.period_start)}–{roc(audit.period_end)} 之稽核）")
 
 
 def close_section(store: Store, blobs: BlobStore, actor: str, audit: SelfAudit) -> None:
+    """Closing, refused (and said why) while findings or the violation's case are incomplete."""
     missing = audit_findings.missing_findings(store, audit.id)
+    gaps = audit_findings.missing_case_fields(audit)
     if missing:
         st.warning(f"尚有 {missing} 筆未填查核結果，填妥後方可結案。")
-    if st.button("結案並產生抽查紀錄", disabled=bool(missing), key="close_audit"):
+    if gaps:
+        st.warning(f"違失案件尚缺{'、'.join(gaps)}，填妥後方可結案（第七點第三款、第四款）。")
+    if st.button("結案並產生抽查紀錄", disabled=bool(missing or gaps), key="close_audit"):
         with attempt():
-            audit_findings.close_audit(store, blobs, actor, audit.id)
-            done("已結案，抽查紀錄已存為佐證資料")
+            closed = audit_findings.close_audit(store, blobs, actor, audit.id)
+            done(
+                f"已結案 {roc(closed.period_start)}–{roc(closed.period_end)} 之自主稽核"
+                f"（{roc(closed.closed_on)}）；抽查紀錄已存為佐證資料。"
+            )
+
+
+def reopen_form(store: Store, actor: str, audit: SelfAudit) -> None:
+    """A closing set right: the audit reopens, its audit record is kept as superseded."""
+    with st.expander("更正結案（結案有誤時重新開啟）"), st.form(form_key(f"reopen-{audit.id}")):
+        reason = st.text_input("更正理由（必填，記入操作日誌）")
+        if st.form_submit_button("重新開啟稽核"):
+            with attempt():
+                reopened = correct_audit_closing(store, actor, audit.id, reason)
+                done(
+                    f"已重新開啟 {roc(reopened.period_start)}–{roc(reopened.period_end)} 之自主稽核；"
+                    "原抽查紀錄保留為已被取代。",
+                    clear=f"reopen-{audit.id}",
+                )

@@ -12,12 +12,12 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, plain, roc, show_table
+from app_pages._common import attempt, plain, roc, show_wrapped
 from tracker.compliance.catalogue import Catalogue
 from tracker.documents.auditrecord import FINDING_LABELS, PICK_LABELS, case_lines, rule_text
 from tracker.domain.audits import SelfAudit
 from tracker.domain.vendors import Agency
-from tracker.services import audits, log_imports
+from tracker.services import audit_findings, audits, log_imports
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -28,7 +28,7 @@ def yearly_status(store: Store, agencies: dict[str, Agency], today: date) -> Non
         f"{today.year - 1911} 年度自主稽核完成情形（每年至少 {audits.REQUIRED_PER_YEAR} 次）"
     )
     done_count = audits.audits_done(store, today.year)
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "機關": [a.name for a in agencies.values()],
@@ -47,7 +47,7 @@ def imports_table(store: Store, agency_id: str) -> None:
     """The agency's imported query logs (kept at least five years, 7.1)."""
     imports = log_imports.list_imports(store, agency_id)
     st.markdown("**已匯入之查詢紀錄（保存至少五年，第七點第一款）**")
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "匯入時間": [roc(r.imported_at) for r in imports],
@@ -70,7 +70,7 @@ def sampling_rule(ratio: Fraction, floor: int, catalogue: Catalogue) -> None:
         f"少於 {floor} 筆則全數查核（第七點第二款）；抽樣數＝min(母體, max({floor}, "
         f"母體×{ratio.numerator}/{ratio.denominator} 無條件進位))。"
     )
-    st.caption(f"本系統解讀：{catalogue.get('7.2').reading}")
+    st.caption(f"本系統解讀：{catalogue.get('7.2').reading_zh}")
 
 
 def audit_label(audit: SelfAudit) -> str:
@@ -108,7 +108,8 @@ def audit_summary(audit: SelfAudit, records: list, catalogue: Catalogue) -> None
     cols[3].metric("未填結果", f"{sum(1 for r in records if not r.finding):,}")
     cols[4].metric("不合法", f"{audit.violations:,}")
     st.caption(
-        f"{plain(rule_text(audit, catalogue))}；亂數種子 {audit.seed}；開啟者 {plain(audit.opened_by)}，"
+        f"{plain(rule_text(audit, catalogue))}；抽樣代碼 {audit.seed}（以同一代碼可重現同一組樣本）；"
+        f"開啟者 {plain(audit.opened_by)}，"
         f"{roc(audit.opened_at)}"
     )
 
@@ -136,7 +137,7 @@ def downloads(store: Store, blobs: BlobStore, audit: SelfAudit, agency: Agency) 
         return
     with attempt():
         files = audits.record_files(store, blobs, audit.id)
-        name = f"抽查紀錄-{agency.name}-{audit.period_start.isoformat()}-{audit.period_end.isoformat()}"
+        name = audit_findings.record_name(audit, agency)
         left, right = st.columns(2)
         left.download_button("下載抽查紀錄 PDF", files["pdf"], f"{name}.pdf", "application/pdf")
         right.download_button(

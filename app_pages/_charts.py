@@ -71,7 +71,10 @@ def heatmap(frame: pd.DataFrame) -> None:
         return
     shown = frame.map(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
     styled = shown.style.apply(lambda _: frame.map(_cell_colour), axis=None)
-    st.dataframe(styled, width="stretch")
+    # Narrow fixed columns: twelve obligations and the vendor fit 1024 px without scrolling.
+    config = {column: st.column_config.TextColumn(width=46) for column in frame.columns}
+    config["_index"] = st.column_config.TextColumn(width=160)
+    st.dataframe(styled, width="stretch", column_config=config)
 
 
 def _cell_colour(value) -> str:

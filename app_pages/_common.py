@@ -35,7 +35,7 @@ from tracker.storage.store import Store
 if TYPE_CHECKING:
     import pandas as pd
 
-READ_ONLY_NOTE = "此頁僅供檢視 (read-only)"
+READ_ONLY_NOTE = "此頁僅供檢視"
 
 
 # The store and the blob store of each deployment (a data folder, or a database with
@@ -92,7 +92,6 @@ def require_role(*roles: str) -> AppUser:
     user = current_user()
     if user is None or user.role not in roles:
         st.error("您沒有權限檢視此頁面")
-        st.caption("You are not allowed to view this page.")
         st.stop()
     return user
 
@@ -153,9 +152,9 @@ def show_facts(facts: dict) -> None:
 
 
 def show_error(exc: TrackerError) -> None:
-    """A domain error's messages; they may quote user input, so they are shown as plain text."""
+    """The zh-TW message only (the English one is for maintainers and logs, ``str(exc)``); it may
+    quote user input, so it is shown as plain text."""
     st.error(plain(exc.message_zh))
-    st.caption(plain(exc.message_en))
 
 
 @contextmanager
@@ -184,7 +183,8 @@ def roc_long(value: date) -> str:
 def status_frame(
     rows, *, names: dict[str, str] | None = None, subject: bool = True
 ) -> pd.DataFrame:
-    """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows dropped)."""
+    """The status rows as a table with zh-TW headers, ROC dates and reasons (not-applicable rows
+    dropped); 狀態 and 期限 first, so they show however narrow the screen."""
     import pandas as pd  # imported here: the sign-in page needs neither pandas nor the exports
 
     from tracker.services.dashboard import obligation_label
@@ -194,11 +194,11 @@ def status_frame(
     shown = [r for r in rows if r.status != Status.NOT_APPLICABLE]
     shown.sort(key=work_first)
     data = {
-        "應辦事項": [obligation_label(r.obligation_id) for r in shown],
-        "適用對象": [SUBJECT[r.subject_kind] for r in shown],
-        "對象": [r.subject_label for r in shown],
         "狀態": [STATUS[r.status] for r in shown],
         "期限": [roc(r.due) for r in shown],
+        "應辦事項": [obligation_label(r.obligation_id) for r in shown],
+        "適用對象": [SUBJECT[r.subject_kind] for r in shown],
+        "對象": [iso_to_roc(r.subject_label) for r in shown],
         "說明": [iso_to_roc(r.reason_zh) for r in shown],
     }
     if not subject:
@@ -220,12 +220,30 @@ def show_table(frame: pd.DataFrame, **kwargs) -> None:
         st.info("（無資料）")
         return
     config = {"說明": st.column_config.TextColumn(width="large"), **kwargs.pop("column_config", {})}
+    kwargs.setdefault("placeholder", "")  # an empty cell is empty, not "None"
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
-def english(text: str) -> None:
-    """A maintainer's English label in small print."""
-    st.caption(text)
+WRAPPED_ROWS = 80
+
+
+def show_wrapped(frame: pd.DataFrame, first: str | None = None, **kwargs) -> None:
+    """A table whose cells wrap, so every column shows at 1024 px without scrolling sideways.
+
+    ``first`` (default: the first column) is shown as the row heading.  Up to
+    :data:`WRAPPED_ROWS` rows it is a static table; a longer one is a scrolling grid
+    (:func:`show_table`, with ``kwargs``) so the page stays light.
+    """
+    if frame.empty or len(frame) > WRAPPED_ROWS:
+        show_table(frame, **kwargs)
+        return
+    st.table(plain_frame(frame).set_index(first or frame.columns[0]))
+
+
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.table``, which renders its cells as Markdown: every cell as :func:`plain`
+    text (empty for a missing value)."""
+    return frame.fillna("").map(plain)
 
 
 def agencies_or_stop(store: Store) -> dict:

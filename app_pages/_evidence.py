@@ -11,16 +11,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._common import get_blobs, roc, show_error, show_facts
+from tracker.compliance.attention import FLAG_ZH
 from tracker.compliance.loader import default_catalogue
 from tracker.core.errors import TrackerError
 from tracker.documents.labels import MODIFICATION, REVIEW, TRUST_PROBLEM, VERDICT
 from tracker.domain.evidence import Evidence
 from tracker.inspection.preview import Preview, render_preview
-
-FLAG_ZH = {
-    "same_file_other_staff": "同一檔案亦上傳給其他人員",
-    "form_number_other_staff": "表單編號屬於其他人員",
-}
 
 
 def kind_label(kind: str) -> str:
@@ -28,13 +24,24 @@ def kind_label(kind: str) -> str:
     return found.zh if found else kind
 
 
-def show_inspection(doc: dict) -> None:
-    """The inspection report (``InspectionReport.to_dict()``) as a person reads it."""
+def show_inspection(doc: dict, points: list[str] | None = None) -> None:
+    """The inspection report (``InspectionReport.to_dict()``) as a person reads it.
+
+    ``points`` (:func:`tracker.compliance.attention.attention_points`) are shown first; with any,
+    the verdict is never shown as passed.
+    """
+    points = points or []
     verdict = doc.get("verdict", "")
+    if points and verdict == "accepted":
+        verdict = "needs_review"
     text = VERDICT.get(verdict, verdict)
     {"accepted": st.success, "needs_review": st.warning}.get(verdict, st.error)(text)
+    lines = [f"⚠ {point}" for point in points]
     for reason in doc.get("reasons") or []:  # they quote signers' and fields' names: text only
-        st.text(f"・{reason.get('zh', '')}\n  {reason.get('en', '')}")
+        if reason.get("zh") not in points:
+            lines.append(f"・{reason.get('zh', '')}")
+    if lines:
+        st.text("\n".join(lines))
     facts = {
         "頁數": doc.get("pages") if doc.get("pages") is not None else "—",
         "文字層": "有" if doc.get("text_layer") else "無",

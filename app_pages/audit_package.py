@@ -9,8 +9,11 @@ from datetime import date
 
 import streamlit as st
 
-from app_pages._common import attempt, english, get_blobs, get_store, require_role
+from app_pages._common import attempt, get_blobs, get_store, require_role
+from app_pages._dates import date_text, read_date
+from app_pages._widgets import choose_record
 from tracker.core import clock
+from tracker.core.errors import InvalidInput
 from tracker.domain.vendors import Agency, Vendor
 from tracker.ops.package_selection import Period
 from tracker.services.packages import create_package, package_file_name
@@ -18,27 +21,26 @@ from tracker.services.packages import create_package, package_file_name
 user = require_role("manager", "it_office")
 store = get_store()
 st.title("稽核資料包")
-english(
-    "Auditor's package: evidence, review decisions, audit records and the activity-log extract, with SHA256SUMS"
-)
 
 today = clock.today()
 agencies = {a.id: a.name for a in store.all(Agency)}
 vendors = {v.id: v.name for v in store.all(Vendor)}
 with st.form("package"):
     left, right = st.columns(2)
-    start = left.date_input("期間起日", value=date(today.year, 1, 1), max_value=today)
-    end = right.date_input("期間迄日", value=today, max_value=today)
+    start = date_text("期間起日", date(today.year, 1, 1), container=left)
+    end = date_text("期間迄日", today, container=right)
     scope = st.radio("範圍", ["全部", "單一機關", "單一廠商"], horizontal=True)
-    agency_id = st.selectbox("機關", list(agencies), format_func=agencies.get) if agencies else None
-    vendor_id = st.selectbox("廠商", list(vendors), format_func=vendors.get) if vendors else None
+    agency_id = choose_record("機關（單一機關時）", agencies, key="package_agency")
+    vendor_id = choose_record("廠商（單一廠商時）", vendors, key="package_vendor")
     submitted = st.form_submit_button("產製資料包", type="primary")
 
 if submitted:
     with attempt(), st.spinner("正在彙整佐證檔案與操作日誌…"):
-        period = Period(start, end)
+        period = Period(read_date(start, "期間起日"), read_date(end, "期間迄日"))
         agency = agency_id if scope == "單一機關" else None
         vendor = vendor_id if scope == "單一廠商" else None
+        if (scope == "單一機關" and agency is None) or (scope == "單一廠商" and vendor is None):
+            raise InvalidInput(f"請選擇{scope[2:]}", "choose the agency or vendor of the scope")
         data, _ = create_package(
             store, get_blobs(), user.id, period, agency_id=agency, vendor_id=vendor
         )

@@ -10,7 +10,7 @@ from tracker.services.sign_in import sign_in
 
 store = get_store()
 st.title("移民資訊應用合規追蹤")
-st.caption("臺北市政府社會局暨所屬機關應用移民資訊管理要點 · NIA information compliance tracker")
+st.caption("臺北市政府社會局暨所屬機關應用移民資訊管理要點")
 
 notice = st.session_state.pop(_session.NOTICE_KEY, None)
 if notice:

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from app_pages._charts import heatmap, vendor_obligation_matrix
-from app_pages._common import english, get_store, require_role, show_table, status_frame
+from app_pages._common import get_store, require_role, show_wrapped, status_frame
+from app_pages._widgets import choose_record
 from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
 from tracker.services.dashboard import obligation_label
@@ -11,7 +12,6 @@ from tracker.services.dashboard import obligation_label
 require_role("it_office")
 store = get_store()
 st.title("廠商 × 應辦事項")
-english("Compliance % per vendor and obligation (point 八)")
 vendors = {v.id: v.name for v in store.all(Vendor)}
 report = compliance_report(store)
 frame = vendor_obligation_matrix(report.rows, vendors)
@@ -20,7 +20,20 @@ st.caption("綠：100%　黃：80% 以上　橘：50% 以上　紅：未達 50%�
 
 st.subheader("細項")
 left, right = st.columns(2)
-vendor_id = left.selectbox("廠商", sorted(vendors, key=vendors.get), format_func=vendors.get)
-obligation_id = right.selectbox("應辦事項", list(frame.columns), format_func=obligation_label)
+ordered = sorted(vendors, key=vendors.get)
+vendor_id = choose_record(
+    "廠商",
+    {v: vendors[v] for v in ordered},
+    key="matrix_vendor",
+    container=left,
+    default=next(iter(ordered), None),
+)
+obligation_id = choose_record(
+    "應辦事項",
+    {o: obligation_label(o) for o in frame.columns},
+    key="matrix_obligation",
+    container=right,
+    default=next(iter(frame.columns), None),
+)
 rows = [r for r in report.rows if r.vendor_id == vendor_id and r.obligation_id == obligation_id]
-show_table(status_frame(rows))
+show_wrapped(status_frame(rows, subject=False), "狀態")

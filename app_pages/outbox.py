@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, plain, require_role, roc, show_table
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_table
 from app_pages._mail import state_label
 from tracker.core.errors import TrackerError
 from tracker.domain.outbox import MessageKind
@@ -14,7 +14,6 @@ from tracker.services.notifications import message_text, outbox, send_pending_no
 user = require_role("it_office")
 store = get_store()
 st.title("寄件匣")
-english("Outbox: reminders and notices, each sent once")
 
 try:
     server = mail_settings(store.settings)[0].display()

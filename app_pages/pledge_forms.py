@@ -9,26 +9,33 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import english, get_store, plain, require_role, roc, show_table
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_table
+from app_pages._widgets import choose_record
 from tracker.core import clock
 from tracker.documents.labels import STATUS
-from tracker.documents.pledge import new_form_number, render_pledge_form
 from tracker.domain.enums import Status
 from tracker.domain.evidence import IssuedForm
-from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
+from tracker.domain.vendors import Vendor, VendorStaff
 from tracker.services.compliance import compliance_report
-from tracker.services.evidence import issue_form
+from tracker.services.pledges import pledge_file_name, prepare_pledge
 
 user = require_role("it_office")
 store = get_store()
 st.title("保密切結書")
-english("Pre-filled staff pledge forms with a unique form number")
 
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
-vendor_id = st.selectbox("廠商", list(vendors), format_func=lambda k: vendors[k].name)
+vendor_id = choose_record(
+    "廠商",
+    {k: v.name for k, v in vendors.items()},
+    key="pledge_vendor",
+    default=next(iter(vendors), None),
+)
+if vendor_id is None:
+    st.info("請選擇廠商。")
+    st.stop()
 staff = {s.id: s for s in store.all(VendorStaff, vendor=vendor_id) if s.end is None}
 pledge = {
-    r.subject_id: r.status
+    r.subject_id: r
     for r in compliance_report(store, vendor_id=vendor_id).rows
     if r.obligation_id == "8.8"
 }
@@ -36,9 +43,11 @@ pledge = {
 
 def staff_label(staff_id: str) -> str:
     person = staff[staff_id]
-    status = pledge.get(staff_id)
-    shown = STATUS[status] if status and status != Status.NOT_APPLICABLE else "—"
-    return f"{person.name}（{person.id_masked}）切結書：{shown}"
+    row = pledge.get(staff_id)
+    if row is None or row.status == Status.NOT_APPLICABLE:
+        return f"{person.name}（{person.id_masked}）切結書：—"
+    due = f"（期限 {roc(row.due)}）" if row.due and not row.ok else ""
+    return f"{person.name}（{person.id_masked}）切結書：{STATUS[row.status]}{due}"
 
 
 def issued_when(form: IssuedForm) -> str:
@@ -51,32 +60,30 @@ def issued_when(form: IssuedForm) -> str:
 if not staff:
     st.info("此廠商目前沒有在職的專案作業人員。")
     st.stop()
-needing_first = sorted(staff, key=lambda s: pledge.get(s) in (Status.COMPLIANT, Status.DUE_SOON))
-staff_id = st.selectbox("專案作業人員", needing_first, format_func=staff_label)
-if st.button("產生切結書", type="primary", icon=":material/description:"):
-    person = staff[staff_id]
-    contract = store.require(Contract, person.contract_id)
-    agency = store.get(Agency, contract.agency_id)
-    number = new_form_number(clock.today())
-    data = render_pledge_form(
-        form_number=number,
-        staff_name=person.name,
-        vendor_name=vendors[vendor_id].name,
-        contract_title=contract.title,
-        agency_name=agency.name if agency else "臺北市政府社會局",
-        issued_on=clock.today(),
-    )
-    issue_form(store, user.id, person.id, number)
-    st.session_state["pledge_pdf"] = (number, person.id, data)
+needing_first = sorted(staff, key=lambda s: bool(pledge.get(s) and pledge[s].ok))
+staff_id = choose_record(
+    "專案作業人員",
+    {s: staff_label(s) for s in needing_first},
+    key=f"pledge_staff-{vendor_id}",
+    default=needing_first[0],
+)
+if st.button(
+    "產生切結書", type="primary", icon=":material/description:", disabled=staff_id is None
+):
+    with attempt():
+        number, data = prepare_pledge(store, user.id, staff_id)
+        st.session_state["pledge_pdf"] = (number, staff_id, data)
 
 issued = st.session_state.get("pledge_pdf")
 if issued and issued[1] in staff:
     number, person_id, data = issued
-    st.success(f"已產生表單 {number}（{plain(staff[person_id].name)}）")
+    st.success(
+        f"已產生 {plain(staff[person_id].name)} 之切結書，表單編號 {number}（{roc(clock.today())}）"
+    )
     st.download_button(
         "下載切結書 PDF",
         data,
-        file_name=f"{number}.pdf",
+        file_name=pledge_file_name(staff[person_id], number),
         mime="application/pdf",
         icon=":material/download:",
     )

@@ -17,12 +17,12 @@ from app_pages import _audits_ui as ui
 from app_pages._common import (
     READ_ONLY_NOTE,
     agencies_or_stop,
-    english,
     get_blobs,
     get_store,
     require_role,
     show_table,
 )
+from app_pages._widgets import choose_record, show_flash
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
 from tracker.services import audit_sampling, audits, log_imports
@@ -36,16 +36,22 @@ ratio, floor = catalogue.sampling_rule()
 today = clock.today()
 
 st.title("自主稽核")
-english(
-    "Self-audit of NIA query logs: import, sample, findings, case, audit record (points 7.2–7.5)"
-)
 if not editable:
     st.caption(READ_ONLY_NOTE)
+show_flash()
 agencies = agencies_or_stop(store)
 
 ui.yearly_status(store, agencies, today)
 
-agency_id = st.selectbox("機關", list(agencies), format_func=lambda a: agencies[a].name)
+agency_id = choose_record(
+    "機關",
+    {a: agencies[a].name for a in agencies},
+    key="audits_agency",
+    default=next(iter(agencies)),
+)
+if agency_id is None:
+    st.info("請選擇機關。")
+    st.stop()
 agency = agencies[agency_id]
 tab_work, tab_import, tab_open = st.tabs(["稽核作業", "匯入查詢紀錄", "開啟稽核"])
 
@@ -57,7 +63,7 @@ with tab_import:
 with tab_open:
     ui.sampling_rule(ratio, floor, catalogue)
     if editable:
-        forms.open_form(store, logs, user.id, agency_id, today, ratio, floor)
+        forms.open_form(store, logs, user.id, agency, today, ratio, floor)
     else:
         st.info("僅機關帳號管理者可開啟稽核。")
 
@@ -66,9 +72,16 @@ with tab_work:
     if not listed:
         st.info("此機關尚未開啟自主稽核。")
     else:
-        audit = listed[
-            st.selectbox("稽核", list(listed), format_func=lambda a: ui.audit_label(listed[a]))
-        ]
+        picked = choose_record(
+            "稽核",
+            {a: ui.audit_label(listed[a]) for a in listed},
+            key=f"audit_pick-{agency_id}",
+            default=next(iter(listed)),
+        )
+        if picked is None:
+            st.info("請選擇稽核。")
+            st.stop()
+        audit = listed[picked]
         records = audit_sampling.sampled_records(store, audit.id)
         ui.audit_summary(audit, records, catalogue)
         is_open = audit.closed_on is None
@@ -87,3 +100,4 @@ with tab_work:
             forms.close_section(store, blobs, user.id, audit)
         if editable and not is_open:
             ui.downloads(store, blobs, audit, agency)
+            forms.reopen_form(store, user.id, audit)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, require_role
+from app_pages._common import attempt, get_store, require_role
 from tracker.domain.vendors import Vendor
 from tracker.services.contacts import set_vendor_emails
 
@@ -10,7 +10,6 @@ user = require_role("vendor")
 store = get_store()
 vendor = store.require(Vendor, user.vendor_id)
 st.title("通知信箱")
-english("Where the vendor's reminders go")
 st.caption(
     "應辦事項到期前 30、7、1 天及逾期時（逾期首日與每週一），系統會寄提醒信到以下地址。"
     "每行一個地址，最多 10 個；清空則不再寄送。"

@@ -5,15 +5,15 @@ import streamlit as st
 
 from app_pages._common import (
     attempt,
-    english,
     get_store,
     own_record,
-    plain,
     require_role,
     roc,
-    show_table,
+    show_wrapped,
     vendor_contracts,
 )
+from app_pages._dates import date_text, read_date
+from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
 from tracker.domain.vendors import Contract, DedicatedPC
 from tracker.services.vendors import register_pc
@@ -21,7 +21,7 @@ from tracker.services.vendors import register_pc
 user = require_role("vendor")
 store = get_store()
 st.title("專用電腦")
-english("Dedicated PCs (8.11): offline, not shared with other projects, licensed software only")
+show_flash()
 contracts = {c.id: c for c in vendor_contracts(store, user.vendor_id)}
 pcs = sorted(store.all(DedicatedPC, vendor=user.vendor_id), key=lambda p: p.asset_tag)
 
@@ -30,7 +30,7 @@ def yes_no(flag: bool) -> str:
     return "✔ 是" if flag else "✘ 否"
 
 
-show_table(
+show_wrapped(
     pd.DataFrame(
         {
             "財產編號": [p.asset_tag for p in pcs],
@@ -47,20 +47,21 @@ show_table(
 )
 
 st.subheader("登錄或更新專用電腦")
-choices = {"": None, **{p.id: p for p in pcs}}
-picked = st.selectbox(
-    "電腦", list(choices), format_func=lambda k: choices[k].asset_tag if k else "（新增一台）"
+NEW = "__new__"
+by_id = {p.id: p for p in pcs}
+picked = choose_record(
+    "電腦",
+    {NEW: "（新增一台）", **{p.id: p.asset_tag for p in pcs}},
+    key="pc_pick",
+    default=NEW,
 )
-current = choices[picked]
-with st.form("pc"):
-    contract_ids = list(contracts)
-    index = (
-        contract_ids.index(current.contract_id)
-        if current and current.contract_id in contracts
-        else 0
-    )
-    contract_id = st.selectbox(
-        "委託案", contract_ids, index=index, format_func=lambda c: contracts[c].title
+current = by_id.get(picked)
+with st.form(f"pc-{picked or NEW}"):
+    contract_id = choose_record(
+        "委託案",
+        {c: contracts[c].title for c in contracts},
+        key=f"pc_contract-{picked}",
+        default=current.contract_id if current else next(iter(contracts), None),
     )
     asset_tag = st.text_input("財產編號", value=current.asset_tag if current else "")
     location = st.text_input("放置地點", value=current.location if current else "")
@@ -72,12 +73,13 @@ with st.form("pc"):
     licensed = st.checkbox(
         "未安裝未經合法授權之軟體", value=bool(current and current.licensed_software_only)
     )
-    inspected = st.date_input(
-        "最近檢查日",
-        value=(current.last_inspected if current else None) or clock.today(),
-        max_value=clock.today(),
+    inspected = date_text(
+        "最近檢查日", (current.last_inspected if current else None) or clock.today()
     )
-    if st.form_submit_button("儲存", type="primary") and contract_id:
+    submitted = st.form_submit_button("儲存", type="primary")
+    if submitted and contract_id is None:
+        st.warning("請先選擇委託案。")
+    elif submitted:
         with attempt():
             own_record(store, Contract, contract_id, user)
             if current is not None:
@@ -91,7 +93,12 @@ with st.form("pc"):
                 offline=offline,
                 exclusive=exclusive,
                 licensed_software_only=licensed,
-                last_inspected=inspected,
+                last_inspected=read_date(inspected, "最近檢查日"),
                 pc_id=current.id if current else None,
             )
-            st.success(f"已儲存 {plain(pc.asset_tag)}；請至「合規狀態與上傳」上傳專用電腦檢核表。")
+            set_choice("pc_pick", pc.id)
+            verb = "更新" if current else "登錄"
+            done(
+                f"已{verb}專用電腦 {pc.asset_tag}（{pc.location}，最近檢查日 {roc(pc.last_inspected)}）；"
+                "請至「合規狀態與上傳」上傳專用電腦檢核表。"
+            )

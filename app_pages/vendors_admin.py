@@ -5,8 +5,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, english, get_store, plain, require_role, roc, show_table
+from app_pages._common import attempt, get_store, require_role, roc, show_wrapped
 from app_pages._contacts_forms import agency_addresses_tab
+from app_pages._dates import date_text, read_date
+from app_pages._widgets import choose_record, done, set_choice, show_flash
 from tracker.core import clock
 from tracker.domain.enums import ProtectionLevel
 from tracker.domain.vendors import Agency, Contract, Vendor
@@ -17,7 +19,8 @@ LEVELS = {ProtectionLevel.HIGH: "高", ProtectionLevel.MEDIUM: "中", Protection
 user = require_role("it_office")
 store = get_store()
 st.title("廠商與委託案")
-english("Vendors and contracts")
+show_flash()
+NEW = "__new__"
 vendors = {v.id: v for v in sorted(store.all(Vendor), key=lambda v: v.name)}
 agencies = {a.id: a for a in store.all(Agency)}
 contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendor_id, c.start))}
@@ -26,7 +29,7 @@ contracts = {c.id: c for c in sorted(store.all(Contract), key=lambda c: (c.vendo
 tab_vendors, tab_contracts, tab_agencies = st.tabs(["委外廠商", "委託案", "機關通知信箱"])
 
 with tab_vendors:
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "廠商名稱": [v.name for v in vendors.values()],
@@ -39,14 +42,14 @@ with tab_vendors:
             }
         )
     )
-    picked = st.selectbox(
+    picked = choose_record(
         "編輯廠商",
-        ["", *vendors],
+        {NEW: "（新增廠商）", **{k: v.name for k, v in vendors.items()}},
         key="edit_vendor",
-        format_func=lambda k: vendors[k].name if k else "（新增廠商）",
+        default=NEW,
     )
     current = vendors.get(picked)
-    with st.form(f"vendor-{picked or 'new'}"):
+    with st.form(f"vendor-{picked or NEW}"):
         name = st.text_input("廠商名稱", value=current.name if current else "")
         ubn = st.text_input(
             "統一編號（8 碼，含檢查碼）", value=current.ubn if current else "", max_chars=8
@@ -67,10 +70,12 @@ with tab_vendors:
                     vendor_id=current.id if current else None,
                     contact_emails=emails,
                 )
-                st.success(f"已儲存 {plain(saved.name)}（{saved.ubn}）")
+                set_choice("edit_vendor", saved.id)
+                verb = "更新" if current else "新增"
+                done(f"已{verb}廠商 {saved.name}（統一編號 {saved.ubn}）")
 
 with tab_contracts:
-    show_table(
+    show_wrapped(
         pd.DataFrame(
             {
                 "委託案": [c.title for c in contracts.values()],
@@ -92,33 +97,32 @@ with tab_contracts:
         ),
         column_config={"金額": st.column_config.NumberColumn(format="localized")},
     )
-    picked = st.selectbox(
+    picked = choose_record(
         "編輯委託案",
-        ["", *contracts],
+        {NEW: "（新增委託案）", **{k: c.title for k, c in contracts.items()}},
         key="edit_contract",
-        format_func=lambda k: contracts[k].title if k else "（新增委託案）",
+        default=NEW,
     )
     current = contracts.get(picked)
     today = clock.today()
-    with st.form(f"contract-{picked or 'new'}"):
-        vendor_ids, agency_ids = list(vendors), list(agencies)
-        vendor_id = st.selectbox(
+    with st.form(f"contract-{picked or NEW}"):
+        vendor_id = choose_record(
             "廠商",
-            vendor_ids,
-            format_func=lambda k: vendors[k].name,
-            index=vendor_ids.index(current.vendor_id) if current else 0,
+            {k: v.name for k, v in vendors.items()},
+            key=f"contract_vendor-{picked}",
+            default=current.vendor_id if current else None,
         )
-        agency_id = st.selectbox(
+        agency_id = choose_record(
             "機關",
-            agency_ids,
-            format_func=lambda k: agencies[k].name,
-            index=agency_ids.index(current.agency_id) if current else 0,
+            {k: a.name for k, a in agencies.items()},
+            key=f"contract_agency-{picked}",
+            default=current.agency_id if current else None,
         )
         title = st.text_input("委託案名稱", value=current.title if current else "")
         left, right = st.columns(2)
-        start = left.date_input("契約開始日", value=current.start if current else today)
-        end = right.date_input(
-            "契約結束日", value=current.end if current else today + timedelta(days=365)
+        start = date_text("契約開始日", current.start if current else today, container=left)
+        end = date_text(
+            "契約結束日", current.end if current else today + timedelta(days=365), container=right
         )
         personal = st.checkbox(
             "涉及民眾個人資料", value=current.handles_personal_data if current else True
@@ -137,23 +141,31 @@ with tab_contracts:
         amount = st.number_input(
             "契約金額（元）", min_value=0, step=1000, value=current.amount if current else 0
         )
-        if st.form_submit_button("儲存委託案", type="primary") and vendor_id and agency_id:
-            with attempt():
-                saved = save_contract(
-                    store,
-                    user.id,
-                    vendor_id=vendor_id,
-                    agency_id=agency_id,
-                    title=title,
-                    start=start,
-                    end=end,
-                    handles_personal_data=personal,
-                    custom_development=custom,
-                    protection_level=level,
-                    amount=int(amount),
-                    contract_id=current.id if current else None,
-                )
-                st.success(f"已儲存 {plain(saved.title)}")
+        if st.form_submit_button("儲存委託案", type="primary"):
+            if not (vendor_id and agency_id):
+                st.warning("請選擇廠商與機關。")
+            else:
+                with attempt():
+                    saved = save_contract(
+                        store,
+                        user.id,
+                        vendor_id=vendor_id,
+                        agency_id=agency_id,
+                        title=title,
+                        start=read_date(start, "契約開始日", past=False),
+                        end=read_date(end, "契約結束日", past=False),
+                        handles_personal_data=personal,
+                        custom_development=custom,
+                        protection_level=level,
+                        amount=int(amount),
+                        contract_id=current.id if current else None,
+                    )
+                    set_choice("edit_contract", saved.id)
+                    verb = "更新" if current else "新增"
+                    done(
+                        f"已{verb}委託案 {saved.title}（{roc(saved.start)}–{roc(saved.end)}，"
+                        f"{vendors[saved.vendor_id].name}）"
+                    )
 
 with tab_agencies:
     agency_addresses_tab(store, user.id, agencies)

@@ -9,8 +9,8 @@ The generator is seeded, so two seeds on the same day give the same data.
 
 from __future__ import annotations
 
-import importlib.util
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 
 from tracker.core import clock
@@ -24,10 +24,14 @@ from tracker.domain.enums import SubjectKind
 from tracker.domain.vendors import Agency, Contract, Vendor, VendorStaff
 from tracker.services import evidence as ev_service
 from tracker.services import vendors as v
+from tracker.services.account_application import first_review, register_account, submit_account
 from tracker.services.audit_findings import close_audit, record_case, record_findings
 from tracker.services.audit_sampling import open_audit, sampled_records
 from tracker.services.contacts import set_agency_addresses
+from tracker.services.demo_accounts import DEMO_UNITS
+from tracker.services.incidents import report_incident
 from tracker.services.log_imports import import_query_log, log_store
+from tracker.services.users import seed_demo_users
 from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
@@ -113,14 +117,19 @@ class DemoSeeder:
     def run(self) -> dict:
         self.agencies()
         self.vendors()
-        self.contracts()
-        staff = self.staff()
-        self.contract_evidence()
-        self.staff_evidence(staff)
-        self.departures(staff)
-        self.pcs()
-        self.incidents()
-        self.accounts()
+        # The demo logins' Argon2 hashes take 0.4 s of CPU each; they are made on the second core
+        # while the documents are written (the store serialises the writes).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            logins = pool.submit(seed_demo_users, self.store)
+            self.contracts()
+            staff = self.staff()
+            self.contract_evidence()
+            self.staff_evidence(staff)
+            self.departures(staff)
+            self.pcs()
+            self.incidents()
+            self.accounts()
+            logins.result()
         self.store.set_meta(demo=True, demo_seeded_on=self.today.isoformat())
         return {"staff": len(staff)}
 
@@ -273,7 +282,12 @@ class DemoSeeder:
                     person.id,
                     "suitability_check",
                     "適任性查核紀錄",
-                    [f"受查核人：{person.name}", f"委託案：{contract.title}", "查核結果：適任"],
+                    [
+                        f"受查核人：{person.name}",
+                        f"所屬廠商：{self.store.get(Vendor, person.vendor_id).name}",
+                        f"委託案：{contract.title}",
+                        "查核結果：適任",
+                    ],
                     effective=person.start,
                     decision="approve" if index % 5 else "pending",
                 )
@@ -338,7 +352,7 @@ class DemoSeeder:
 
     def incidents(self):
         known = datetime.combine(self.day(-12), time(9, 30), clock.TAIPEI)
-        inc = v.report_incident(
+        inc = report_incident(
             self.store,
             ACTOR,
             vendor_id="v-a",
@@ -358,7 +372,7 @@ class DemoSeeder:
             decision="approve",
         )
         known = datetime.combine(self.day(-3), time(14, 0), clock.TAIPEI)
-        v.report_incident(
+        report_incident(
             self.store,
             ACTOR,
             vendor_id="v-b",
@@ -418,8 +432,30 @@ class DemoSeeder:
                 effective=record.active_from,
                 decision="approve",
             )
+        self.applications()
         if self.today.month > 1:
             self.self_audit([r for r in records if r.agency_id == "ag-sw"])
+
+    def applications(self):
+        """Two applications in the two-level review of point 五: one awaiting the unit head's 初審
+        (demo login ``unit.head``), one awaiting the account manager's 複審 (``account.admin``)."""
+        for n, unit in enumerate((DEMO_UNITS["unit.head"],) * 2):  # the demo unit head's unit
+            account = register_account(
+                self.store,
+                "account.admin",
+                agency_id="ag-sw",
+                holder=self.names.pop(),
+                national_id=self._national_id(),
+                unit=unit,
+                legal_basis="social_assistance_act",
+                business="辦理老人福利及社會救助資格審核",
+                channels=["online_service"],
+            )
+            submit_account(self.store, "account.admin", account.id)
+            if n == 1:
+                first_review(
+                    self.store, "unit.head", account.id, approve=True, reviewer="科長 王大明"
+                )
 
     def self_audit(self, accounts: list[NiaAccount]):
         """7.2: this year's first self-audit of 社會局, run as the account manager would.
@@ -603,11 +639,4 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
             "資料夾已有資料，示範資料只能寫入空的資料夾",
             f"{settings.data_dir} already holds data; demo data goes into an empty folder",
         )
-    result = DemoSeeder(
-        store, open_blobs(settings), today or clock.today(), settings=settings
-    ).run()
-    if importlib.util.find_spec("tracker.services.users") is not None:
-        from tracker.services.users import seed_demo_users
-
-        seed_demo_users(store)
-    return result
+    return DemoSeeder(store, open_blobs(settings), today or clock.today(), settings=settings).run()

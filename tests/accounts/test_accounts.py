@@ -20,7 +20,15 @@ from tracker.services import (
     account_register,
 )
 
-from .conftest import ACTOR, AGENCY_ID, HOLDER_ID, VENDOR_STAFF_ID, activate, draft, national_id
+from .conftest import (
+    ACTOR,
+    AGENCY_ID,
+    HEAD,
+    HOLDER_ID,
+    activate,
+    draft,
+    national_id,
+)
 
 
 def status_of(store, obligation: str, subject_id: str):
@@ -49,7 +57,7 @@ def test_an_application_passes_draft_first_review_second_review_and_nia_confirma
         "nia_confirmed",
     ]
     assert (
-        steps[2].by == "科長 王大明" and steps[2].actor == ACTOR and steps[2].decision == "approved"
+        steps[2].by == "科長 王大明" and steps[2].actor == HEAD and steps[2].decision == "approved"
     )
 
 
@@ -58,23 +66,6 @@ def test_the_register_keeps_only_the_masked_national_id(store):
     stored = store.get(NiaAccount, account.id)
     assert stored.holder_id_masked.count("*") == 4
     assert not any(c.isdigit() for c in stored.holder_id_masked[3:7])
-
-
-def test_a_vendor_staff_member_is_refused_by_name_citing_point_5_7(store):
-    with pytest.raises(NotAllowed) as refused:
-        draft(store, holder="王小明", national=national_id("C", "12345678"))
-    assert "依第五點第七款" in refused.value.message_zh
-    assert store.all(NiaAccount) == []
-
-
-def test_a_vendor_staff_member_is_refused_by_masked_national_id_under_another_name(store):
-    with pytest.raises(NotAllowed, match="第五點第七款"):
-        draft(store, holder="王曉明", national=VENDOR_STAFF_ID)
-
-
-def test_a_holder_declared_as_vendor_staff_is_refused(store):
-    with pytest.raises(NotAllowed, match="委外廠商人員不得申請"):
-        draft(store, is_vendor_staff=True)
 
 
 def test_a_legal_basis_not_listed_in_point_3_is_refused(store):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.domain.audits import SelfAudit
 from tracker.domain.enums import ReviewState, Status
 from tracker.domain.evidence import Evidence
+from tracker.querylog.sampling import draw_audit_sample
 from tracker.services import account_departure, audit_findings, audit_sampling, audits, log_imports
 from tracker.storage.blobs import BlobStore
 
@@ -97,17 +99,15 @@ def test_a_population_under_ten_is_checked_in_full(store, logs, blobs):
     assert (audit.population, audit.sample_size) == (9, 9)
 
 
-def test_the_same_seed_draws_the_same_records(store, logs, imported):
-    first, second = open_audit(store, logs, seed=2025), open_audit(store, logs, seed=2025)
-    lines = [
-        [(r.line, r.source_sha256) for r in audit_sampling.sampled_records(store, a.id)]
-        for a in (first, second)
-    ]
-    assert lines[0] == lines[1]
-    other = open_audit(store, logs, seed=2026)
-    assert [r.line for r in audit_sampling.sampled_records(store, other.id)] != [
-        line for line, _ in lines[0]
-    ]
+def test_the_recorded_seed_draws_the_same_records_again(store, logs, imported):
+    audit = open_audit(store, logs, seed=2025)
+    drawn = [(r.line, r.source_sha256) for r in audit_sampling.sampled_records(store, audit.id)]
+    ratio, floor = default_catalogue().sampling_rule()
+    population = logs.rows(AGENCY_ID, START, END)
+    again = draw_audit_sample(population, audit.seed, ratio=ratio, floor=floor).rows
+    assert [(r["line"], r["source_sha256"]) for r in again] == drawn
+    other = draw_audit_sample(population, 2026, ratio=ratio, floor=floor).rows
+    assert [r["line"] for r in other] != [line for line, _ in drawn]
 
 
 def test_without_a_seed_a_random_one_is_recorded(store, logs, imported):
@@ -216,16 +216,19 @@ def test_the_audit_record_pdf_has_a_text_layer_with_agency_period_and_sample_siz
     for expected in (
         "臺北市政府社會局",
         "民國114年1月1日至民國114年6月30日",
-        "2025-01-01–2025-06-30",
+        "本系統解讀：「最小抽樣比例為千分之一",
         "抽樣數13",
         "母體筆數12,345",
-        "亂數種子42",
+        "抽樣代碼（以同一代碼可重現同一組樣本）42",
         "機關帳號管理者",
         "使用單位主管",
         "政風單位",
     ):
         assert expected in squeezed, expected
     assert "A12****" in squeezed or "****" in squeezed  # subject IDs appear masked
+    assert "catalogue" not in squeezed and "reading" not in squeezed, "zh-TW only"
+    assert audit.id not in squeezed and AGENCY_ID not in squeezed, "records are named, not ids"
+    assert not re.search(r"20\d\d-\d\d-\d\d", squeezed), "ROC dates only"
 
 
 def test_the_audit_record_workbook_has_the_same_numbers(store, logs, blobs, imported):
@@ -237,7 +240,12 @@ def test_the_audit_record_workbook_has_the_same_numbers(store, logs, blobs, impo
         row[0]: row[1] for row in book["抽查紀錄"].iter_rows(values_only=True) if row and row[0]
     }
     assert facts["機關"] == "臺北市政府社會局"
-    assert (facts["母體筆數"], facts["抽樣數"], facts["亂數種子"], facts["合法"]) == (
+    assert (
+        facts["母體筆數"],
+        facts["抽樣數"],
+        facts["抽樣代碼（以同一代碼可重現同一組樣本）"],
+        facts["合法"],
+    ) == (
         12_345,
         13,
         42,
@@ -260,26 +268,26 @@ def test_a_not_legitimate_finding_opens_a_case_that_drives_7_3_to_7_5(store, log
     assert store.get(SelfAudit, audit.id).violations == 1
     assert audits.flagged_accounts(store) == {account.id}
     assert statuses(store, account.id)["5.5"] == Status.REJECTED
-    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
-    shown = statuses(store, closed.id)
-    assert (
-        shown["7.3"] == Status.DUE_SOON
-        and shown["7.4"] == Status.MISSING
-        and shown["7.5"] == Status.MISSING
-    )
-    assert statuses(store, closed.id, clock.today() + timedelta(days=8))["7.3"] == Status.OVERDUE
+    with pytest.raises(NotAllowed, match="通知政風及資訊單位日期、改善措施"):
+        audit_findings.close_audit(store, blobs, ACTOR, audit.id)
+    assert store.get(SelfAudit, audit.id).closed_on is None
     today = clock.today()
     audit_findings.record_case(
         store,
         ACTOR,
-        closed.id,
+        audit.id,
         notified_on=today,
         notified_units="政風室、資訊室",
         corrective_action="停止帳號使用權並重新教育訓練",
         corrective_due=today + timedelta(days=10),
     )
+    closed = audit_findings.close_audit(store, blobs, ACTOR, audit.id)
     shown = statuses(store, closed.id)
-    assert shown["7.3"] == Status.COMPLIANT and shown["7.4"] == Status.DUE_SOON
+    assert (shown["7.3"], shown["7.4"], shown["7.5"]) == (
+        Status.COMPLIANT,
+        Status.DUE_SOON,
+        Status.MISSING,
+    )
     assert statuses(store, closed.id, today + timedelta(days=11))["7.4"] == Status.OVERDUE
     audit_findings.record_case(
         store, ACTOR, closed.id, corrective_done_on=today, recommendation="建議申誡一次"

@@ -131,3 +131,15 @@ def shown(markdown: str) -> str:
 def activity_log(settings: Settings) -> str:
     path = settings.data_dir / "activity-log.jsonl"
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def column_values(at: AppTest, name: str) -> list:
+    """The values of the column ``name`` in the first table or grid on screen that has it (a
+    wrapping table shows its first column as the row heading)."""
+    for element in [*at.table, *at.dataframe]:
+        frame = element.value
+        if name in frame.columns:
+            return [shown(v) if isinstance(v, str) else v for v in frame[name].tolist()]
+        if frame.index.name == name:
+            return [shown(v) if isinstance(v, str) else v for v in frame.index]
+    raise AssertionError(f"no table with a column {name}")

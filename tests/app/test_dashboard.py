@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +13,7 @@ from tracker.core.dates import roc_date
 from tracker.core.text import normalize_text
 from tracker.documents.labels import table_title
 from tracker.domain.enums import Status
-from tracker.services import dashboard, exports
+from tracker.services import dashboard, exports, report_pdf
 from tracker.services.compliance import compliance_report
 
 from .conftest import activity_log, shown, signed_in
@@ -27,13 +28,19 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_the_screen_shows_the_reports_percentages(app_settings, board):
-    shown = metrics(signed_in("manager"))
+def test_the_screen_shows_the_reports_numbers(app_settings, board):
+    at = signed_in("manager")
+    figures = metrics(at)
     report = board.report
-    assert shown["整體合規率"] == dashboard.percent_text(report.overall)
-    for row in board.by_vendor.rows:
-        assert shown[row.name] == dashboard.percent_text(report.by_vendor[row.key])
-    assert shown["逾期項目"] == str(len(board.overdue.rows))
+    assert figures["整體合規率"] == dashboard.percent_text(report.overall)
+    assert figures["逾期/過期"] == str(len(board.overdue.rows))
+    first = at.table[0].value
+    assert [shown(v) for v in first.index] == [r.vendor for r in board.attention.rows]
+    first.index = [shown(v) for v in first.index]
+    for row in board.attention.rows:
+        line = first.loc[row.vendor].map(shown)
+        assert (int(line["逾期/過期"]), int(line["待辦"])) == (row.late, row.open)
+        assert line["合規率(%)"] == f"{report.by_vendor[row.vendor_id].percent:.1f}"
 
 
 def test_the_workbook_has_its_sheets_and_the_same_numbers(board):
@@ -42,18 +49,22 @@ def test_the_workbook_has_its_sheets_and_the_same_numbers(board):
     summary = {row[0]: row[1] for row in book["摘要"].iter_rows(values_only=True) if row and row[0]}
     assert summary["整體合規率(%)"] == board.report.overall.percent
     assert summary["適用項數"] == board.report.overall.applicable
-    vendors = {row[0]: row[4] for row in book["依廠商"].iter_rows(min_row=2, values_only=True)}
-    assert vendors == {k: r.percent for k, r in board.report.by_vendor.items() if r.applicable}
+    vendors = {row[0]: row[3] for row in book["依廠商"].iter_rows(min_row=2, values_only=True)}
+    assert vendors == {
+        board.names[k]: r.percent for k, r in board.report.by_vendor.items() if r.applicable
+    }
     detail = book["明細"]
     applicable = [r for r in board.report.rows if r.status != Status.NOT_APPLICABLE]
     assert detail.max_row - 1 == len(applicable)
     assert detail.freeze_panes == "A2" and detail.auto_filter.ref
-    due_cells = [row[8] for row in detail.iter_rows(min_row=2) if row[8].value]
-    assert due_cells and all(c.number_format == "yyyy-mm-dd" for c in due_cells)
+    headers = [c.value for c in detail[1]]
+    assert "佐證編號" not in headers and "代碼" not in headers
+    dues = [row[headers.index("期限")] for row in detail.iter_rows(min_row=2, values_only=True)]
+    assert any(dues) and all(re.fullmatch(r"\d{2,3}/\d{2}/\d{2}", d) for d in dues if d)
 
 
 def test_the_pdf_is_in_chinese_dated_in_the_roc_calendar_with_the_same_numbers(board):
-    pages = PdfReader(io.BytesIO(exports.pdf_bytes(board))).pages
+    pages = PdfReader(io.BytesIO(report_pdf.pdf_bytes(board))).pages
     text = normalize_text("".join(page.extract_text() for page in pages))
     assert exports.REPORT_TITLE in text
     assert roc_date(board.report.today).replace(" ", "") in text.replace(" ", "")
@@ -88,12 +99,12 @@ def test_the_account_manager_sees_no_evidence_files(app_settings):
 def test_lists_cover_overdue_expiring_departures_incidents_and_self_audits(board):
     titles = [table_title(t.name, board.report.today) for t in board.lists]
     assert titles[:4] == [
-        "逾期項目",
+        "逾期或已過期項目",
         "30 日內到期",
         "離職人員帳號尚未停用（8.10）",
         "未結案資安事件",
     ]
-    assert all(r.status == Status.OVERDUE for r in board.overdue.rows)
+    assert all(r.status in (Status.OVERDUE, Status.EXPIRED) for r in board.overdue.rows)
     assert all(r.obligation_id == "8.10" for r in board.departed.rows)
     audits = {row.agency_id: (row.done, row.required, row.achieved) for row in board.audits.rows}
     assert set(audits) == {"ag-sw", "ag-dv", "ag-haoran"}
@@ -113,6 +124,8 @@ def test_a_vendor_named_like_a_formula_is_text_in_the_workbook(app_settings, sto
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
         assert not any(b"<f>" in archive.read(n) for n in sheets)
-    names = [row[1] for row in load_workbook(io.BytesIO(data))["依廠商"].iter_rows(min_row=2)]
+    sheet = load_workbook(io.BytesIO(data))["依廠商"]
+    column = [c.value for c in sheet[1]].index("廠商")
+    names = [row[column] for row in sheet.iter_rows(min_row=2)]
     assert hostile in [cell.value for cell in names]
     assert all(cell.data_type == "s" for cell in names)

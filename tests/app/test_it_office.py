@@ -15,6 +15,7 @@ from .conftest import (
     rendered_text,
     signed_in,
 )
+from .test_choices import tick_seen
 
 
 def queue_page():
@@ -27,7 +28,7 @@ def picked_evidence(at, store) -> Evidence:
 
 def test_the_queue_shows_findings_beside_a_preview_and_a_download(app_settings, store):
     at = queue_page()
-    assert len(at.dataframe[0].value) == len(review_queue(store))
+    assert len(at.table[0].value) == len(review_queue(store))
     assert at.image, "the first pages are rendered as images"
     assert any(b.label == "下載檔案" for b in at.get("download_button"))
     assert any(s.value in ("自動檢核通過",) for s in at.success) or at.warning
@@ -36,6 +37,7 @@ def test_the_queue_shows_findings_beside_a_preview_and_a_download(app_settings, 
 def test_approving_evidence(app_settings, store):
     at = queue_page()
     evidence = picked_evidence(at, store)
+    tick_seen(at, evidence.id)
     at.button(key="approve").click().run()
     assert not at.exception
     assert any("已核准" in s.value for s in at.success)
@@ -88,7 +90,7 @@ def test_editing_a_contract(app_settings, store):
 def test_a_pledge_form_is_issued_with_a_number_and_offered_for_download(app_settings, store):
     at = open_page(signed_in("it.office"), "pledge_forms")
     next(b for b in at.button if b.label == "產生切結書").click().run()
-    assert any("已產生表單 PLG-" in s.value for s in at.success)
+    assert any("切結書，表單編號 PLG-" in s.value for s in at.success)
     assert any(b.label == "下載切結書 PDF" for b in at.get("download_button"))
     assert store.all(IssuedForm)
 

@@ -20,6 +20,8 @@ ALL_PAGES = (
     "nia_accounts",
     "self_audits",
     "audit_package",
+    "incidents_admin",
+    "vendor_logins",
     "outbox",
 )
 ALLOWED = {
@@ -38,9 +40,12 @@ ALLOWED = {
         "matrix",
         "outbox",
         "audit_package",
+        "incidents_admin",
+        "vendor_logins",
     },
     "manager": {"dashboard", "nia_accounts", "self_audits", "audit_package"},
     "account.admin": {"dashboard", "nia_accounts", "self_audits"},
+    "unit.head": {"nia_accounts"},
 }
 
 
@@ -91,4 +96,4 @@ def test_the_manager_dashboard_is_read_only(app_settings):
     labels = {b.label for b in at.button}
     assert labels <= {"產生 Excel 活頁簿", "產生 PDF 報告", "登出"}
     assert not at.text_input and not at.text_area and not at.file_uploader
-    assert "read-only" in rendered_text(at)
+    assert "此頁僅供檢視" in rendered_text(at)

@@ -94,6 +94,21 @@ def test_without_any_password_source_a_strong_one_is_generated_and_printed_once(
         (["users", "add", "x.unknown", "--role", "vendor", "--vendor", "不存在的廠商"], "vendor"),
         (["users", "add", "Bad Name!", "--role", "manager"], "username"),
         (["users", "add", "x.short", "--role", "manager", "--password", "short"], "password"),
+        (["users", "add", "x.head", "--role", "unit_head", "--password", "long enough"], "unit"),
+        (
+            [
+                "users",
+                "add",
+                "x.unit",
+                "--role",
+                "manager",
+                "--unit",
+                "資訊室",
+                "--password",
+                "pw-12345",
+            ],
+            "unit",
+        ),
     ],
 )
 def test_errors_are_one_line_on_stderr_with_a_nonzero_exit(env, args, fragment):
@@ -135,3 +150,32 @@ def test_passwd_unlock_and_disable(env):
     assert listed(env)[0]["disabled"] is True
     result = tracker(env, "users", "passwd", "nobody", "--password", "second-password")
     assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+def test_a_unit_head_is_added_with_its_unit_listed_and_the_unit_can_be_changed(env):
+    added = tracker(
+        env,
+        "users",
+        "add",
+        "head.lin",
+        "--role",
+        "unit_head",
+        "--unit",
+        "社會救助科",
+        "--password",
+        "a long password",
+    )
+    assert added.returncode == 0, added.stderr
+    [row] = listed(env)
+    assert (row["role"], row["unit"]) == ("unit_head", "社會救助科")
+    changed = tracker(env, "users", "unit", "head.lin", "老人福利科")
+    assert changed.returncode == 0 and "老人福利科" in changed.stdout
+    assert listed(env)[0]["unit"] == "老人福利科"
+    assert (
+        sign_in(Store.open(Settings.from_env(env)), "head.lin", "a long password").unit
+        == "老人福利科"
+    )
+    tracker(env, "users", "add", "boss", "--role", "manager", "--password", "a long password")
+    refused = tracker(env, "users", "unit", "boss", "資訊室")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert [r["unit"] for r in listed(env)] == [None, "老人福利科"]

@@ -161,6 +161,49 @@ def test_vendors_are_found_by_id_name_or_business_number(mem):
 def test_demo_users_are_seeded_once(mem):
     mem.put(Vendor("v-b", "立安系統整合有限公司", "22099131"), actor="t", action="seed")
     made = users.seed_demo_users(mem)
-    assert {u.id for u in made} == {"it.office", "manager", "account.admin", "vendor.a", "vendor.b"}
+    assert {u.id for u in made} == {
+        "it.office",
+        "manager",
+        "account.admin",
+        "unit.head",
+        "vendor.a",
+        "vendor.b",
+    }
     assert users.seed_demo_users(mem) == []
     assert sign_in.sign_in(mem, "vendor.b", DEMO_PASSWORD).vendor_id == "v-b"
+
+
+def test_a_password_set_while_another_process_disables_the_account_keeps_the_disabling(settings):
+    """The slow hash is made first; the account is read again under the lock before writing."""
+    from tracker.services import passwords
+
+    Store.open(settings)
+    users.create_user(
+        Store.open(settings), "t", username="boss", role="manager", password="first password"
+    )
+    real_hash = passwords.hash_password
+
+    def hash_while_another_process_writes(password: str) -> str:
+        users.set_disabled(Store.open(settings), "other", "boss", True)  # meanwhile, elsewhere
+        return real_hash(password)
+
+    mine = Store.open(settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "hash_password", hash_while_another_process_writes)
+        users.set_password(mine, "t", "boss", "second password")
+    after = Store.open(settings).require(AppUser, "boss")
+    assert after.disabled, "the disabling written meanwhile is kept"
+    assert PasswordHasher().verify(after.password_hash, "second password")
+
+
+def test_a_one_time_password_reset_is_one_logged_change(settings):
+    from tracker.domain.vendors import Vendor as V
+    from tracker.services import user_admin
+
+    store = Store.open(settings)
+    store.put(V("v", "北辰資訊股份有限公司", "04595257"), actor="t", action="seed")
+    user_admin.create_vendor_login(store, "it", username="vendor.x", vendor_id="v")
+    before = store.log.head().seq
+    changed, password = user_admin.reset_password(store, "it", "vendor.x")
+    assert changed.must_change_password and store.log.head().seq == before + 1
+    assert sign_in.sign_in(store, "vendor.x", password).must_change_password

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app_pages._common import own_record
+from tracker.core.dates import roc_short
 from tracker.core.errors import NotAllowed
 from tracker.domain.enums import ReviewState
 from tracker.domain.evidence import Evidence
@@ -58,8 +59,10 @@ def test_uploading_a_pledge_shows_the_inspection_at_once_and_awaits_review(app_s
     person = staff_missing_pledge(store, "v-a")
     at = open_page(signed_in("vendor.a"), "vendor_status")
     upload_tab(at, f"8.8|vendor_staff|{person.id}", "切結書.pdf", pledge_pdf(store, person))
-    assert at.status[0].label == "已上傳，待資訊室審查"
-    assert [s.value for s in at.success] == ["自動檢核通過"]
+    verdicts = [w.value for w in at.warning if not w.value.startswith("示範資料")]
+    assert verdicts == ["需人工判讀"], "an unsigned pledge is never passed"
+    assert "未偵測到數位簽章" in rendered_text(at)
+    assert any(person.name in s.value and "已上傳" in s.value for s in at.success)
     assert person.name in rendered_text(at)
     uploaded = [
         e
@@ -110,8 +113,8 @@ def test_a_bad_national_id_is_refused_clearly(app_settings, store):
 
 def test_recording_a_departure_starts_the_removal_clock(app_settings, store):
     at = open_page(signed_in("vendor.a"), "vendor_staff")
-    form_box = next(b for b in at.selectbox if b.label == "人員" and b.key != "removed_who")
-    person_id = form_box.value
+    person_id = next(s.id for s in store.all(VendorStaff, vendor="v-a") if s.end is None)
+    at.selectbox(key="departure_who").set_value(person_id)
     next(b for b in at.button if b.label == "登錄離職").click().run()
     assert any("離職" in s.value for s in at.success)
     assert store.require(VendorStaff, person_id).end is not None
@@ -132,7 +135,7 @@ def test_registering_a_pc_with_its_attestations(app_settings, store):
 def test_reporting_an_incident_with_the_time_it_became_known(app_settings, store):
     at = open_page(signed_in("vendor.a"), "vendor_incidents")
     at.text_area[0].input("發現測試主機遭未授權存取")
-    at.date_input[0].set_value(date.today())
+    next(t for t in at.text_input if t.label == "知悉日期").input(roc_short(date.today()))
     next(b for b in at.button if b.label == "立即通報").click().run()
     assert any("已通報" in s.value for s in at.success)
     mine = [i for i in store.all(Incident, vendor="v-a") if i.summary == "發現測試主機遭未授權存取"]

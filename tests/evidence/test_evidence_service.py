@@ -19,6 +19,7 @@ from tracker.documents.pledge import new_form_number, render_pledge_form
 from tracker.services import evidence as ev
 from tracker.services import vendors as v
 from tracker.compliance.status import evaluate
+from tracker.services.compliance import compliance_report
 from tracker.storage.store import Store
 
 TODAY = clock.today()
@@ -87,8 +88,6 @@ def upload(world, staff_id="s1", data=None, **kw) -> Evidence:
 
 
 def status(store, obligation: str, subject: str) -> Status:
-    from tracker.services.compliance import compliance_report
-
     rows = [
         r
         for r in compliance_report(store).rows
@@ -106,7 +105,11 @@ def test_an_upload_is_inspected_stored_by_hash_and_awaits_review(world):
     path = blobs.path(record.sha256)
     assert path.exists() and path.name == record.sha256 and "passwd" not in str(path)
     assert record.filename == "../../etc/passwd.pdf"
-    assert status(store, "8.6", "s1") == Status.PENDING_REVIEW
+    # Past its due date and signed on paper at best: 逾期 until the IT office has looked at it.
+    [row] = [
+        r for r in compliance_report(store).rows if (r.obligation_id, r.subject_id) == ("8.6", "s1")
+    ]
+    assert row.status == Status.OVERDUE and row.reason_zh.startswith("已上傳待審查，需人工確認")
 
 
 def test_an_approved_pledge_turns_the_item_compliant_until_the_contract_ends(world):
@@ -232,5 +235,37 @@ def test_the_status_engine_sees_every_review_state_of_the_store(world):
         (r.obligation_id, r.subject_id): r.status
         for r in evaluate(default_catalogue(), facts, TODAY)
     }
-    assert rows[("8.6", "s1")] == Status.PENDING_REVIEW and rows[("8.6", "s2")] in (Status.OVERDUE,)
+    assert rows[("8.6", "s1")] == Status.OVERDUE and rows[("8.6", "s2")] == Status.OVERDUE
+    assert record.id in {r.evidence_id for r in evaluate(default_catalogue(), facts, TODAY)}
     assert record.id in {e.id for e in facts.evidence}
+
+
+def test_correcting_an_approval_gives_back_the_approval_it_had_replaced(world):
+    """An approval set right must not leave the item with no approved pledge at all."""
+    from tracker.domain.corrections import Correction
+    from tracker.services.corrections import correct_review
+
+    store, _ = world
+    first = ev.review_evidence(store, "it.office", "it_office", upload(world).id, approve=True)
+    second = upload(world, data=pledge_for("王小明", new_form_number()), filename="重簽.pdf")
+    ev.review_evidence(store, "it.office", "it_office", second.id, approve=True)
+    assert store.require(Evidence, first.id).state == ReviewState.SUPERSEDED
+    correct_review(store, "it.office", "it_office", second.id, "核准錯檔案")
+    back = store.require(Evidence, first.id)
+    assert back.state == ReviewState.APPROVED and back.valid_until == first.valid_until
+    assert store.require(Evidence, second.id).state == ReviewState.SUBMITTED
+    assert status(store, "8.6", "s1") == Status.COMPLIANT  # the first pledge proves it again
+    [note] = store.all(Correction)
+    assert "恢復為已核准" in note.summary and "切結書.pdf" in note.summary
+
+
+def test_correcting_a_rejection_restores_nothing_else(world):
+    from tracker.services.corrections import correct_review
+
+    store, _ = world
+    first = ev.review_evidence(store, "it.office", "it_office", upload(world).id, approve=True)
+    second = upload(world, data=pledge_for("王小明", new_form_number()), filename="重簽.pdf")
+    ev.review_evidence(store, "it.office", "it_office", second.id, approve=False, reason="模糊")
+    correct_review(store, "it.office", "it_office", second.id, "其實清楚")
+    assert store.require(Evidence, first.id).state == ReviewState.APPROVED
+    assert store.require(Evidence, first.id).superseded_by is None

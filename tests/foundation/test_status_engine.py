@@ -129,13 +129,13 @@ def test_a_superseded_pledge_does_not_count():
     assert status_of(facts(evidence=(old,)), "8.6", "s").status == Status.OVERDUE
 
 
-def test_a_missing_pledge_is_overdue_after_the_start_and_due_soon_or_missing_before_it():
+def test_a_missing_pledge_is_overdue_after_the_start_and_missing_with_its_due_date_before_it():
     starts_in_10 = replace(STAFF, start=TODAY + timedelta(days=10))
     starts_in_31 = replace(STAFF, start=TODAY + timedelta(days=31))
-    starts_in_30 = replace(STAFF, start=TODAY + timedelta(days=30))
     assert status_of(facts(), "8.6", "s").status == Status.OVERDUE
-    assert status_of(facts(staff=(starts_in_10,)), "8.6", "s").status == Status.DUE_SOON
-    assert status_of(facts(staff=(starts_in_30,)), "8.6", "s").status == Status.DUE_SOON
+    soon = status_of(facts(staff=(starts_in_10,)), "8.6", "s")
+    assert (soon.status, soon.due) == (Status.MISSING, starts_in_10.start)
+    assert soon.reason_zh == f"缺件，期限 {starts_in_10.start.isoformat()}"
     assert status_of(facts(staff=(starts_in_31,)), "8.6", "s").status == Status.MISSING
 
 
@@ -176,7 +176,7 @@ def test_an_approved_record_wins_over_a_newer_submission_awaiting_review():
 
 def test_the_first_certificate_is_due_180_days_after_the_contract_starts():
     contract = replace(CONTRACT, custom_development=True, start=TODAY - timedelta(days=180))
-    assert status_of(facts(contracts=(contract,)), "8.2", "c").status == Status.DUE_SOON
+    assert status_of(facts(contracts=(contract,)), "8.2", "c").status == Status.MISSING
     contract = replace(contract, start=TODAY - timedelta(days=181))
     assert status_of(facts(contracts=(contract,)), "8.2", "c").status == Status.OVERDUE
 
@@ -206,7 +206,7 @@ def test_8_10_applies_only_after_departure_and_only_to_account_holders():
 
 
 @pytest.mark.parametrize(
-    ("days_ago", "expected"), [(0, Status.DUE_SOON), (3, Status.DUE_SOON), (4, Status.OVERDUE)]
+    ("days_ago", "expected"), [(0, Status.MISSING), (3, Status.MISSING), (4, Status.OVERDUE)]
 )
 def test_8_10_allows_three_days_after_departure(days_ago, expected):
     left = replace(STAFF, end=TODAY - timedelta(days=days_ago))
@@ -283,7 +283,7 @@ def test_an_unreported_incident_is_due_now_then_overdue():
         )
         if r.obligation_id == "8.3"
     ]
-    assert rows[0].status == Status.DUE_SOON
+    assert rows[0].status == Status.MISSING, "the report form is missing, not yet late"
     rows = [
         r
         for r in evaluate(

@@ -97,7 +97,7 @@ def test_the_items_of_the_staff_members_pledge_show_its_due_date_as_an_iso_date(
     ]
     pledge = [it for it in vendor_a["items"] if it["subject_id"] == "s-a1"]
     assert {(it["obligation_id"], it["due"], it["status"], it["step"]) for it in pledge} == {
-        (o, "2026-03-05", "due_soon", "due_1") for o in ("8.1", "8.6", "8.8")
+        (o, "2026-03-05", "missing", "due_1") for o in ("8.1", "8.6", "8.8")
     }
 
 

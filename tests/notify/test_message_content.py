@@ -39,7 +39,7 @@ def test_a_vendor_reminder_is_in_zh_tw_with_roc_dates_obligations_and_links(
     ]
     assert (
         message["Subject"]
-        == "【移民資訊合規】到期提醒：北辰資訊股份有限公司 即將到期 3 項（115/02/26）"
+        == "【移民資訊合規】到期提醒：北辰資訊股份有限公司 缺件 3 項（115/02/26）"
     )
     assert message["From"].addresses[0].display_name == "資訊室"
     assert message["From"].addresses[0].addr_spec == "noreply@sw.example.org"
@@ -51,7 +51,7 @@ def test_a_vendor_reminder_is_in_zh_tw_with_roc_dates_obligations_and_links(
         assert "民國 115 年 2 月 26 日" in body  # the day of the reminder
         assert "民國 115 年 3 月 5 日（還有 7 天）" in body  # the due date
         assert "8.8 簽訂保密條款及切結書" in body and "8.6 接觸機敏資訊人員簽署切結書" in body
-        assert "專案作業人員 北辰人員" in body and "即將到期" in body
+        assert "專案作業人員 北辰人員" in body and "缺件" in body
         assert "2026-03-05" not in body  # people read ROC dates
     assert f"連結：{BASE_URL}/" in text
     assert f'<a href="{BASE_URL}/">{BASE_URL}/</a>' in html

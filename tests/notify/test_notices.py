@@ -10,7 +10,7 @@ from tracker.core import clock
 from tracker.domain.audits import SampledRecord, SelfAudit
 from tracker.domain.outbox import Delivery, MessageKind, OutboxContent, OutboxMessage
 from tracker.notify.render import text_body
-from tracker.services import audit_findings
+from tracker.services import audit_findings, incidents
 from tracker.services import vendors as v
 from tracker.services.contacts import set_agency_addresses
 from tracker.services.notifications import plan_run, send_event_notices
@@ -30,7 +30,7 @@ def last_log_lines(settings, n: int) -> list[dict]:
 
 def report(store, **kw):
     known = kw.pop("known_at", clock.now() - timedelta(minutes=20))
-    return v.report_incident(
+    return incidents.report_incident(
         store, "vendor.a", vendor_id="v-a", summary="主機異常登入", known_at=known, **kw
     )
 

@@ -58,7 +58,7 @@ def test_the_items_of_a_reminder_carry_the_staff_members_three_obligations_and_t
     mine = [it for it in content.items if it["subject_id"] == "s-a1"]
     assert {it["obligation_id"] for it in mine} == {"8.1", "8.6", "8.8"}
     assert {(it["due"], it["status"], it["subject_kind"]) for it in mine} == {
-        (START.isoformat(), "due_soon", "vendor_staff")
+        (START.isoformat(), "missing", "vendor_staff")
     }
     assert message.to == ("a1@beichen.example.org", "a2@beichen.example.org")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import app_settings, store  # noqa: F401  (fixtures, found by name)
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture

@@ -84,7 +84,9 @@ def test_ending_demo_mode_removes_the_public_accounts_and_is_logged(app_settings
         with pytest.raises(SignInFailed):
             sign_in(store, username, DEMO_PASSWORD)
     log = (app_settings.data_dir / "activity-log.jsonl").read_text(encoding="utf-8")
-    assert '"action":"demo_mode_ended"' in log and log.count('"demo_account_removed"') == 5
+    assert '"action":"demo_mode_ended"' in log and log.count('"demo_account_removed"') == len(
+        DEMO_USERS
+    )
     create_user(store, "cli", username="chen.real", role="it_office", password=REAL_PASSWORD)
     save_vendor(store, "chen.real", name="真實資訊股份有限公司", ubn="22099131")
     at = new_app().run()

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.e2e.test_browser import go_to, settle, sign_in
+from tests.e2e.pages import go_to, settle, sign_in
 from tests.security.live import LiveApp, free_port
 from tracker.core import clock
 from tracker.core.errors import InvalidInput
@@ -134,6 +134,8 @@ def test_vendor_text_is_shown_as_text_on_the_it_offices_pages(
         assert f"找不到預期文字：{name}" in body  # the reason, word for word
         assert ":red[已核准]" in body and ":material/verified:" in body
         no_live_markup(page, beacon)
+        page.get_by_text("我已檢視上列注意事項").click()  # the check's reasons are attention points
+        settle(page)
         page.get_by_role("button", name="核准").click()
         page.get_by_text("已核准").first.wait_for(timeout=60_000)
         settle(page)
@@ -142,7 +144,7 @@ def test_vendor_text_is_shown_as_text_on_the_it_offices_pages(
         go_to(page, "保密切結書")
         choose(page, "專案作業人員", name)
         page.get_by_role("button", name="產生切結書").click()
-        page.get_by_text("已產生表單").first.wait_for(timeout=60_000)
+        page.get_by_text("之切結書，表單編號").first.wait_for(timeout=60_000)
         settle(page)
         assert name in read(page)
         no_live_markup(page, beacon)

@@ -25,7 +25,8 @@ from tracker.domain.vendors import Agency, Contract, Vendor
 from tracker.ops.package import build_package
 from tracker.querylog.reader import read_export
 from tracker.services import audit_findings, audit_sampling, audits, log_imports
-from tracker.services.vendors import add_staff, report_incident
+from tracker.services.incidents import report_incident
+from tracker.services.vendors import add_staff
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 

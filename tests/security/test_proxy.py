@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, settle
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.pages import settle
 from tests.security.live import ROOT, LiveApp, free_port
 from tracker.services.demo_accounts import DEMO_PASSWORD
 

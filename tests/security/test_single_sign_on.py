@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_browser import settle
+from tests.e2e.pages import settle
 from tests.security.live import ROOT, LiveApp
 from tests.security.oidc import Provider
 from tracker.domain.users import AppUser

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import settle, sign_in, sign_out
+from tests.e2e.pages import settle, sign_in, sign_out
 from tests.security.browser import watch_session_ids
 from tests.security.live import LiveApp, RawClient
 

@@ -98,11 +98,14 @@ def run_show(args, settings) -> int:
 
 
 def account_dict(account, today) -> dict:
-    """The account as plain JSON-ready values, with the 5.3 overdue flag."""
+    """The account as plain JSON-ready values, with the 5.3 overdue flag (the ID digest, kept only
+    for matching people, is left out)."""
     from tracker.services.account_departure import removal_overdue
     from tracker.storage.codec import to_doc
 
-    return to_doc(account) | {"removal_overdue": removal_overdue(account, today)}
+    doc = to_doc(account)
+    doc.pop("holder_id_digest", None)
+    return doc | {"removal_overdue": removal_overdue(account, today)}
 
 
 def _usage(parser) -> int:

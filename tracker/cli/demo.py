@@ -1,6 +1,6 @@
 """``demo seed``: realistic demo data for trying the app; ``demo remove-accounts``: end demo mode.
 
-``demo remove-accounts [--json]`` deletes the five demo accounts (public
+``demo remove-accounts [--json]`` deletes the six demo accounts (public
 password) and clears the folder's demo mark, logged; until then a demo folder
 refuses real accounts and vendors (:mod:`tracker.services.demo_accounts`).
 """

@@ -1,12 +1,14 @@
 """``users``: accounts of the web app (add, list, passwd, unlock, disable, enable).
 
-``users add NAME --role ROLE [--vendor VENDOR] [--email ADDRESS]`` takes the password from
+``users add NAME --role ROLE [--vendor VENDOR] [--unit UNIT] [--email ADDRESS]`` takes the password from
 ``--password``, else from ``$TRACKER_NEW_PASSWORD``, else asks for it (twice)
 when standard input is a terminal; with none of these it generates a strong
 password and prints it once.  ``VENDOR`` is the vendor's id, name or 統一編號.
 ``users link NAME --issuer ISS --subject SUB`` binds the account to one
 single sign-on identity (``unlink`` removes it); ``users email NAME ADDRESS``
-stores the address a first single sign-on may link by (``""`` clears it).
+stores the address a first single sign-on may link by (``""`` clears it);
+``users unit NAME UNIT`` sets a unit head's own unit (the only one whose
+applications it takes the first review of; required by ``add --role unit_head``).
 Errors are one line on stderr and a non-zero exit (see :mod:`tracker.cli`).
 """
 
@@ -31,8 +33,11 @@ def register(sub) -> None:
     actions = users.add_subparsers(dest="users_command", metavar="ACTION", parser_class=type(users))
     add = actions.add_parser("add", help="新增帳號 add an account")
     add.add_argument("username")
-    add.add_argument("--role", required=True, help="it_office, manager, account_admin, vendor")
+    add.add_argument(
+        "--role", required=True, help="it_office, manager, account_admin, unit_head, vendor"
+    )
     add.add_argument("--vendor", help="廠商代碼、名稱或統一編號 vendor id, name or business number")
+    add.add_argument("--unit", default="", help="使用單位主管之所屬單位 a unit head's unit")
     add.add_argument("--email", default="", help="單一登入用電子郵件 e-mail for single sign-on")
     add.add_argument("--password", help=f"密碼（或用環境變數 {PASSWORD_ENV}）")
     add.set_defaults(func=run_add)
@@ -63,6 +68,12 @@ def register(sub) -> None:
     email.add_argument("username")
     email.add_argument("address", help='電子郵件；"" 表示清除 the address, "" to clear')
     email.set_defaults(func=run_email)
+    unit = actions.add_parser("unit", help="設定使用單位主管之單位 set a unit head's unit")
+    unit.add_argument("username")
+    unit.add_argument(
+        "unit", help="單位名稱，與帳號申請之使用單位相同 the unit, as on applications"
+    )
+    unit.set_defaults(func=run_unit)
     users.set_defaults(func=lambda args, settings: _usage(users))
 
 
@@ -72,18 +83,15 @@ def run_add(args, settings) -> int:
     store = open_store(settings)
     vendor_id = users.find_vendor(store, args.vendor).id if args.vendor else None
     # everything but the password is checked before asking for one
-    users.check_new_user(
-        store, username=args.username, role=args.role, vendor_id=vendor_id, email=args.email
-    )
+    fields = dict(role=args.role, vendor_id=vendor_id, email=args.email, unit=args.unit)
+    users.check_new_user(store, username=args.username, **fields)
     password, generated = _new_password(args.password)
     user = users.create_user(
         store,
         ACTOR,
         username=args.username,
-        role=args.role,
         password=password,
-        vendor_id=vendor_id,
-        email=args.email,
+        **fields,
     )
     print(f"已建立帳號 created {user.id} ({user.role})")
     if generated:
@@ -103,6 +111,7 @@ def run_list(args, settings) -> int:
             "vendor": names.get(u.vendor_id) if u.vendor_id else None,
             "vendor_id": u.vendor_id,
             "email": u.email or None,
+            "unit": u.unit or None,
             "disabled": u.disabled,
             "locked_until": u.locked_until.isoformat() if u.locked_until else None,
             "sso_issuer": u.sso_issuer or None,
@@ -181,6 +190,14 @@ def run_email(args, settings) -> int:
 
     user = users.set_email(open_store(settings), ACTOR, args.username, args.address)
     print(f"已設定電子郵件 e-mail of {user.id}: {user.email or '（無 none）'}")
+    return 0
+
+
+def run_unit(args, settings) -> int:
+    from tracker.services import users
+
+    user = users.set_unit(open_store(settings), ACTOR, args.username, args.unit)
+    print(f"已設定單位 unit of {user.id}: {user.unit}")
     return 0
 
 

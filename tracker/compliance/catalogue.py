@@ -85,6 +85,7 @@ class Obligation:
     sampling_floor: int | None = None
     source: str = ""
     title_zh: str = ""
+    reading_zh: str = ""  # the reading in zh-TW, where people read it (screens, the audit record)
 
     @property
     def point(self) -> str:

@@ -233,6 +233,7 @@ def _obligation(
         sampling_floor=int(sampling["floor"]) if "floor" in sampling else None,
         source=path.name,
         title_zh=str(raw.get("title_zh") or "").strip(),
+        reading_zh=str(raw.get("reading_zh") or "").strip(),
     )
 
 

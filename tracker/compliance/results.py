@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tracker.compliance.catalogue import Catalogue, Obligation
@@ -60,4 +60,4 @@ class Context:
     agency_id: str | None = None
     start: date | None = None
     obligation: Obligation | None = None
-    vendor_staff_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    vendor_staff: tuple = ()  # current vendor staff as rules.identity.Person (5.7)

@@ -13,11 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 
+from tracker.compliance.attention import attention_points
 from tracker.compliance.catalogue import Catalogue, Obligation
 from tracker.compliance.results import SEVERITY, Context, ObligationStatus
 from tracker.compliance.rules.applicability import PREDICATES, departure_date
 from tracker.compliance.rules.base import Finding, lateness
 from tracker.compliance.rules.checks import CHECKS
+from tracker.compliance.rules.identity import Person
 from tracker.compliance.validity import valid_until
 from tracker.core.clock import TAIPEI, local_date
 from tracker.domain.enums import ReviewState, Status, SubjectKind
@@ -49,13 +51,13 @@ def _contexts(catalogue: Catalogue, facts: Facts, now: datetime) -> Iterator[Con
     def ctx(subject, kind, **kw) -> Context:
         return Context(subject, kind, subject_label(subject), catalogue, facts, now, **kw)
 
-    staff_ids: dict[str, set[str]] = defaultdict(set)
-    for s in facts.staff:
-        if s.end is None or s.end >= now.date():
-            staff_ids[s.name].add(s.id_masked)
-    names = {name: frozenset(ids) for name, ids in staff_ids.items()}
+    current = tuple(
+        Person(s.name, s.id_masked, s.id_digest)
+        for s in facts.staff
+        if s.end is None or s.end >= now.date()
+    )
     for agency in facts.agencies:
-        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff_ids=names)
+        yield ctx(agency, SubjectKind.AGENCY, agency_id=agency.id, vendor_staff=current)
     for vendor in facts.vendors:
         yield ctx(vendor, SubjectKind.VENDOR, vendor_id=vendor.id)
     for c in facts.contracts:
@@ -148,13 +150,7 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     if current is None:
         return _missing(due, today, ctx), False, None
     if current.state == ReviewState.SUBMITTED:
-        return (
-            Finding(
-                Status.PENDING_REVIEW, "已上傳，待資訊室審查", "uploaded, awaiting review", due
-            ),
-            False,
-            current.id,
-        )
+        return _submitted(current, due, today), False, current.id
     if current.state == ReviewState.REJECTED:
         why = current.review_reason or "—"
         return Finding(Status.REJECTED, f"退件：{why}", f"rejected: {why}", due), False, current.id
@@ -186,19 +182,39 @@ def _evidence_result(obligation: Obligation, ctx: Context, index: dict, today: d
     return None, True, current.id
 
 
+def _submitted(current: Evidence, due: date | None, today: date) -> Finding:
+    """An upload awaiting review is 待審查 — unless it raises points to look at
+    (:func:`tracker.compliance.attention.attention_points`) and its due date has passed: then it
+    stays 逾期 until a person decides."""
+    points = attention_points(current)
+    if points and due is not None and today > due:
+        return Finding(
+            Status.OVERDUE,
+            f"已上傳待審查，需人工確認：{points[0]}",
+            f"due {due.isoformat()}; the upload needs a person's check",
+            due,
+        )
+    return Finding(Status.PENDING_REVIEW, "已上傳，待資訊室審查", "uploaded, awaiting review", due)
+
+
 def _missing(due: date | None, today: date, ctx: Context) -> Finding:
+    """No evidence: 逾期 once the due date has passed, else 缺件 with the due date in the reason.
+
+    Not 即將到期 (due soon) before the due date: that status says existing evidence expires soon,
+    and a missing pledge is not about to expire; the due date still sorts it first.
+    """
     if due is None:
         return Finding(Status.MISSING, "缺件", "no evidence", due)
-    status = lateness(due, today, ctx.catalogue.due_soon_days)
-    if status is Status.OVERDUE:
+    if lateness(due, today, ctx.catalogue.due_soon_days) is Status.OVERDUE:
         return Finding(
-            status, f"缺件，期限 {due.isoformat()} 已過", f"missing, due {due.isoformat()}", due
+            Status.OVERDUE,
+            f"缺件，期限 {due.isoformat()} 已過",
+            f"missing, due {due.isoformat()}",
+            due,
         )
-    if status is Status.DUE_SOON:
-        return Finding(
-            status, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
-        )
-    return Finding(status, "缺件", "no evidence", due)
+    return Finding(
+        Status.MISSING, f"缺件，期限 {due.isoformat()}", f"missing, due {due.isoformat()}", due
+    )
 
 
 def due_date(obligation: Obligation, ctx: Context) -> date | None:

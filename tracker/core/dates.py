@@ -61,21 +61,20 @@ def parse_day(text: str) -> date:
     ``114/03/02``, ``114年3月2日``, ``民國 114 年 3 月 2 日`` (ROC forms as
     :func:`tracker.core.dates.parse_roc` reads them; full-width digits too).
 
-    Raises InvalidInput, naming both accepted forms, for anything else or an impossible day.
+    Raises InvalidInput, naming both accepted forms, for anything else; a day written in an
+    accepted form that does not exist (``115/02/30``, ``2026-02-30``) is refused as such.
     """
-    normal = unicodedata.normalize("NFKC", text or "")
-    try:
-        return parse_roc(normal)
-    except InvalidInput:
-        pass
+    normal = unicodedata.normalize("NFKC", text or "").strip()
+    cleaned = _ERA.sub("", _to_ascii_digits(normal))
+    if _LONG.fullmatch(cleaned) or _SHORT.fullmatch(cleaned):
+        return parse_roc(normal)  # raises for an impossible day
     m = _GREGORIAN_DAY.fullmatch(normal)
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except (TypeError, ValueError):
+    if m is None:
         raise InvalidInput(
             f"日期「{text}」無法辨識，請用 2025-03-02 或民國 114/03/02",
             f"unreadable date {text!r}: use 2025-03-02 or ROC 114/03/02",
-        ) from None
+        )
+    return _make(int(m[1]), int(m[2]), int(m[3]), text)
 
 
 def find_dates(text: str) -> list[date]:
@@ -108,8 +107,18 @@ def _make(year: int, month: int, day: int, original: str) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise InvalidInput(
-            f"不存在的日期：{original!r}", f"impossible date {original!r}: {exc}"
+            f"日期「{original}」不存在（{_why_impossible(year, month, day)}）",
+            f"impossible date {original!r}: {exc}",
         ) from None
+
+
+def _why_impossible(year: int, month: int, day: int) -> str:
+    if year <= ROC_OFFSET:
+        return "早於民國元年"
+    if not 1 <= month <= 12:
+        return "月份須為 1 至 12"
+    last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+    return f"{year - ROC_OFFSET} 年 {month} 月只有 {last} 日"
 
 
 _FULL_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF0F: 0x2F}

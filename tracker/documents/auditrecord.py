@@ -1,13 +1,13 @@
 """The audit record (抽查紀錄, point 7.2) of a self-audit, as a PDF and an Excel workbook.
 
-Both carry the same facts: the agency, the period (ROC and ISO), the
-population, the sample size and the rule it follows (with the catalogue's
-reading), the seed, every sampled record with its finding (subject IDs
-masked), the reviewers, the dates, the case of a violation (7.3–7.5) and
-signature lines for 機關帳號管理者, 使用單位主管 and 政風單位.  The numbers in
-the workbook are numbers, so a reader can recount them; every text in it is a
-text cell (:func:`tracker.documents.workbook.row_cells`), so an imported
-查詢事由 such as ``=HYPERLINK(...)`` is shown, never run as a formula.
+Both carry the same facts, in zh-TW only and dated in the ROC calendar: the agency, the
+period, the population, the sample size and the rule it follows (with the catalogue's zh-TW
+reading), the 抽樣代碼 (seed), every sampled record with its finding (subject IDs masked), the
+reviewers, the dates, the case of a violation (7.3–7.5) and signature lines for 機關帳號管理者,
+使用單位主管 and 政風單位.  Records are named, never shown by internal id.  The numbers in the
+workbook are numbers, so a reader can recount them; every text in it is a text cell
+(:func:`tracker.documents.workbook.row_cells`), so an imported 查詢事由 such as
+``=HYPERLINK(...)`` is shown, never run as a formula.
 """
 
 from __future__ import annotations
@@ -75,16 +75,13 @@ def summary(
     reviewers = "、".join(sorted({r.reviewed_by for r in records if r.reviewed_by})) or "—"
     return [
         ("機關", agency.name),
-        ("機關代碼", agency.id),
-        ("稽核編號", audit.id),
         ("稽核期間", f"{roc_date(audit.period_start)} 至 {roc_date(audit.period_end)}"),
-        ("稽核期間（西元）", f"{audit.period_start.isoformat()} – {audit.period_end.isoformat()}"),
         ("母體筆數", audit.population),
         ("抽樣數", audit.sample_size),
         ("風險抽查筆數", audit.risk_picks),
         ("抽查總筆數", len(records)),
         ("抽樣規則", rule_text(audit, catalogue)),
-        ("亂數種子", audit.seed),
+        ("抽樣代碼（以同一代碼可重現同一組樣本）", audit.seed),
         ("開啟者", audit.opened_by),
         ("開啟日期", _day(audit.opened_at.date() if audit.opened_at else None)),
         ("結案者", audit.closed_by or "—"),
@@ -132,7 +129,7 @@ def record_rows(records: Sequence) -> list[list[object]]:
         [
             n,
             r.line,
-            r.queried_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{roc_short(r.queried_at.date())} {r.queried_at:%H:%M:%S}",
             r.account,
             r.query_type,
             mask_id(r.subject_id),
@@ -178,7 +175,7 @@ def record_pdf(
     pdf.multi_cell(
         0,
         4.5,
-        f"本系統解讀（catalogue reading）：{catalogue.get('7.2').reading}",
+        f"本系統解讀：{catalogue.get('7.2').reading_zh}",
         align="L",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -237,7 +234,7 @@ def record_xlsx(
 
 
 def _day(day: date | None) -> str:
-    return f"{roc_date(day)}（{day.isoformat()}）" if day else "—"
+    return roc_date(day) if day else "—"
 
 
 def _key_values(pdf, pairs: list[tuple[str, object]]) -> None:
@@ -270,16 +267,14 @@ def _signatures(pdf) -> None:
 
 
 def _table(pdf, rows: list[list[object]]) -> None:
-    from fpdf.fonts import FontFace
-
-    from tracker.documents.pdf import FONT
+    from tracker.documents.pdf import FONT, add_table
 
     pdf.set_font(FONT, size=7)
-    widths = tuple(w for _, w in COLUMNS)
-    heading = FontFace(emphasis="", fill_color=(225, 225, 225))
-    with pdf.table(
-        col_widths=widths, line_height=4, text_align="LEFT", headings_style=heading
-    ) as table:
-        table.row([name for name, _ in COLUMNS])
-        for cells in rows:
-            table.row([str(c) for c in cells])
+    widths = _fitted([w for _, w in COLUMNS], pdf.epw)
+    add_table(pdf, [name for name, _ in COLUMNS], rows, widths, line_height=4, fill=(225, 225, 225))
+
+
+def _fitted(widths: list[float], total: float) -> list[float]:
+    """``widths`` scaled to ``total`` (the page's usable width), as fpdf2's table would."""
+    scale = total / sum(widths)
+    return [w * scale for w in widths]

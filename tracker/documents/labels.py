@@ -43,6 +43,15 @@ REVIEW = {
     ReviewState.REJECTED: "退件",
     ReviewState.SUPERSEDED: "已被取代",
 }
+ACCOUNT_STATE = {
+    "draft": "草稿（待送出）",
+    "first_review": "待初審",
+    "second_review": "待複審",
+    "nia_review": "待移民署複核",
+    "active": "使用中",
+    "rejected": "退件",
+    "cancelled": "已註銷",
+}
 PROTECTION_LEVEL = {
     ProtectionLevel.NORMAL: "普",
     ProtectionLevel.MEDIUM: "中",
@@ -76,6 +85,14 @@ RECOVERY = {
 
 ACHIEVED = {True: "已達成", False: "未達成"}
 
+
+def incident_state(incident) -> str:
+    """Where an incident stands (8.3): 待資訊室確認, 資訊室已確認 or 已結案."""
+    if incident.closed:
+        return "已結案"
+    return "資訊室已確認" if incident.acknowledged_at else "待資訊室確認"
+
+
 _DETAIL = {
     "obligation_id": "項次",
     "obligation_title": "應辦事項",
@@ -97,12 +114,24 @@ def _rollup(what: str) -> dict[str, str]:
 
 # The dashboard's tables by name: (title, {row field: column header}), in column order.
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "attention": (
+        "各廠商待處理事項",
+        {
+            "vendor": "廠商",
+            "late": "逾期/過期",
+            "soon": "30日內到期",
+            "open": "待辦",
+            "next_due": "最早期限",
+            "reasons": "主要待辦事項",
+            "percent": "合規率(%)",
+        },
+    ),
     "by_vendor": ("依廠商", _rollup("廠商")),
     "by_contract": ("依委託案", _rollup("委託案")),
     "by_obligation": ("依應辦事項", _rollup("應辦事項")),
     "by_agency": ("依機關", _rollup("機關")),
     "detail": ("明細", _DETAIL),
-    "overdue": ("逾期項目", _DETAIL),
+    "overdue": ("逾期或已過期項目", _DETAIL),
     "expiring": ("30 日內到期", _DETAIL),
     "departed": ("離職人員帳號尚未停用（8.10）", _DETAIL),
     "incidents": (

@@ -156,13 +156,13 @@ def _collection_index(path: str) -> int:
 
 
 def _new_document(form_number: str, issued_on: date):
-    from fpdf import FPDF  # lazy: 0.3 s to import, needed only here
+    from tracker.documents.cjkfont import CjkPdf  # lazy: fpdf2 takes 0.3 s to import
 
     # fontTools warns on stderr that it drops uming.ttc's bitmap (BDF) table when
     # subsetting; that is expected and must not clutter the CLI's output.
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
-    class PledgePdf(FPDF):
+    class PledgePdf(CjkPdf):
         def header(self):
             self.set_font("cjk", size=9)
             self.cell(0, 6, f"表單編號：{form_number}", align="R", new_x="LMARGIN", new_y="NEXT")
@@ -178,7 +178,7 @@ def _new_document(form_number: str, issued_on: date):
     pdf = PledgePdf(format="A4")
     pdf.set_margins(22, 18, 22)
     pdf.set_auto_page_break(True, margin=22)
-    pdf.add_font("cjk", fname=str(path), collection_font_number=index)
+    pdf.add_cjk_font("cjk", path, index)
     pdf.set_title(f"{PLEDGE_TITLE} {form_number}")
     pdf.set_creator("nia-compliance-tracker")
     return pdf

@@ -18,7 +18,8 @@ class NiaAccount:
     (``rejection_reason`` says why) and ``cancelled``.
     ``login`` is the account name as the NIA query logs print it;
     ``holder_id_masked`` the holder's masked national ID (the full number is
-    never kept); ``applied_by`` who drafted the application; ``left_reason``
+    never kept) and ``holder_id_digest`` a keyed digest of the full number, for matching only;
+    ``applied_by who drafted the application; ``left_reason``
     one of resigned/left/suspended/transferred; ``proxy_for`` the people this
     account queries for under a proxy authorisation (5.6).
     """
@@ -44,6 +45,7 @@ class NiaAccount:
     applied_by: str = ""
     rejection_reason: str = ""
     left_reason: str = ""
+    holder_id_digest: str = ""
 
 
 STATES = ("draft", "first_review", "second_review", "nia_review", "active", "rejected", "cancelled")

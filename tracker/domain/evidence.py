@@ -17,6 +17,9 @@ class Evidence:
     ``effective`` is the document's own date, separate from ``uploaded_at``.
     ``valid_until`` is set on approval from the evidence kind's validity
     (:func:`tracker.compliance.validity.valid_until`).
+    ``superseded_by`` names the evidence whose approval replaced this approved one; if
+    that approval is corrected, this one is approved again
+    (:func:`tracker.services.corrections.correct_review`).
     """
 
     id: str
@@ -37,6 +40,7 @@ class Evidence:
     reviewed_at: datetime | None = None
     review_reason: str = ""
     supersedes: str | None = None
+    superseded_by: str | None = None
     inspection: dict = field(default_factory=dict)
     form_number: str | None = None
     flags: tuple[str, ...] = ()

@@ -16,6 +16,9 @@ class AppUser:
     account that signs in as this one: its issuer, and the SHA-256 of its
     subject, which some providers make a national ID (:mod:`tracker.services.sso`);
     ``email`` (optional, unique) lets that link be made at the first single sign-on.
+    ``must_change_password``: the password is a one-time password someone else saw,
+    to be replaced at the next sign-in.  ``unit`` (使用單位) is a unit head's own unit: the
+    only one whose NIA account applications it takes the first review of (point 五).
     """
 
     id: str
@@ -28,6 +31,8 @@ class AppUser:
     email: str = ""
     sso_issuer: str = ""
     sso_subject_hash: str = ""
+    must_change_password: bool = False
+    unit: str = ""
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until

@@ -64,7 +64,9 @@ class Contract:
 class VendorStaff:
     """A person a vendor assigns to a contract (專案作業人員).
 
-    ``id_masked`` is the only form of the national ID this project keeps.
+    ``id_masked`` is the only readable form of the national ID this project keeps;
+    ``id_digest`` is a keyed digest of the full number (:mod:`tracker.services.identity`),
+    ``""`` where the full number was never typed, used only to match records (5.7).
     ``end`` is the departure date, ``None`` while the person still works on it.
     ``accounts`` names the accounts the person holds on agency systems;
     ``accounts_removed_on`` is when the last of them was disabled or deleted.
@@ -80,6 +82,7 @@ class VendorStaff:
     touches_sensitive_data: bool = True
     accounts: tuple[str, ...] = ()
     accounts_removed_on: date | None = None
+    id_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,13 @@ class DedicatedPC:
 
 @dataclass(frozen=True)
 class Incident:
-    """A security incident a vendor must report at once (8.3)."""
+    """A security incident a vendor must report at once (8.3), and how it was handled.
+
+    ``measures`` is the vendor's 因應措施, added to over time (each addition stamped).  The IT
+    office acknowledges it (``acknowledged_at``/``acknowledged_by``), may accept a late report with
+    a recorded ``late_reason``, and closes it with its ``final_report`` (``closed``, ``closed_at``,
+    ``closed_by``).
+    """
 
     id: str
     vendor_id: str
@@ -109,3 +118,9 @@ class Incident:
     reported_at: datetime | None = None
     measures: str = ""
     closed: bool = False
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str = ""
+    late_reason: str = ""
+    final_report: str = ""
+    closed_at: datetime | None = None
+    closed_by: str = ""

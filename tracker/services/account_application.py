@@ -1,7 +1,13 @@
 """Applying for an NIA account (5.1, 5.2, 5.7): the draft, two reviews, the NIA's confirmation.
 
 Also the account's NIA login and the signed application form kept as evidence.
-``reviewer`` is the name of the person who reviewed on paper (default: ``actor``).
+
+Point 五: 初審 by the unit head (使用單位主管), 複審 by the account manager (機關帳號管理者).  The
+reviewer of a level is the signed-in user (``actor``); ``reviewer`` is a name they may type for the
+record (e.g. 「科長 王大明」), kept exactly as typed, else the record names ``actor``.  The same person
+never takes both levels of one application: the second review is refused when its actor or name is
+the first review's.  An ``actor`` who is an account of the web app must hold the level's role
+(``unit_head`` for the first review, ``account_admin`` for the second).
 """
 
 from __future__ import annotations
@@ -12,20 +18,26 @@ from datetime import date
 
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
-from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.documents.labels import ROLE
 from tracker.domain.accounts import OPEN_STATES, NiaAccount
 from tracker.domain.enums import SubjectKind
 from tracker.domain.evidence import Evidence
-from tracker.domain.vendors import Agency, VendorStaff
-from tracker.services.account_register import new_step, refuse_future, require_open, require_state
+from tracker.domain.users import AppUser
+from tracker.domain.vendors import Agency
+from tracker.services.account_eligibility import refuse_second_application, refuse_vendor_staff
+from tracker.services.account_register import (
+    account_steps,
+    new_step,
+    refuse_future,
+    require_open,
+    require_state,
+)
+from tracker.services.identity import national_id_digest
 from tracker.services.vendors import clean_text, masked_national_id
 from tracker.storage.blobs import BlobStore
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
-
-VENDOR_REFUSAL_ZH = "依第五點第七款，委外廠商人員不得申請使用移民署資訊系統"
-VENDOR_REFUSAL_EN = "point 5.7: vendor staff may not apply for NIA system accounts"
 
 
 def register_account(
@@ -45,9 +57,9 @@ def register_account(
 ) -> NiaAccount:
     """Draft an application (5.1 2.(1)–(2)); the account starts in ``draft``.
 
-    Refuses (5.7) a holder flagged as vendor staff, or whose name or masked ID
-    matches a current vendor staff member.  ``legal_basis`` must be one of point
-    三's list and ``channels`` among its query channels.
+    Refuses (5.7) a holder flagged as vendor staff or who is a current vendor staff member, and a
+    second open application for the same person (:mod:`tracker.services.account_eligibility`).
+    ``legal_basis`` must be one of point 三's list and ``channels`` among its query channels.
     """
     catalogue = catalogue or default_catalogue()
     agency = store.require(Agency, agency_id)
@@ -61,12 +73,15 @@ def register_account(
         channels=_channels(catalogue, channels),
         login=clean_text(login, "移民署帳號", "NIA login", required=False, max_len=60),
         holder_id_masked=masked_national_id(national_id),
+        holder_id_digest=national_id_digest(store, national_id),
         applied_by=actor,
     )
-    _refuse_vendor_staff(store, account, is_vendor_staff)
-    _refuse_duplicate_login(store, account)
-    step = new_step(account, "drafted", actor)
-    store.put_many([account, step], actor=actor, action="nia_account_drafted")
+    with store.locked():
+        refuse_vendor_staff(store, account, is_vendor_staff)
+        refuse_second_application(store, account)
+        _refuse_duplicate_login(store, account)
+        step = new_step(account, "drafted", actor)
+        store.put_many([account, step], actor=actor, action="nia_account_drafted")
     return account
 
 
@@ -87,7 +102,8 @@ def first_review(
 ) -> NiaAccount:
     """4.2, 5.1 2.(3): the unit head's first review; approval passes it to the account manager.
 
-    ``reviewer`` (default: ``actor``) may not be the holder; a rejection needs a reason.
+    The reviewer is ``actor``, named ``reviewer`` when typed; neither may be the holder.  A rejection
+    needs a reason.
     """
     return _review(store, actor, account_id, "first_review", approve, reviewer, reason, on)
 
@@ -102,7 +118,10 @@ def second_review(
     reason: str = "",
     on: date | None = None,
 ) -> NiaAccount:
-    """4.3, 5.1 2.(4): the account manager's second review; approval sends it to the NIA."""
+    """4.3, 5.1 2.(4): the account manager's second review; approval sends it to the NIA.
+
+    Refused (NotAllowed) when ``actor`` or the reviewer's name is the first review's.
+    """
     return _review(store, actor, account_id, "second_review", approve, reviewer, reason, on)
 
 
@@ -176,27 +195,76 @@ def _review(
     reason: str,
     on: date | None,
 ) -> NiaAccount:
-    reviewer = clean_text(reviewer or actor, "審核者", "reviewer", max_len=60)
+    name = clean_text(reviewer, "審核者姓名", "reviewer", required=False, max_len=60) or actor
     reason = clean_text(
         reason, "退件理由", "reason for rejection", required=not approve, max_len=500
     )
     refuse_future(on, "審核日期", "review date")
+    _require_app_role(store, actor, REVIEW_ROLES[stage])
     with store.locked():
         account = require_state(store, account_id, stage)
-        if reviewer == account.holder:
+        _refuse_other_unit(store, actor, account)
+        if account.holder in (name, actor):
             raise NotAllowed(
                 "審核者不得為申請人本人", "the holder may not review their own application"
             )
+        if stage == "second_review":
+            _refuse_same_reviewer(store, account, actor, name)
         if approve:
             nxt = "second_review" if stage == "first_review" else "nia_review"
             field = "first_reviewed_by" if stage == "first_review" else "second_reviewed_by"
-            changed = replace(account, state=nxt, **{field: reviewer})
+            changed = replace(account, state=nxt, **{field: name})
         else:
             changed = replace(account, state="rejected", rejection_reason=reason)
         decision = "approved" if approve else "rejected"
-        step = new_step(changed, stage, actor, by=reviewer, on=on, decision=decision, reason=reason)
+        step = new_step(changed, stage, actor, by=name, on=on, decision=decision, reason=reason)
         store.put_many([changed, step], actor=actor, action=f"nia_account_{stage}_{decision}")
     return changed
+
+
+REVIEW_ROLES = {"first_review": "unit_head", "second_review": "account_admin"}
+_LEVEL = {"first_review": "初審（使用單位主管）", "second_review": "複審（機關帳號管理者）"}
+
+
+def _require_app_role(store: Store, actor: str, role: str) -> None:
+    """A signed-in account of the web app may take a review level only with the level's role."""
+    user = store.get(AppUser, actor)
+    if user is not None and user.role != role:
+        stage = next(s for s, r in REVIEW_ROLES.items() if r == role)
+        raise NotAllowed(
+            f"{_LEVEL[stage]}須由{ROLE[role]}辦理", f"{stage} is taken by the {role} role"
+        )
+
+
+def _refuse_other_unit(store: Store, actor: str, account: NiaAccount) -> None:
+    """Point 五: the first review is the head of the applicant's own unit, not of another one."""
+    user = store.get(AppUser, actor)
+    if user is None or user.role != "unit_head" or user.unit == account.unit:
+        return
+    if not user.unit:
+        raise NotAllowed(
+            f"{user.id} 尚未設定所屬單位，請先以 python -m tracker users unit {user.id} 單位名稱 設定",
+            f"{user.id} has no unit: set it with users unit",
+        )
+    raise NotAllowed(
+        f"此申請屬「{account.unit}」，{user.id} 為「{user.unit}」之使用單位主管，不得初審",
+        f"the application is of unit {account.unit!r}, {user.id} heads {user.unit!r}",
+    )
+
+
+def _refuse_same_reviewer(store: Store, account: NiaAccount, actor: str, name: str) -> None:
+    """Point 五: the first and the second review of one application are two people."""
+    first = [
+        s
+        for s in account_steps(store, account.id)
+        if s.step == "first_review" and s.decision == "approved"
+    ]
+    if first and {actor, name} & {first[-1].actor, first[-1].by}:
+        raise NotAllowed(
+            f"同一人不得同時辦理初審與複審：{account.holder} 之申請已由 {first[-1].by} 初審，"
+            "複審須由另一位機關帳號管理者辦理（第五點）",
+            "the same person may not take both review levels of one application",
+        )
 
 
 def _advance(
@@ -236,21 +304,6 @@ def _channels(catalogue: Catalogue, values: Iterable[str]) -> tuple[str, ...]:
             f"channels must be among {', '.join(sorted(known))}",
         )
     return chosen
-
-
-def _refuse_vendor_staff(store: Store, account: NiaAccount, flagged: bool) -> None:
-    """5.7: refuse vendor staff by the explicit flag, by name or by masked national ID.
-
-    Both are compared with staff still on a contract (no end date, or one not
-    yet passed), as the 5.7 status check does.  A masked ID keeps six of ten
-    characters, so a match is read as the same person.
-    """
-    today = clock.today()
-    current = [s for s in store.all(VendorStaff) if s.end is None or s.end >= today]
-    if flagged or any(
-        s.name == account.holder or s.id_masked == account.holder_id_masked for s in current
-    ):
-        raise NotAllowed(VENDOR_REFUSAL_ZH, VENDOR_REFUSAL_EN)
 
 
 def _refuse_duplicate_login(store: Store, account: NiaAccount) -> None:

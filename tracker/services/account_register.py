@@ -12,6 +12,7 @@ from datetime import date
 
 from tracker.core import clock
 from tracker.core.errors import InvalidInput, NotAllowed
+from tracker.documents.labels import ACCOUNT_STATE
 from tracker.domain.accounts import OPEN_STATES, AccountStep, NiaAccount
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
@@ -45,7 +46,7 @@ def require_state(store: Store, account_id: str, state: str) -> NiaAccount:
     account = store.require(NiaAccount, account_id)
     if account.state != state:
         raise NotAllowed(
-            f"帳號目前為「{account.state}」，無法進行此步驟",
+            f"帳號目前為「{ACCOUNT_STATE.get(account.state, account.state)}」，無法進行此步驟",
             f"the account is {account.state}, this step needs {state}",
         )
     return account

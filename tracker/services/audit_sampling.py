@@ -18,6 +18,7 @@ import pyarrow as pa
 from tracker.compliance.catalogue import Catalogue
 from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
+from tracker.core.dates import roc_short
 from tracker.core.errors import InvalidInput, NotAllowed
 from tracker.core.idnumbers import mask_id, mask_ids_in_text
 from tracker.domain.accounts import NiaAccount
@@ -45,40 +46,59 @@ def open_audit(
     """7.2: open an audit of the agency's imported query records from ``period_start`` to ``period_end``.
 
     The sample size follows the catalogue's rule (``sampling_rule()``, read as
-    ``min(N, max(floor, ceil(N × ratio)))``); ``seed`` defaults to a fresh
-    random number and is recorded, so the draw can be repeated.  Refuses an
-    empty population (import the period's export first).
+    ``min(N, max(floor, ceil(N × ratio)))``); ``seed`` (the 抽樣代碼) defaults to a
+    fresh random number and is recorded, so the draw can be repeated.  Refuses a
+    period ending after today, one overlapping another audit of the agency (one
+    audit per agency and period; the message names the other), and an empty
+    population (import the period's export first).
     """
     agency = store.require(Agency, agency_id)
     if period_end < period_start:
         raise InvalidInput("稽核期間迄日早於起日", "the period ends before it starts")
-    if period_start > clock.today():
-        raise InvalidInput("稽核期間尚未開始", "the period has not started yet")
+    if period_end > clock.today():
+        raise InvalidInput(
+            f"稽核期間迄日不得晚於今天（{roc_short(clock.today())}）",
+            "the period ends in the future",
+        )
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     ratio, floor = (catalogue or default_catalogue()).sampling_rule()
-    log = logs.rows(agency.id, period_start, period_end)
-    if log.population == 0:
-        raise InvalidInput(
-            "此期間沒有已匯入的查詢紀錄，請先匯入查詢紀錄檔",
-            "no imported query records in this period; import the export first",
+    with store.locked():
+        _refuse_overlap(store, agency, period_start, period_end)
+        log = logs.rows(agency.id, period_start, period_end)
+        if log.population == 0:
+            raise InvalidInput(
+                "此期間沒有已匯入的查詢紀錄，請先匯入查詢紀錄檔",
+                "no imported query records in this period; import the export first",
+            )
+        sample = draw_audit_sample(log, seed, ratio=ratio, floor=floor)
+        audit = SelfAudit(
+            id=new_id("au"),
+            agency_id=agency.id,
+            period_start=period_start,
+            period_end=period_end,
+            population=sample.population,
+            sample_size=sample.sample_size,
+            seed=seed,
+            opened_by=actor,
+            opened_at=clock.now(),
+            sample_ratio=f"{ratio.numerator}/{ratio.denominator}",
+            sample_floor=floor,
         )
-    sample = draw_audit_sample(log, seed, ratio=ratio, floor=floor)
-    audit = SelfAudit(
-        id=new_id("au"),
-        agency_id=agency.id,
-        period_start=period_start,
-        period_end=period_end,
-        population=sample.population,
-        sample_size=sample.sample_size,
-        seed=seed,
-        opened_by=actor,
-        opened_at=clock.now(),
-        sample_ratio=f"{ratio.numerator}/{ratio.denominator}",
-        sample_floor=floor,
-    )
-    records = [_sampled(audit, n, row) for n, row in enumerate(sample.rows, 1)]
-    store.put_many([audit, *records], actor=actor, action="audit_opened")
+        records = [_sampled(audit, n, row) for n, row in enumerate(sample.rows, 1)]
+        store.put_many([audit, *records], actor=actor, action="audit_opened")
     return audit
+
+
+def _refuse_overlap(store: Store, agency: Agency, start: date, end: date) -> None:
+    """7.2: one self-audit per agency and period; an overlapping period would sample the same rows."""
+    for other in store.all(SelfAudit, agency=agency.id):
+        if other.period_start <= end and start <= other.period_end:
+            state = f"已結案 {roc_short(other.closed_on)}" if other.closed_on else "進行中"
+            raise NotAllowed(
+                f"{agency.name} 已有 {roc_short(other.period_start)}–{roc_short(other.period_end)} "
+                f"之自主稽核（{state}），期間不得重疊；請於「稽核作業」選擇該稽核",
+                f"the period overlaps audit {other.id}",
+            )
 
 
 def add_risk_picks(

@@ -17,6 +17,7 @@ from tracker.compliance.rollups import Rollup
 from tracker.domain.audits import SelfAudit
 from tracker.domain.enums import Status, SubjectKind
 from tracker.domain.vendors import Agency, Contract, Incident, Vendor
+from tracker.services.attention import vendor_attention
 from tracker.services.compliance import ComplianceReport
 from tracker.storage.store import Store
 
@@ -98,6 +99,7 @@ class Dashboard:
 
     report: ComplianceReport
     names: dict[str, str]
+    attention: Table
     by_vendor: Table
     by_contract: Table
     by_obligation: Table
@@ -135,6 +137,9 @@ def dashboard(store: Store, report: ComplianceReport) -> Dashboard:
     return Dashboard(
         report=report,
         names=names,
+        attention=Table(
+            "attention", vendor_attention(report.rows, names, report.today, obligation_label)
+        ),
         by_vendor=_rollup_table("by_vendor", report.by_vendor, names),
         by_contract=_rollup_table("by_contract", report.by_contract, names),
         by_obligation=_rollup_table(
@@ -144,7 +149,9 @@ def dashboard(store: Store, report: ComplianceReport) -> Dashboard:
         ),
         by_agency=_rollup_table("by_agency", report.by_agency, names),
         detail=_detail("detail", rows, names),
-        overdue=_detail("overdue", [r for r in rows if r.status == Status.OVERDUE], names),
+        overdue=_detail(
+            "overdue", [r for r in rows if r.status in (Status.OVERDUE, Status.EXPIRED)], names
+        ),
         expiring=_detail("expiring", _expiring(rows, report.today), names),
         departed=_detail(
             "departed", [r for r in rows if r.obligation_id == "8.10" and not r.ok], names

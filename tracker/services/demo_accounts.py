@@ -1,6 +1,6 @@
 """The demo accounts of a demo folder, and keeping a demo folder from quietly becoming production.
 
-``python -m tracker demo seed`` writes demo data and the five accounts of
+``python -m tracker demo seed`` writes demo data and the six accounts of
 :data:`DEMO_USERS`, all with the public :data:`DEMO_PASSWORD`, and marks the
 folder ``demo`` in its meta (:func:`tracker.services.users.seed_demo_users`).  While it is marked, the sign-in page lists the
 demo usernames, every page says so, and no real account or vendor may be added
@@ -21,9 +21,11 @@ DEMO_USERS = (
     ("it.office", "it_office", None),
     ("manager", "manager", None),
     ("account.admin", "account_admin", None),
+    ("unit.head", "unit_head", None),
     ("vendor.a", "vendor", "v-a"),
     ("vendor.b", "vendor", "v-b"),
 )
+DEMO_UNITS = {"unit.head": "社會救助科"}  # the demo unit head's own unit (its applications' unit)
 REMOVE_COMMAND = "python -m tracker demo remove-accounts"
 
 

@@ -20,6 +20,7 @@ from tracker.domain.accounts import NiaAccount
 from tracker.domain.audits import SelfAudit
 from tracker.domain.enums import ProtectionLevel, ReviewState, SubjectKind
 from tracker.domain.evidence import Evidence, IssuedForm
+from tracker.domain.subjects import subject_label
 from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
 from tracker.services.vendors import clean_text
 from tracker.storage.blobs import BlobStore
@@ -212,7 +213,7 @@ def review_evidence(
         if approve:
             decided = replace(decided, valid_until=_valid_until(store, catalogue, decided))
         superseded = [
-            replace(e, state=ReviewState.SUPERSEDED)
+            replace(e, state=ReviewState.SUPERSEDED, superseded_by=evidence.id)
             for e in current_evidence(
                 store, evidence.subject_kind, evidence.subject_id, evidence.kind
             )
@@ -319,3 +320,27 @@ def issue_form(store: Store, actor: str, staff_id: str, form_number: str) -> Iss
         issued_at=clock.now().isoformat(timespec="seconds"),
     )
     return store.put(form, actor=actor, action="form_issued")
+
+
+def recent_decisions(store: Store, limit: int = 100) -> list[Evidence]:
+    """Approved or rejected uploads, the latest decision first (audit records excluded: they follow
+    their audit's closing) — the decisions a reviewer may correct."""
+    decided = [
+        e
+        for e in store.all(Evidence)
+        if e.state in (ReviewState.APPROVED, ReviewState.REJECTED)
+        and e.kind != "audit_record"
+        and e.reviewed_at is not None
+    ]
+    return sorted(decided, key=lambda e: e.reviewed_at, reverse=True)[:limit]
+
+
+def same_file_subjects(store: Store, evidence: Evidence) -> list[str]:
+    """Labels of the other subjects the same file (by SHA-256) was uploaded for (for the IT office,
+    which sees every vendor: the flag ``same_file_other_staff`` is set across vendors too)."""
+    others = []
+    for other in store.all(Evidence):
+        if other.sha256 == evidence.sha256 and other.subject_id != evidence.subject_id:
+            record = store.get(SUBJECT_TYPES[other.subject_kind], other.subject_id)
+            others.append(subject_label(record) if record else other.subject_id)
+    return list(dict.fromkeys(others))

@@ -1,8 +1,9 @@
-"""The dashboard's tables as an Excel workbook and a PDF report.
+"""The dashboard's tables as an Excel workbook (the PDF report is :mod:`tracker.services.report_pdf`).
 
-The tables themselves are :mod:`tracker.services.dashboard`'s, so the screen, the workbook and the PDF show the same numbers from the
-same report.  The workbook writes ISO dates; the PDF, like the screen, the ROC
-calendar.
+The tables themselves are :mod:`tracker.services.dashboard`'s, so the screen, the workbook and the
+PDF show the same numbers from the same report.  People read both files: dates are ROC
+(``115/03/02``), records are named, never shown by internal id (:func:`export_rows`), and the
+files are named in zh-TW (:func:`export_file_name`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import date, datetime
 from tracker.core import clock
 from tracker.core.dates import roc_date, roc_short
 from tracker.documents.labels import STATUS, table_rows, table_title
-from tracker.documents.pdf import FONT, new_pdf
 from tracker.documents.workbook import row_cells
 from tracker.domain.enums import Status
 from tracker.services.dashboard import Dashboard, Table
@@ -27,6 +27,33 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 def iso_to_roc(text: str) -> str:
     """Rewrite ISO dates inside ``text`` (e.g. a status reason) as ROC dates: 2026-03-02 → 115/03/02."""
     return _ISO_DATE.sub(lambda m: roc_short(date(*(int(g) for g in m.groups()))), text or "")
+
+
+ID_COLUMNS = ("代碼", "編號", "佐證編號")
+
+
+def export_file_name(fmt: str, today: date) -> str:
+    """``合規報告-115-12-01.xlsx`` (or ``.pdf``): the report's name and ROC date."""
+    return f"合規報告-{roc_short(today).replace('/', '-')}.{fmt}"
+
+
+def shown(value):
+    """A cell as a person reads it: ROC dates (with the time for an instant), ROC dates inside text."""
+    if isinstance(value, datetime):
+        local = value.astimezone(clock.TAIPEI) if value.tzinfo else value
+        return f"{roc_short(local.date())} {local:%H:%M}"
+    if isinstance(value, date):
+        return roc_short(value)
+    if isinstance(value, str):
+        return iso_to_roc(value)
+    return value
+
+
+def export_rows(table: Table) -> tuple[list[str], list[list]]:
+    """(headers, rows) of a dashboard table without its id columns, values as :func:`shown`."""
+    headers, rows = table_rows(table)
+    keep = [i for i, h in enumerate(headers) if h not in ID_COLUMNS]
+    return [headers[i] for i in keep], [[shown(row[i]) for i in keep] for row in rows]
 
 
 def record_export(store: Store, actor: str, fmt: str, board: Dashboard) -> None:
@@ -43,10 +70,7 @@ def record_export(store: Store, actor: str, fmt: str, board: Dashboard) -> None:
 
 
 def workbook_bytes(board: Dashboard) -> bytes:
-    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ISO dates, filters).
-
-    Every text is a text cell (never a formula), see :mod:`tracker.documents.workbook`.
-    """
+    """The dashboard as .xlsx: 摘要, 依廠商, 依委託案, 依應辦事項, 依機關, 明細 (ROC dates, filters)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -78,12 +102,11 @@ def summary_lines(board: Dashboard) -> list[tuple[str, object]]:
 def _summary_sheet(sheet, board: Dashboard) -> None:
     sheet.title = "摘要"
     sheet.append(row_cells(sheet, [REPORT_TITLE]))
-    sheet.append(row_cells(sheet, ["報表日期", board.report.today]))
-    sheet["B2"].number_format = "yyyy-mm-dd"
+    sheet.append(row_cells(sheet, ["報表日期", roc_date(board.report.today)]))
     sheet.append([])
     for label, value in summary_lines(board):
         sheet.append(row_cells(sheet, [label, value]))
-    for table in board.lists:
+    for table in (board.attention, *board.lists):
         sheet.append([])
         sheet.append(row_cells(sheet, [table_title(table.name, board.report.today)]))
         _append_rows(sheet, table)
@@ -101,17 +124,12 @@ def _table_sheet(sheet, table: Table, first_row: int) -> None:
 def _append_rows(sheet, table: Table) -> None:
     from openpyxl.styles import Font
 
-    headers, rows = table_rows(table)
+    headers, rows = export_rows(table)
     sheet.append(row_cells(sheet, headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:  # names, titles and reasons typed by people: text cells
         sheet.append(row_cells(sheet, [_excel_value(v) for v in row]))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
 
 
 def _excel_value(value):
@@ -131,101 +149,3 @@ def _fit_columns(sheet) -> None:
             widths[cell.column] = max(widths.get(cell.column, 6), min(width + 2, 60))
     for column, width in widths.items():
         sheet.column_dimensions[get_column_letter(column)].width = width
-
-
-def pdf_bytes(board: Dashboard) -> bytes:
-    """The dashboard as an A4 PDF in Traditional Chinese, dated in the ROC calendar."""
-    pdf = new_pdf(REPORT_TITLE)
-    pdf.add_page()
-    pdf.set_font(FONT, size=18)
-    pdf.cell(0, 12, REPORT_TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, size=11)
-    pdf.cell(
-        0, 8, f"報表日期：{roc_date(board.report.today)}", align="C", new_x="LMARGIN", new_y="NEXT"
-    )
-    _pdf_table(
-        pdf,
-        "摘要",
-        ("項目", "數值"),
-        [(k, "—" if v is None else v) for k, v in summary_lines(board)],
-        (70, 40),
-    )
-    today = board.report.today
-    for table in board.rollups:
-        headers = table_rows(table)[0]
-        rows = [
-            (r.name, r.ok, r.applicable, "—" if r.percent is None else f"{r.percent:.1f}")
-            for r in table.rows
-        ]
-        _pdf_table(pdf, table_title(table.name, today), headers[1:], rows, (100, 25, 25, 30))
-    for table in board.lists[:3]:
-        rows = [
-            (
-                r.obligation_id,
-                r.subject_label,
-                r.vendor,
-                STATUS[r.status],
-                roc_short(r.due) if r.due else "",
-                iso_to_roc(r.reason),
-            )
-            for r in table.rows
-        ]
-        _pdf_table(
-            pdf,
-            table_title(table.name, today),
-            ("項次", "對象", "廠商", "狀態", "期限", "說明"),
-            rows,
-            (12, 38, 46, 18, 20, 56),
-        )
-    rows = [
-        (r.vendor, r.contract, r.summary, _roc_instant(r.known_at), r.measures)
-        for r in board.incidents.rows
-    ]
-    _pdf_table(
-        pdf,
-        table_title("incidents", today),
-        ("廠商", "委託案", "摘要", "知悉時間", "因應措施"),
-        rows,
-        (38, 40, 44, 28, 40),
-    )
-    headers, audit_rows = table_rows(board.audits)
-    _pdf_table(
-        pdf,
-        table_title("audits", today),
-        headers[1:],
-        [r[1:] for r in audit_rows],
-        (80, 30, 30, 50),
-    )
-    return bytes(pdf.output())
-
-
-def _pdf_table(pdf, title: str, columns, rows, widths) -> None:
-    pdf.ln(4)
-    pdf.set_font(FONT, size=13)
-    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, size=9)
-    if not rows:
-        pdf.cell(0, 7, "（無）", new_x="LMARGIN", new_y="NEXT")
-        return
-    from fpdf.fonts import FontFace
-
-    heading = FontFace(emphasis="", fill_color=(225, 232, 240))  # the CJK font has no bold face
-    with pdf.table(
-        col_widths=widths,
-        width=sum(widths),
-        line_height=5.5,
-        align="LEFT",
-        headings_style=heading,
-        repeat_headings=1,
-    ) as grid:
-        for values in (columns, *rows):
-            line = grid.row()
-            for value in values:
-                line.cell(str(value))
-
-
-def _roc_instant(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(clock.TAIPEI)
-    return f"{roc_short(local.date())} {local:%H:%M}"

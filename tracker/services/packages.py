@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.core.dates import roc_short
 from tracker.ops.package import PackageSummary, build_package, write_package
 from tracker.ops.package_selection import Period
 from tracker.storage.blobs import BlobStore
@@ -11,8 +12,9 @@ from tracker.storage.store import Store
 
 
 def package_file_name(period: Period) -> str:
-    """The download name of a package for ``period``."""
-    return f"auditor-package-{period.start:%Y%m%d}-{period.end:%Y%m%d}.zip"
+    """The download name of a package for ``period``: ``稽核資料包-115-01-01至115-12-31.zip``."""
+    start, end = (roc_short(d).replace("/", "-") for d in (period.start, period.end))
+    return f"稽核資料包-{start}至{end}.zip"
 
 
 def create_package(

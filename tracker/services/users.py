@@ -8,7 +8,8 @@ the demo accounts in :mod:`tracker.services.demo_accounts`.
 
 Rules this module holds:
 
-* roles ``it_office``, ``manager``, ``account_admin`` and ``vendor``; a vendor
+* roles ``it_office``, ``manager``, ``account_admin``, ``unit_head`` (使用單位主管, who takes the
+  first review of NIA account applications) and ``vendor``; a vendor
   account is bound to exactly one vendor, the other roles to none;
 * a stored e-mail address belongs to one account only (compared case-insensitively);
 * a demo folder takes no real account until its demo accounts are removed.
@@ -24,11 +25,17 @@ from tracker.core.text import format_characters
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Vendor
 from tracker.services import passwords
-from tracker.services.demo_accounts import DEMO_PASSWORD, DEMO_USERS, refuse_in_demo_folder
+from tracker.services.demo_accounts import (
+    DEMO_PASSWORD,
+    DEMO_UNITS,
+    DEMO_USERS,
+    refuse_in_demo_folder,
+)
 from tracker.services.sessions import REGISTRY
+from tracker.services.vendors import clean_text
 from tracker.storage.store import Store
 
-APP_ROLES = ("it_office", "manager", "account_admin", "vendor")
+APP_ROLES = ("it_office", "manager", "account_admin", "unit_head", "vendor")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
@@ -58,6 +65,18 @@ def validate_password(password: str) -> str:
             f"a password has at most {MAX_PASSWORD} characters",
         )
     return password
+
+
+def validate_unit(role: str, unit: str) -> str:
+    """A unit head's unit (required: it reviews only its own unit's applications); other roles have none."""
+    text = (unit or "").strip()
+    if role == "unit_head" and not text:
+        raise InvalidInput(
+            "使用單位主管帳號須指定所屬單位（僅初審該單位之帳號申請）", "a unit head needs --unit"
+        )
+    if role != "unit_head" and text:
+        raise InvalidInput("只有使用單位主管帳號可指定單位", f"role {role} cannot have a unit")
+    return clean_text(text, "使用單位", "unit", required=False, max_len=60)
 
 
 def validate_role(role: str, vendor_id: str | None) -> str:
@@ -92,6 +111,7 @@ def check_new_user(
     role: str,
     vendor_id: str | None = None,
     email: str = "",
+    unit: str = "",
     demo: bool = False,
 ) -> str:
     """The validated username of an account that may be created; raises InvalidInput or NotFound.
@@ -103,6 +123,7 @@ def check_new_user(
         refuse_in_demo_folder(store, "新增網站帳號", "add an account")
     name = validate_username(username)
     validate_role(role, vendor_id)
+    validate_unit(role, unit)
     if vendor_id:
         store.require(Vendor, vendor_id)
     if store.get(AppUser, name) is not None:
@@ -120,11 +141,16 @@ def create_user(
     password: str,
     vendor_id: str | None = None,
     email: str = "",
+    unit: str = "",
     demo: bool = False,
+    must_change_password: bool = False,
+    action: str = "user_created",
 ) -> AppUser:
-    """Create an account; raises InvalidInput for a bad or duplicate username, role, vendor,
-    e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
-    fields = dict(username=username, role=role, vendor_id=vendor_id, email=email, demo=demo)
+    """Create an account (``must_change_password``: its password is a one-time one); raises InvalidInput for a bad or duplicate username, role, vendor,
+    unit, e-mail or password, and in a demo folder (see :func:`check_new_user`)."""
+    fields = dict(
+        username=username, role=role, vendor_id=vendor_id, email=email, unit=unit, demo=demo
+    )
     name = check_new_user(store, **fields)
     user = AppUser(
         id=name,
@@ -132,10 +158,12 @@ def create_user(
         vendor_id=vendor_id or None,
         password_hash=passwords.hash_password(validate_password(password)),
         email=clean_email(store, email),
+        unit=validate_unit(role, unit),
+        must_change_password=must_change_password,
     )
     with store.locked():
         check_new_user(store, **fields)  # again, under the lock
-        return store.put(user, actor=actor, action="user_created")
+        return store.put(user, actor=actor, action=action)
 
 
 def list_users(store: Store) -> list[AppUser]:
@@ -151,38 +179,53 @@ def require_user(store: Store, username: str) -> AppUser:
     return user
 
 
-def set_password(store: Store, actor: str, username: str, password: str) -> AppUser:
-    """Replace the password; also clears failures and any lock."""
-    user = require_user(store, username)
-    changed = replace(
-        user,
-        password_hash=passwords.hash_password(validate_password(password)),
-        failed_attempts=0,
-        locked_until=None,
-    )
-    return store.put(changed, actor=actor, action="user_password_set")
+def set_password(
+    store: Store,
+    actor: str,
+    username: str,
+    password: str,
+    *,
+    must_change: bool | None = None,
+    action: str = "user_password_set",
+) -> AppUser:
+    """Replace the password; also clears failures and any lock.  ``must_change`` (when given) sets
+    whether it is a one-time password to replace at the next sign-in, in the same write.
+
+    The account is read under the store lock (the hash, which is slow, is made before), so a
+    change written meanwhile by another process — a disabling, an e-mail — is not overwritten.
+    """
+    require_user(store, username)
+    password_hash = passwords.hash_password(validate_password(password))
+    with store.locked():
+        user = require_user(store, username)
+        changed = replace(user, password_hash=password_hash, failed_attempts=0, locked_until=None)
+        if must_change is not None:
+            changed = replace(changed, must_change_password=must_change)
+        return store.put(changed, actor=actor, action=action)
 
 
 def unlock_user(store: Store, actor: str, username: str) -> AppUser:
-    """Lift a lock and forget earlier failures."""
-    user = require_user(store, username)
-    return store.put(
-        replace(user, failed_attempts=0, locked_until=None), actor=actor, action="user_unlocked"
-    )
+    """Lift a lock and forget earlier failures (the account read under the store lock)."""
+    with store.locked():
+        user = require_user(store, username)
+        return store.put(
+            replace(user, failed_attempts=0, locked_until=None), actor=actor, action="user_unlocked"
+        )
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> AppUser:
     """Disable (or enable again) an account; a disabled account cannot sign in."""
-    user = require_user(store, username)
     action = "user_disabled" if disabled else "user_enabled"
-    changed = store.put(replace(user, disabled=disabled), actor=actor, action=action)
+    with store.locked():  # read under the lock: a password change made meanwhile is kept
+        user = require_user(store, username)
+        changed = store.put(replace(user, disabled=disabled), actor=actor, action=action)
     if disabled:
         REGISTRY.end_user(user.id)  # this process's sessions; others end at their next run
     return changed
 
 
 def seed_demo_users(store: Store) -> list[AppUser]:
-    """The five demo accounts, all with the public demo password; existing ones are left alone."""
+    """The six demo accounts, all with the public demo password; existing ones are left alone."""
     made = []
     for username, role, vendor_id in DEMO_USERS:
         if store.get(AppUser, username) is None and (
@@ -196,6 +239,7 @@ def seed_demo_users(store: Store) -> list[AppUser]:
                     role=role,
                     password=DEMO_PASSWORD,
                     vendor_id=vendor_id,
+                    unit=DEMO_UNITS.get(username, ""),
                     demo=True,
                 )
             )
@@ -229,9 +273,20 @@ def user_with_email(store: Store, email: str) -> AppUser | None:
     return next((u for u in store.all(AppUser) if u.email.casefold() == wanted), None)
 
 
+def set_unit(store: Store, actor: str, username: str, unit: str) -> AppUser:
+    """Set a unit head's own unit; refused for an empty unit and for the other roles."""
+    user = require_user(store, username)
+    text = validate_unit(user.role, unit)
+    if not text:
+        raise InvalidInput("只有使用單位主管帳號可指定單位", f"role {user.role} cannot have a unit")
+    with store.locked():  # read again under the lock: a change made meanwhile is kept
+        user = require_user(store, username)
+        return store.put(replace(user, unit=text), actor=actor, action="user_unit_set")
+
+
 def set_email(store: Store, actor: str, username: str, email: str) -> AppUser:
     """Store (or clear, with ``""``) the account's e-mail; refused if another account has it."""
-    user = require_user(store, username)
-    with store.locked():
+    with store.locked():  # read under the lock: a password change made meanwhile is kept
+        user = require_user(store, username)
         address = clean_email(store, email, owner=user.id)
         return store.put(replace(user, email=address), actor=actor, action="user_email_set")

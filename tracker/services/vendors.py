@@ -1,4 +1,5 @@
-"""Vendors, contracts, their staff, dedicated PCs and incidents (point 八).
+"""Vendors, contracts, their staff and dedicated PCs (point 八); incidents are in
+:mod:`tracker.services.incidents`.
 
 Every function validates its input here, at the edge, and raises
 :class:`InvalidInput` with a bilingual message before anything is written.
@@ -9,11 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
-from tracker.compliance.loader import default_catalogue
 from tracker.core import clock
-from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.dates import roc_short
+from tracker.core.errors import InvalidInput, NotAllowed, NotFound
 from tracker.core.idnumbers import (
     is_masked_id,
     is_valid_national_id,
@@ -23,10 +24,10 @@ from tracker.core.idnumbers import (
 )
 from tracker.core.text import format_characters
 from tracker.domain.enums import ProtectionLevel
-from tracker.domain.vendors import Agency, Contract, DedicatedPC, Incident, Vendor, VendorStaff
+from tracker.domain.vendors import Agency, Contract, DedicatedPC, Vendor, VendorStaff
 from tracker.notify.addresses import check_addresses
-from tracker.notify.notices import incident_records
 from tracker.services.demo_accounts import refuse_in_demo_folder
+from tracker.services.identity import national_id_digest
 from tracker.storage.registry import new_id
 from tracker.storage.store import Store
 
@@ -238,6 +239,7 @@ def add_staff(
         contract_id=contract.id,
         name=clean_text(name, "姓名", "name", max_len=60),
         id_masked=masked_national_id(national_id),
+        id_digest=national_id_digest(store, national_id),
         start=start,
         touches_sensitive_data=bool(touches_sensitive_data),
         accounts=accounts,
@@ -246,20 +248,46 @@ def add_staff(
 
 
 def record_departure(store: Store, actor: str, staff_id: str, left_on: date) -> VendorStaff:
-    """8.10: the person left; the account-removal clock starts on ``left_on``."""
-    staff = store.require(VendorStaff, staff_id)
-    if left_on < staff.start:
-        raise InvalidInput("離職日不得早於到職日", "the departure is before the start date")
-    return store.put(replace(staff, end=left_on), actor=actor, action="staff_departed")
+    """8.10: the person left on ``left_on`` (not in the future); the account-removal clock starts then.
+
+    Refused (NotAllowed) when a departure is already recorded: a wrong one is set right with
+    :func:`tracker.services.corrections.correct_departure`, never by recording another.
+    """
+    if left_on > clock.today():
+        raise InvalidInput("離職日不得晚於今天", "the departure date is in the future")
+    with store.locked():
+        staff = store.require(VendorStaff, staff_id)
+        if staff.end is not None:
+            raise NotAllowed(
+                f"{staff.name} 已於 {roc_short(staff.end)} 登錄離職；如有錯誤請使用「更正離職」",
+                f"{staff_id} already left on {staff.end.isoformat()}",
+            )
+        if left_on < staff.start:
+            raise InvalidInput(
+                f"離職日不得早於 {staff.name} 之到職日 {roc_short(staff.start)}",
+                "the departure is before the start date",
+            )
+        return store.put(replace(staff, end=left_on), actor=actor, action="staff_departed")
 
 
 def record_accounts_removed(
     store: Store, actor: str, staff_id: str, removed_on: date
 ) -> VendorStaff:
-    staff = store.require(VendorStaff, staff_id)
-    return store.put(
-        replace(staff, accounts_removed_on=removed_on), actor=actor, action="staff_accounts_removed"
-    )
+    """8.10: the departed person's accounts were disabled or deleted on ``removed_on`` (not in the future)."""
+    if removed_on > clock.today():
+        raise InvalidInput("停用日不得晚於今天", "the removal date is in the future")
+    with store.locked():
+        staff = store.require(VendorStaff, staff_id)
+        if staff.accounts_removed_on is not None:
+            raise NotAllowed(
+                f"{staff.name} 之帳號已於 {roc_short(staff.accounts_removed_on)} 登錄停用",
+                f"{staff_id}'s accounts were already removed",
+            )
+        return store.put(
+            replace(staff, accounts_removed_on=removed_on),
+            actor=actor,
+            action="staff_accounts_removed",
+        )
 
 
 def register_pc(
@@ -278,6 +306,8 @@ def register_pc(
     """8.11: a dedicated PC with the vendor's three attestations."""
     contract = store.require(Contract, contract_id)
     tag = clean_text(asset_tag, "財產編號", "asset tag", max_len=60)
+    if last_inspected is not None and last_inspected > clock.today():
+        raise InvalidInput("最近檢查日不得晚於今天", "the inspection date is in the future")
     for other in store.all(DedicatedPC, vendor=contract.vendor_id):
         if other.asset_tag == tag and other.id != pc_id:
             raise InvalidInput(f"財產編號 {tag} 已登錄", f"asset tag {tag} is already registered")
@@ -293,48 +323,3 @@ def register_pc(
         last_inspected=last_inspected,
     )
     return store.put(pc, actor=actor, action="pc_updated" if pc_id else "pc_registered")
-
-
-def report_incident(
-    store: Store,
-    actor: str,
-    *,
-    vendor_id: str,
-    summary: str,
-    known_at: datetime,
-    contract_id: str | None = None,
-    measures: str = "",
-    reported_at: datetime | None = None,
-) -> Incident:
-    """8.3: a vendor reports an incident; ``reported_at`` defaults to now.
-
-    Its notice to the agency's IT office and security contact is queued in the
-    outbox with it (:func:`tracker.notify.notices.incident_records`); the
-    caller may send it at once (tracker.services.notifications.send_event_notices).
-    """
-    store.require(Vendor, vendor_id)
-    if contract_id is not None and store.require(Contract, contract_id).vendor_id != vendor_id:
-        raise InvalidInput("委託案不屬於此廠商", "the contract belongs to another vendor")
-    reported_at = reported_at or clock.now()
-    if known_at.tzinfo is None:
-        known_at = known_at.replace(tzinfo=clock.TAIPEI)
-    if known_at > reported_at:
-        raise InvalidInput("知悉時間不得晚於通報時間", "the time of knowledge is after the report")
-    incident = Incident(
-        id=new_id("inc"),
-        vendor_id=vendor_id,
-        contract_id=contract_id,
-        summary=clean_text(summary, "事件摘要", "summary", max_len=500),
-        known_at=known_at,
-        reported_at=reported_at,
-        measures=clean_text(measures, "因應措施", "measures", required=False, max_len=2000),
-    )
-    with store.locked():  # the notice (tracker.notify) is queued in the same logged change
-        notice = incident_records(store, incident, default_catalogue(), clock.now())
-        store.put_many([incident, *notice], actor=actor, action="incident_reported")
-    return incident
-
-
-def close_incident(store: Store, actor: str, incident_id: str) -> Incident:
-    incident = store.require(Incident, incident_id)
-    return store.put(replace(incident, closed=True), actor=actor, action="incident_closed")

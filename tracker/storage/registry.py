@@ -25,6 +25,7 @@ from tracker.domain.accounts import (
     ProxyAuthorization,
 )
 from tracker.domain.audits import QueryLogImport, SampledRecord, SelfAudit
+from tracker.domain.corrections import Correction
 from tracker.domain.evidence import Evidence, IssuedForm
 from tracker.domain.outbox import OutboxContent, OutboxMessage
 from tracker.domain.users import AppUser
@@ -172,6 +173,7 @@ for _name, _cls, _owner in (
     ("audits", SelfAudit, Owner.AGENCY),
     ("query_log_imports", QueryLogImport, Owner.AGENCY),
     ("sampled_records", SampledRecord, Owner.AUDIT),
+    ("corrections", Correction, Owner.NONE),
     ("outbox", OutboxMessage, Owner.VENDOR_OR_AGENCY),
     ("outbox_contents", OutboxContent, Owner.VENDOR_OR_AGENCY),
 ):

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.compliance.rules.base import Finding, missing_by
+from tracker.compliance.rules.identity import Person, same_person
 from tracker.core.clock import local_date
 from tracker.domain.enums import Status
 
@@ -79,17 +80,20 @@ def no_open_violation(ctx: Context, today: date) -> Finding | None:
 
 
 def no_vendor_accounts(ctx: Context, today: date) -> Finding | None:
-    """5.7: no vendor staff member holds an NIA account of this agency.
+    """5.7: no current vendor staff member holds an NIA account of this agency.
 
-    A holder is taken for a current vendor staff member when the names match
-    and, where both masked ID numbers are known, the masks match too (two
-    people may share a name).
+    People are compared by :func:`tracker.compliance.rules.identity.same_person` (the full national
+    ID where both records have it, else the name with the masked ID).
     """
-    staff = ctx.vendor_staff_ids
     holders = [
         a.holder
         for a in ctx.facts.accounts
-        if a.agency_id == ctx.subject.id and a.removed_on is None and _is_vendor_staff(a, staff)
+        if a.agency_id == ctx.subject.id
+        and a.removed_on is None
+        and any(
+            same_person(Person(a.holder, a.holder_id_masked, a.holder_id_digest), s)
+            for s in ctx.vendor_staff
+        )
     ]
     if holders:
         return Finding(
@@ -98,14 +102,6 @@ def no_vendor_accounts(ctx: Context, today: date) -> Finding | None:
             f"vendor staff hold accounts: {', '.join(holders)}",
         )
     return None
-
-
-def _is_vendor_staff(account, staff: dict[str, frozenset[str]]) -> bool:
-    masks = staff.get(account.holder)
-    if masks is None:
-        return False
-    mine = getattr(account, "holder_id_masked", "")
-    return not mine or mine in masks or not any(masks)
 
 
 def retention_current(ctx: Context, today: date) -> Finding | None:
@@ -205,12 +201,15 @@ def recommendation_recorded(ctx: Context, today: date) -> Finding | None:
 
 
 def incident_reported(ctx: Context, today: date) -> Finding | None:
-    """8.3: the vendor notified the department within the catalogue's hours of knowing."""
+    """8.3: the vendor notified the department within the catalogue's hours of knowing.
+
+    A late report the IT office accepted with a recorded reason (``late_reason``) is resolved.
+    """
     incident = ctx.subject
     limit = timedelta(hours=ctx.obligation.timing.hours)
     deadline: datetime = incident.known_at + limit
     if incident.reported_at is not None:
-        if incident.reported_at <= deadline:
+        if incident.reported_at <= deadline or getattr(incident, "late_reason", ""):
             return None
         late = incident.reported_at - incident.known_at
         hours = round(late.total_seconds() / 3600, 1)
