@@ -28,6 +28,7 @@ from tracker.domain.enums import Status
 from tracker.domain.users import AppUser
 from tracker.domain.vendors import Contract
 from tracker.ops.upgrade import upgrade
+from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 READ_ONLY_NOTE = "此頁僅供檢視"
 
 
-# The store and the blob store of each data folder, opened once per process.  Not in
+# The store and the blob store of each deployment (a data folder, or a database with
+# TRACKER_DATABASE_URL: tracker.storage.backend), opened once per process.  Not in
 # st.cache_resource: any browser may send Streamlit's "clear cache" message, which
 # would make the next run open (and upgrade) a second store beside the first.
 _opened: dict[Settings, tuple[Store, BlobStore]] = {}
@@ -49,23 +51,34 @@ def _folders() -> tuple[Store, BlobStore]:
     with _opening:
         if settings not in _opened:
             upgrade(settings)
-            _opened[settings] = (Store.open(settings), BlobStore(settings.evidence_dir))
+            _opened[settings] = (open_store(settings), open_blobs(settings))
         return _opened[settings]
 
 
 def get_store() -> Store:
-    """The one store of this process's data folder (thread-safe; shared by every session)."""
+    """The one store of this process (thread-safe; shared by every session).
+
+    The data folder, or PostgreSQL when ``TRACKER_DATABASE_URL`` is set
+    (:func:`tracker.storage.backend.open_store`).
+    """
     return _folders()[0]
 
 
 def get_blobs() -> BlobStore:
-    """The evidence files of this process's data folder."""
+    """The evidence files of this process (the shared evidence folder)."""
     return _folders()[1]
 
 
 def forget_stores() -> None:
-    """Drop the opened stores (a test that points TRACKER_DATA_DIR elsewhere starts afresh)."""
+    """Drop the opened stores (a test that points TRACKER_DATA_DIR elsewhere starts afresh).
+
+    A database store's connections are closed; the folder store holds none.
+    """
     with _opening:
+        for store, _ in _opened.values():
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
         _opened.clear()
 
 

@@ -1,5 +1,9 @@
 """Run the benchmarks and print their figures: ``python -m bench [--size S|M|L] [--only NAME...] [--json]``.
 
+``--backend postgres`` runs the store, status, dashboard, integrity and app benchmarks on
+PostgreSQL instead of the data folder (:mod:`bench.pg_bench`); the log and PDF
+benchmarks do not touch the store and run as they are.
+
 Each benchmark returns named figures; a benchmark that cannot run (a missing
 browser, a module not written yet, an error) yields its figures as "not
 measured" with the reason, so every figure name is always present.  Progress
@@ -37,6 +41,7 @@ class Run:
     out: Path
     work: Path
     profile_dir: Path | None
+    pg: object = None  # bench.pg_bench.Server when the backend is PostgreSQL
 
     @property
     def small(self) -> str:
@@ -93,7 +98,33 @@ def _integrity(run: Run) -> list[Figure]:
 def _app(run: Run) -> list[Figure]:
     from bench import app_bench
 
-    return app_bench.run(run.folder(), run.work, run.reps(3, 1))
+    url = run.pg.working(run.size, run.folder(), "app") if run.pg else None
+    return app_bench.run(run.folder(), run.work, run.reps(3, 1), url)
+
+
+def _pg_store(run: Run) -> list[Figure]:
+    from bench import pg_bench
+
+    return pg_bench.store_figures(run.pg, run.folder(), run.work, run.size, run.reps(31, 5))
+
+
+def _pg_status(run: Run) -> list[Figure]:
+    from bench import pg_bench
+
+    folders = {s: run.folder(s) for s in (run.small, run.size)}
+    return pg_bench.status_figures(run.pg, folders, run.work, run.size, run.small, run.reps(9, 3))
+
+
+def _pg_integrity(run: Run) -> list[Figure]:
+    from bench import pg_bench
+
+    return pg_bench.integrity_figures(run.pg, run.folder(), run.work, run.size, run.reps(5, 1))
+
+
+def _pg_dashboard(run: Run) -> list[Figure]:
+    from bench import pg_bench
+
+    return pg_bench.dashboard_figures(run.pg, run.folder(), run.work, run.size, run.reps(5, 1))
 
 
 # name -> (figure names, with {size}, {small} and {rows} filled in; the function)
@@ -156,10 +187,35 @@ BENCHMARKS: dict[str, tuple[tuple[str, ...], Callable[[Run], list[Figure]]]] = {
 }
 
 
+# the same benchmarks on PostgreSQL: figure names, then the function (see bench.pg_bench)
+PG_BENCHMARKS: dict[str, tuple[tuple[str, ...], Callable[[Run], list[Figure]]]] = {
+    "store": (
+        (
+            "store_write_ms_{size}",
+            "store_write_raw_pg_ms_{size}",
+            "store_write_vs_raw_pg",
+            "store_read_ms_{size}",
+            "pg_copy_s_{size}",
+        ),
+        _pg_store,
+    ),
+    "status": (BENCHMARKS["status"][0], _pg_status),
+    "dashboard": (BENCHMARKS["dashboard"][0], _pg_dashboard),
+    "integrity": (BENCHMARKS["integrity"][0], _pg_integrity),
+    "log": BENCHMARKS["log"],
+    "pdf": BENCHMARKS["pdf"],
+    "app": BENCHMARKS["app"],
+}
+
+
+def table_of(run: Run) -> dict:
+    return PG_BENCHMARKS if run.pg is not None else BENCHMARKS
+
+
 def figure_names(benchmark: str, run: Run) -> list[str]:
     from bench.log_bench import rows_label
 
-    names = BENCHMARKS[benchmark][0]
+    names = table_of(run)[benchmark][0]
     return [n.format(size=run.size, small=run.small, rows=rows_label(run.log_rows)) for n in names]
 
 
@@ -168,7 +224,7 @@ def run_benchmark(benchmark: str, run: Run) -> list[Figure]:
     began = time.perf_counter()
     print(f"[bench] {benchmark} at {run.size} ...", file=sys.stderr, flush=True)
     try:
-        figures, reason = BENCHMARKS[benchmark][1](run), "the benchmark did not produce it"
+        figures, reason = table_of(run)[benchmark][1](run), "the benchmark did not produce it"
     except Exception as exc:  # a benchmark that fails must not hide the others' figures
         traceback.print_exc(file=sys.stderr)
         figures, reason = [], f"{type(exc).__name__}: {exc}"
@@ -258,6 +314,7 @@ def table(figures: list[Figure]) -> str:
 
 def report(figures: list[Figure], run: Run, seconds: float) -> dict:
     return {
+        "backend": "postgres" if run.pg is not None else "folder",
         "size": run.size,
         "quick": run.quick,
         "seconds": round(seconds, 1),
@@ -284,6 +341,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="write cProfile top functions to <out>/profiles"
     )
+    parser.add_argument(
+        "--backend",
+        choices=["folder", "postgres"],
+        default="folder",
+        help="where the store keeps records (postgres: a temporary server, or --pg-url)",
+    )
+    parser.add_argument(
+        "--pg-url",
+        help="postgresql://… of a server's maintenance database where the bench may create databases",
+    )
     return parser.parse_args(argv)
 
 
@@ -293,17 +360,25 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(
         tempfile.mkdtemp(prefix=".work-", dir=args.out)
     )  # same file system: working copies hard-link
+    pg = None
+    if args.backend == "postgres":
+        from bench.pg_bench import Server
+
+        pg = Server(args.pg_url)
     run = Run(
         args.size,
         args.quick,
         args.out.resolve(),
         work,
         args.out / "profiles" if args.profile else None,
+        pg,
     )
     began = time.perf_counter()
     try:
         figures = [f for b in selected(args.only, run) for f in run_benchmark(b, run)]
     finally:
+        if pg is not None:
+            pg.close()
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(report(figures, run, time.perf_counter() - began), ensure_ascii=False))

@@ -37,7 +37,8 @@ READY_SELECTOR = '[data-testid="stForm"]'  # the sign-in form: drawn only once t
 TIMEOUT_S = 120.0
 
 
-def run(folder: Path, work: Path, reps: int) -> list[Figure]:
+def run(folder: Path, work: Path, reps: int, database_url: str | None = None) -> list[Figure]:
+    """Cold starts of the app on a copy of ``folder`` (or on the database ``database_url``)."""
     settings = working_copy(folder, work / "app")
     env = os.environ | {
         "TRACKER_DATA_DIR": str(settings.data_dir),
@@ -45,6 +46,8 @@ def run(folder: Path, work: Path, reps: int) -> list[Figure]:
         "TRACKER_TRUST_DIR": str(settings.trust_dir),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
+    if database_url:
+        env["TRACKER_DATABASE_URL"] = database_url
     with browser() as (page_factory, why_not):
         starts = [cold_start(env, page_factory) for _ in range(reps)]
     measured = "ready" if page_factory else "fetch"

@@ -2,8 +2,9 @@
 
 Runs in a child process pointed at a private copy of a generated folder
 (``TRACKER_DATA_DIR``), the way ``streamlit run`` would be.  Signing in is
-done the way the app records it: the username and the last-seen instant in
-``st.session_state`` (``app_pages._session``).  Each repetition is a new
+done the way the app records it: a token of the server-side session registry
+(:mod:`tracker.services.sessions`) in ``st.session_state``
+(``app_pages._session``).  Each repetition is a new
 ``AppTest`` (a new browser session); the first one also opens the store, so it
 is reported as the cold render and the later ones as the render a manager
 waits for.  AppTest runs the script and builds the page's elements; it does
@@ -104,12 +105,12 @@ def _check(app) -> None:
 def signed_in_app():
     from streamlit.testing.v1 import AppTest
 
-    from app_pages import _session
-    from tracker.core import clock
+    from app_pages._session import TOKEN_KEY
+    from tracker.services.sessions import REGISTRY
 
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
-    app.session_state[_session.USER_KEY] = "manager"
-    app.session_state[_session.LAST_SEEN_KEY] = clock.now()
+    # a token of the server-side session registry, as signing in leaves one
+    app.session_state[TOKEN_KEY] = REGISTRY.open("manager")
     return app
 
 

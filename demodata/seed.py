@@ -32,6 +32,7 @@ from tracker.services.demo_accounts import DEMO_UNITS
 from tracker.services.incidents import report_incident
 from tracker.services.log_imports import import_query_log, log_store
 from tracker.services.users import seed_demo_users
+from tracker.storage.backend import open_blobs, open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -630,7 +631,7 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
 
     With ``if_empty`` an already seeded folder is left alone (returns ``{"skipped": True}``).
     """
-    store = Store.open(settings)
+    store = open_store(settings)
     if not is_empty(store):
         if if_empty:
             return {"skipped": True}
@@ -638,6 +639,4 @@ def seed(settings: Settings, *, today: date | None = None, if_empty: bool = Fals
             "資料夾已有資料，示範資料只能寫入空的資料夾",
             f"{settings.data_dir} already holds data; demo data goes into an empty folder",
         )
-    return DemoSeeder(
-        store, BlobStore(settings.evidence_dir), today or clock.today(), settings=settings
-    ).run()
+    return DemoSeeder(store, open_blobs(settings), today or clock.today(), settings=settings).run()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install the test dependencies (requirements-dev.lock, Debian's Chromium and CJK fonts) and run the
-# tests.  Arguments go to pytest.  Tests marked `network` (they reach PyPI) are deselected unless
-# asked for: scripts/test.sh -m network
+# Install the test dependencies (requirements-dev.lock; Debian's Chromium, CJK fonts and the
+# PostgreSQL server, which the tests start themselves in a temporary folder) and run the tests.
+# Arguments go to pytest.  Tests marked `network` (they reach PyPI) are deselected unless asked
+# for: scripts/test.sh -m network
 source "$(dirname "$0")/_env.sh" requirements-dev.lock
-apt_install chromium chromium-driver fonts-noto-cjk fonts-arphic-uming poppler-utils nginx-light
+apt_install chromium chromium-driver fonts-noto-cjk fonts-arphic-uming poppler-utils postgresql nginx-light
 selects=false
 for arg in "$@"; do
   case "$arg" in -m | -m*) selects=true ;; esac

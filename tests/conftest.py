@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,3 +67,47 @@ def demo_root(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of Debian's ``postgresql`` package, started once per test session.
+
+    Started by :mod:`tests.pg_server` (initdb into a temporary folder as an
+    unprivileged user, a Unix socket there) and stopped at the end of the
+    session, also when tests failed.  When it cannot start, the tests that
+    need it fail under CI (``CI`` set, as ``.ci/run`` does); elsewhere they are
+    skipped, and the reason is both the skip's and a warning's (so it is printed
+    whatever the report options).
+    """
+    from tests.pg_server import ServerUnavailable, start_server
+
+    try:
+        server = start_server(fsync=False)
+    except ServerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests are never skipped in CI: {exc}", pytrace=False)
+        warnings.warn(f"PostgreSQL tests skipped (CI unset): {exc}", stacklevel=1)
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URL of a new, empty database on the session's server, dropped after the test."""
+    import hashlib
+
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    pg_server.drop_database(name)
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_settings(settings: Settings, pg_url: str) -> Settings:
+    """The test's folders with records and the activity log in the test's own database."""
+    from dataclasses import replace
+
+    return replace(settings, database_url=pg_url)

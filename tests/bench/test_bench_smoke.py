@@ -82,9 +82,60 @@ def test_every_figure_is_a_number_or_says_why_it_was_not_measured(quick_run):
         assert measured or figure.get("not_measured", "").strip(), f"{name}: {figure}"
 
 
+# figures that need nothing beyond the project's own packages: never "not measured"
+ALWAYS_MEASURED = tuple(
+    n for n in FIGURES_AT_S_QUICK if n.startswith(("store_", "status_", "dashboard_"))
+)
+
+
+@pytest.mark.slow
+def test_the_store_status_dashboard_and_integrity_figures_are_always_measured(quick_run):
+    figures = json.loads(quick_run.stdout)["figures"]
+    for name in ALWAYS_MEASURED:
+        assert isinstance(figures[name]["value"], int | float), f"{name}: {figures[name]}"
+
+
 @pytest.mark.slow
 def test_a_measured_figure_with_a_target_carries_its_verdict(quick_run):
     figure = json.loads(quick_run.stdout)["figures"]["store_write_vs_tinydb"]
     assert figure["target"] == "<= 0.2"
     if figure["value"] is not None:
         assert figure["pass"] is (figure["value"] <= 0.2)
+
+
+PG_FIGURES_AT_S_QUICK = (
+    "store_write_ms_S",
+    "store_write_raw_pg_ms_S",
+    "store_write_vs_raw_pg",
+    "store_read_ms_S",
+    "pg_copy_s_S",
+    "status_engine_ms_XS",
+    "status_engine_ms_S",
+    "status_engine_S_over_XS",
+    "status_engine_cold_ms_XS",
+    "status_engine_cold_ms_S",
+    "status_engine_after_write_ms_S",
+    "status_chain_verify_ms_S",
+    "dashboard_render_s_S",
+    "dashboard_render_cold_s_S",
+    "store_open_ms_S",
+    "store_check_s_S",
+)
+
+
+@pytest.mark.slow
+def test_the_postgres_run_measures_every_store_status_dashboard_and_integrity_figure(
+    pg_server, tmp_path
+):
+    command = [sys.executable, "-m", "bench", "--backend", "postgres", "--pg-url", pg_server.url(),
+               "--size", "S", "--quick", "--json", "--only", "store", "status", "dashboard",
+               "integrity", "--out", str(tmp_path)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["backend"] == "postgres"
+    for name in PG_FIGURES_AT_S_QUICK:
+        assert isinstance(report["figures"][name]["value"], int | float), report["figures"][name]
+    assert report["figures"]["store_write_vs_raw_pg"]["target"] == "<= 2"
+    assert report["figures"]["store_check_s_S"]["note"].endswith(" 0 differences")
+    assert report["figures"]["store_rebuild_s_S"]["not_measured"].strip()

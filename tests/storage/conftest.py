@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,22 +17,31 @@ from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Every backend of the storage contract; the PostgreSQL backend joins this list.
-BACKENDS = ["memory", "folder"]
+# Every backend of the storage contract (PostgreSQL: a new database of the session's server).
+BACKENDS = ["memory", "folder", "postgres"]
 
 
-def open_backend(name: str, settings: Settings) -> Store:
+def open_backend(name: str, settings: Settings):
     if name == "memory":
         return Store.in_memory()
     if name == "folder":
         return Store.open(settings)
+    if name == "postgres":
+        from tracker.storage.postgres import PgStore
+
+        return PgStore.open(settings)
     raise ValueError(name)
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request, settings: Settings) -> Store:
+def store(request, settings: Settings):
     """A store of each backend (the contract suite runs once per backend)."""
-    return open_backend(request.param, settings)
+    if request.param == "postgres":
+        settings = request.getfixturevalue("pg_settings")
+    opened = open_backend(request.param, settings)
+    if request.param == "postgres":
+        request.addfinalizer(opened.close)
+    return opened
 
 
 @pytest.fixture
@@ -63,6 +73,32 @@ def start_worker(mode: str, settings: Settings, name: str, times: int = 0, **opt
         str(settings.data_dir),
         str(settings.evidence_dir),
     ]
+    env = dict(os.environ)
+    env.pop("TRACKER_DATABASE_URL", None)
+    if settings.database_url:  # the worker opens the same backend (tests/storage/worker.py)
+        env["TRACKER_DATABASE_URL"] = settings.database_url
     return subprocess.Popen(
-        [*command, name, str(times)], cwd=ROOT, stdout=subprocess.PIPE, text=True, **options
+        [*command, name, str(times)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        **options,
     )
+
+
+# The backends several processes can share: what the process and crash tests run over.
+SHARED = ["folder", "postgres"]
+
+
+@pytest.fixture(params=SHARED)
+def shared_settings(request, settings: Settings) -> Settings:
+    """The test's settings for each backend several processes share (PostgreSQL: a new database)."""
+    return request.getfixturevalue("pg_settings") if request.param == "postgres" else settings
+
+
+def open_shared(settings: Settings):
+    """A store on ``settings``' backend, as another process (or app replica) opens it."""
+    from tracker.storage.backend import open_store
+
+    return open_store(settings)

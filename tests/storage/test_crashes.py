@@ -1,6 +1,6 @@
 """Processes killed (SIGKILL) at random moments during uploads, reviews and imports.
 
-After each kill the folder is opened again, and then: every acknowledged change
+Over the folder and PostgreSQL.  After each kill the store is opened again, and then: every acknowledged change
 is there, no log line names a record that is not, no evidence file is without a
 record, no import is half done, no intent or temporary file is left; ``store
 check`` (in process) finds nothing.
@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.storage.conftest import start_worker
+from tests.storage.conftest import open_shared, start_worker
 from tests.storage.world import seed, submitted
 from tracker.domain.audits import QueryLogImport
 from tracker.domain.enums import ReviewState
@@ -25,6 +25,7 @@ from tracker.domain.evidence import Evidence
 from tracker.querylog.store import LogStore
 from tracker.storage.blobs import BlobStore
 from tracker.storage.check import check_store
+from tracker.storage.pg_check import check_database
 from tracker.storage.store import Store
 
 pytestmark = pytest.mark.slow
@@ -51,10 +52,11 @@ def kill_at_random(proc: subprocess.Popen, rng: random.Random, most: int) -> lis
 
 
 def assert_whole(settings) -> Store:
-    """Open the folder again and check that nothing is lost, phantom, orphaned or half done."""
-    store = Store.open(settings)
+    """Open the store again and check that nothing is lost, phantom, orphaned or half done."""
+    store = open_shared(settings)
     blobs, logs = BlobStore(settings.evidence_dir), LogStore(settings.data_dir / "query-logs")
-    result = check_store(store, blobs, logs)
+    check = check_database if settings.database_url else check_store
+    result = check(store, blobs, logs)
     assert result.ok, [d.line() for d in result.differences]
     logged = {e["record"] for e in store.log.entries() if e["collection"] == "evidence"}
     assert logged == {e.id for e in store.all(Evidence)}  # no log line without its record
@@ -69,9 +71,10 @@ def assert_whole(settings) -> Store:
 
 
 @pytest.fixture
-def world(settings):
-    seed(Store.open(settings))
-    return settings
+def world(shared_settings):
+    """The seeded world on each backend several processes share (the folder, PostgreSQL)."""
+    seed(open_shared(shared_settings))
+    return shared_settings
 
 
 def test_uploads_killed_at_random_moments_leave_no_phantom_line_and_no_orphan_file(world):
@@ -85,7 +88,7 @@ def test_uploads_killed_at_random_moments_leave_no_phantom_line_and_no_orphan_fi
 
 
 def test_reviews_killed_at_random_moments_keep_every_acknowledged_decision(world):
-    submitted(Store.open(world), BlobStore(world.evidence_dir), 400)
+    submitted(open_shared(world), BlobStore(world.evidence_dir), 400)
     rng, decided = random.Random(5), {}
     for _ in range(ROUNDS):
         for line in kill_at_random(start("review", world, "rv"), rng, 30):

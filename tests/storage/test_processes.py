@@ -1,4 +1,4 @@
-"""Threads and processes on one folder: no lost update, no stale read after an acknowledgement."""
+"""Threads and processes on one store (a folder, a database): no lost update, no stale read after an acknowledgement."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from dataclasses import replace
 
 import pytest
 
-from tests.storage.conftest import start_worker, vendor
+from tests.storage.conftest import open_shared, start_worker, vendor
 from tests.storage.worker import bump
 from tracker.domain.vendors import Vendor
 from tracker.services.compliance import compliance_report
 from tracker.storage.store import Store
 
 
-def test_a_second_store_on_the_same_folder_sees_the_firsts_writes_at_once(settings):
-    first, second = Store.open(settings), Store.open(settings)
+def test_a_second_store_on_the_same_data_sees_the_firsts_writes_at_once(shared_settings):
+    first, second = open_shared(shared_settings), open_shared(shared_settings)
     assert second.all(Vendor) == []  # loaded (and cached) before the other writes
     first.put(vendor(1), actor="a", action="create")
     assert second.get(Vendor, "v1") == vendor(1)
@@ -31,11 +31,11 @@ def test_a_second_store_on_the_same_folder_sees_the_firsts_writes_at_once(settin
     assert first.log.verify().ok
 
 
-def test_a_write_acknowledged_by_another_process_is_seen_by_the_next_read(settings):
-    reader = Store.open(settings)
+def test_a_write_acknowledged_by_another_process_is_seen_by_the_next_read(shared_settings):
+    reader = open_shared(shared_settings)
     assert reader.all(Vendor) == []
     for n in range(1, 6):
-        proc = start_worker("vendors", settings, f"w{n}", n)
+        proc = start_worker("vendors", shared_settings, f"w{n}", n)
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
         for line in out.splitlines():
@@ -43,10 +43,10 @@ def test_a_write_acknowledged_by_another_process_is_seen_by_the_next_read(settin
     assert len(reader.all(Vendor)) == 15
 
 
-def test_a_write_here_is_seen_by_a_reader_in_another_process_that_read_before(settings):
-    store = Store.open(settings)
+def test_a_write_here_is_seen_by_a_reader_in_another_process_that_read_before(shared_settings):
+    store = open_shared(shared_settings)
     store.put(vendor(0), actor="t", action="create")
-    proc = start_worker("watch", settings, "r", stdin=subprocess.PIPE)
+    proc = start_worker("watch", shared_settings, "r", stdin=subprocess.PIPE)
     try:
         for n in range(1, 8):
             store.put(vendor(n), actor="t", action="create")
@@ -58,23 +58,23 @@ def test_a_write_here_is_seen_by_a_reader_in_another_process_that_read_before(se
         proc.wait(timeout=60)
 
 
-def test_the_shared_report_follows_a_write_made_by_another_process(settings):
-    store = Store.open(settings)
+def test_the_shared_report_follows_a_write_made_by_another_process(shared_settings):
+    store = open_shared(shared_settings)
     store.put(vendor(1), actor="t", action="create")
     first = compliance_report(store)
     assert compliance_report(store) is first
-    proc = start_worker("vendors", settings, "w", 1)
+    proc = start_worker("vendors", shared_settings, "w", 1)
     proc.communicate(timeout=120)
     assert compliance_report(store) is not first
     assert compliance_report(store, cached=False) is not compliance_report(store)
 
 
 @pytest.mark.slow
-def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(settings):
+def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(shared_settings):
     rng = random.Random(7)
     acked: list[str] = []
     for round_no in range(20):
-        proc = start_worker("vendors", settings, f"r{round_no}")
+        proc = start_worker("vendors", shared_settings, f"r{round_no}")
         first = proc.stdout.readline()
         assert first.startswith("ack"), first
         acked.append(first.split()[1])
@@ -88,7 +88,7 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
         acked += [
             w.split()[1] for w in rest.splitlines() if w.startswith("ack ") and len(w.split()) == 2
         ]
-        store = Store.open(settings)
+        store = open_shared(shared_settings)
         ids = {v.id for v in store.all(Vendor)}
         missing = [a for a in acked if a not in ids]
         assert not missing, f"round {round_no}: lost {missing[:5]}"
@@ -97,10 +97,10 @@ def test_sigkill_at_twenty_random_moments_never_loses_an_acknowledged_write(sett
 
 
 @pytest.mark.slow
-def test_eight_threads_and_two_processes_lose_no_update(settings):
-    store = Store.open(settings)
+def test_eight_threads_and_two_processes_lose_no_update(shared_settings):
+    store = open_shared(shared_settings)
     store.put(Vendor("counter", "計數", "04595257", "0"), actor="t", action="create")
-    procs = [start_worker("count", settings, f"p{n}", 200) for n in range(2)]
+    procs = [start_worker("count", shared_settings, f"p{n}", 200) for n in range(2)]
 
     def work(name: str) -> None:
         for n in range(200):
@@ -117,7 +117,7 @@ def test_eight_threads_and_two_processes_lose_no_update(settings):
     for p in procs:
         p.communicate(timeout=600)
         assert p.returncode == 0
-    fresh = Store.open(settings)
+    fresh = open_shared(shared_settings)
     assert fresh.get(Vendor, "counter").contact == str(10 * 200)
     assert len(fresh.all(Vendor)) == 1 + 10 * 200
     assert store.get(Vendor, "counter").contact == "2000"

@@ -1,6 +1,7 @@
 """A process that writes through the store, for the crash and concurrency tests.
 
-``python worker.py MODE DATA EVIDENCE NAME [N]`` — modes:
+``python worker.py MODE DATA EVIDENCE NAME [N]`` (on PostgreSQL when
+``TRACKER_DATABASE_URL`` is set) — modes:
 
 * ``vendors``: put vendors ``NAME-1``, ``NAME-2``… one by one, printing ``ack <id>``
   after each write returns (until killed, or N of them);
@@ -16,6 +17,7 @@ acknowledged change.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +26,7 @@ from tracker.core.config import Settings
 from tracker.domain.enums import ReviewState
 from tracker.domain.evidence import Evidence
 from tracker.domain.vendors import Vendor
+from tracker.storage.backend import open_store
 from tracker.storage.blobs import BlobStore
 from tracker.storage.store import Store
 
@@ -126,8 +129,9 @@ def watch(store: Store) -> None:
 def main(argv: list[str]) -> None:
     mode, data, evidence, name = argv[1:5]
     times = int(argv[5]) if len(argv) > 5 else 0
-    settings = Settings(data_dir=Path(data), evidence_dir=Path(evidence))
-    store, blobs = Store.open(settings), BlobStore(Path(evidence))
+    url = os.environ.get("TRACKER_DATABASE_URL") or None  # PostgreSQL, when the test runs over it
+    settings = Settings(data_dir=Path(data), evidence_dir=Path(evidence), database_url=url)
+    store, blobs = open_store(settings), BlobStore(Path(evidence))
     if mode == "vendors":
         vendors(store, name, times)
     elif mode == "count":

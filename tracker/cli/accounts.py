@@ -31,9 +31,9 @@ def run_list(args, settings) -> int:
     from tracker.core import clock
     from tracker.core.errors import InvalidInput
     from tracker.domain.vendors import Agency
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
-    store = Store.open(settings)
+    store = open_store(settings)
     if args.agency and store.get(Agency, args.agency) is None:
         raise InvalidInput(f"查無機關 {args.agency}", f"unknown agency {args.agency!r}")
     today = clock.today()
@@ -58,10 +58,10 @@ def run_list(args, settings) -> int:
 def run_show(args, settings) -> int:
     from tracker.core import clock
     from tracker.domain.accounts import NiaAccount
+    from tracker.storage.backend import open_store
     from tracker.storage.codec import to_doc
-    from tracker.storage.store import Store
 
-    store = Store.open(settings)
+    store = open_store(settings)
     account = store.require(NiaAccount, args.account_id)
     result = account_dict(account, clock.today()) | {
         "steps": [to_doc(s) for s in account_register.account_steps(store, account.id)],

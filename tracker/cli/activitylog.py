@@ -46,16 +46,16 @@ def _anchor(text: str) -> str:
 
 
 def run_verify(args, settings) -> int:
-    from tracker.activitylog.log import ActivityLog
+    from tracker.storage.backend import activity_log
 
-    if not settings.data_dir.is_dir():
+    if not settings.database_url and not settings.data_dir.is_dir():
         print(
             f"錯誤 error: 找不到資料夾 data folder not found: {settings.data_dir}", file=sys.stderr
         )
         return 2
-    log = ActivityLog(settings.data_dir)
-    result = log.verify()
-    anchor_seq = log.holds(args.anchor) if args.anchor else None
+    with activity_log(settings) as log:
+        result = log.verify()
+        anchor_seq = log.holds(args.anchor) if args.anchor else None
     held = args.anchor is None or anchor_seq is not None
     if args.json:
         out = {
@@ -90,7 +90,11 @@ def run_verify(args, settings) -> int:
 
 def run_reseal(args, settings) -> int:
     from tracker.activitylog.log import ActivityLog, reseal
+    from tracker.storage.backend import require_folder
     from tracker.storage.store import Store
+
+    # the database moves its head in the transaction of each change: it has none to lose
+    require_folder(settings, "重寫鏈頭", "log reseal")
 
     head, after = reseal(ActivityLog(settings.data_dir), args.anchor)
     store = Store.open(settings)

@@ -45,9 +45,9 @@ def run_seed(args, settings) -> int:
 
 def run_remove_accounts(args, settings) -> int:
     from tracker.services.demo_accounts import remove_demo_accounts
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
-    removed = remove_demo_accounts(Store.open(settings), "cli")
+    removed = remove_demo_accounts(open_store(settings), "cli")
     if args.json:
         print_json({"removed_accounts": removed, "demo": False})
     else:

@@ -38,10 +38,10 @@ def register(sub) -> None:
 def run_notify(args, settings) -> int:
     from tracker.core import clock
     from tracker.services.notifications import as_json, run
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
     the_day = args.date or clock.today()
-    result = run(Store.open(settings), the_day, dry_run=args.dry_run, actor="cli")
+    result = run(open_store(settings), the_day, dry_run=args.dry_run, actor="cli")
     if args.json:
         print_json(as_json(result.plan, result.report))
     else:

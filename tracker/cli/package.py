@@ -35,14 +35,13 @@ def register(sub) -> None:
 
 def run_create(args, settings) -> int:
     from tracker.services.packages import create_package
-    from tracker.storage.blobs import BlobStore
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_blobs, open_store
 
     period = Period(args.date_from, args.date_to)
-    store = Store.open(settings)
+    store = open_store(settings)
     _, summary = create_package(
         store,
-        BlobStore(settings.evidence_dir),
+        open_blobs(settings),
         "cli",
         period,
         agency_id=args.agency,

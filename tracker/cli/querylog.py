@@ -40,15 +40,14 @@ def register(sub) -> None:
 
 def run_import(args, settings) -> int:
     from tracker.services.log_imports import import_query_log
-    from tracker.storage.blobs import BlobStore
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_blobs, open_store
 
     data = _read(args.file)
-    store = Store.open(settings)
+    store = open_store(settings)
     record = import_query_log(
         store,
         _logstore(settings),
-        BlobStore(settings.evidence_dir),
+        open_blobs(settings),
         args.actor,
         agency_id=args.agency,
         data=data,
@@ -86,9 +85,9 @@ def run_list(args, settings) -> int:
     from tracker.core.errors import InvalidInput
     from tracker.domain.vendors import Agency
     from tracker.services.log_imports import list_imports
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
-    store = Store.open(settings)
+    store = open_store(settings)
     if store.get(Agency, args.agency) is None:
         raise InvalidInput(f"查無機關 {args.agency}", f"unknown agency {args.agency!r}")
     imports = [_summary(r) for r in list_imports(store, args.agency)]

@@ -39,9 +39,9 @@ def register(sub) -> None:
 
 def run_report(args, settings) -> int:
     from tracker.ops.retention_report import retention_report
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
-    report = retention_report(Store.open(settings), args.date)
+    report = retention_report(open_store(settings), args.date)
     if args.json:
         print_json(report.as_dict())
         return 0
@@ -57,13 +57,12 @@ def run_report(args, settings) -> int:
 
 def run_purge(args, settings) -> int:
     from tracker.ops.retention import plan_purge, purge
-    from tracker.storage.blobs import BlobStore
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_blobs, open_store
 
     before = args.before
-    store = Store.open(settings)
+    store = open_store(settings)
     if args.yes:
-        result = purge(store, BlobStore(settings.evidence_dir), before, actor="cli")
+        result = purge(store, open_blobs(settings), before, actor="cli")
     else:
         result = plan_purge(store, before)
     if args.json:

@@ -25,10 +25,10 @@ def register(sub) -> None:
 def run_status(args, settings) -> int:
     from tracker.services.compliance import compliance_report
     from tracker.services.reports import report_as_dict, report_as_table
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
     today = args.date
-    store = Store.open(settings)
+    store = open_store(settings)
     report = compliance_report(store, today, vendor_id=args.vendor)
     recoveries = store.recoveries()
     if args.json:

@@ -1,13 +1,18 @@
-"""``store migrate | check | rebuild``: the data folder's upgrade, consistency check and rebuild.
+"""``store migrate | check | rebuild | copy``: the store's upgrade, consistency check, rebuild, move.
 
-``check`` exits 0 when every table, evidence file and query-log import matches
-the activity log, 1 with one line per difference on stderr; ``rebuild``
-rewrites every table from the log (and the base snapshot a purge left).
+``migrate`` upgrades the data folder (the verified backup first), or the
+PostgreSQL database when ``TRACKER_DATABASE_URL`` is set.  ``check`` exits 0
+when every table, evidence file and query-log import matches the activity log,
+1 with one line per difference on stderr; ``rebuild`` rewrites every table
+from the log (and the base snapshot a purge left) — the folder's only: a
+database's rows are not a checkpoint of the log.  ``copy`` is in
+:mod:`tracker.cli.store_copy`.
 """
 
 from __future__ import annotations
 
 from tracker.cli import print_json
+from tracker.cli.store_copy import register_copy
 
 
 def register(sub) -> None:
@@ -19,9 +24,12 @@ def register(sub) -> None:
     migrate.add_argument("--json", action="store_true", help="one JSON object")
     migrate.set_defaults(func=run_migrate)
     register_checks(actions)
+    register_copy(actions)
 
 
 def run_migrate(args, settings) -> int:
+    if settings.database_url:
+        return _migrate_database(args, settings)
     from tracker.ops.upgrade import upgrade
     from tracker.storage import migrations
 
@@ -38,6 +46,31 @@ def run_migrate(args, settings) -> int:
         )
     else:
         print(f"資料結構已是最新（第 {result['schema']} 版） schema {result['schema']} is current")
+    return 0
+
+
+def _migrate_database(args, settings) -> int:
+    from tracker.storage.backend import open_store
+    from tracker.storage.pg_admin import migrate_database
+
+    before, reached = migrate_database(settings.database_url)
+    store = open_store(settings)
+    for version in reached:
+        store.record_event(
+            actor="cli",
+            action="schema_migrated",
+            details={"backend": "postgresql", "from": version - 1, "to": version},
+        )
+    schema = reached[-1] if reached else before
+    if args.json:
+        print_json({"schema": schema, "applied": reached, "backup": None})
+    elif reached and before:
+        print(f"資料庫已升級至第 {schema} 版 database upgraded to schema {schema}")
+    elif reached:
+        print(f"已建立資料庫結構（第 {schema} 版） database schema {schema} created")
+    else:
+        print(f"資料庫結構已是最新（第 {schema} 版） database schema {schema} is current")
+    store.close()
     return 0
 
 
@@ -63,11 +96,15 @@ def run_check(args, settings) -> int:
     from tracker.storage.check import check_store
     from tracker.storage.store import Store
 
-    _require_folder(settings)
-    store = Store.open(settings)
-    result = check_store(
-        store, BlobStore(settings.evidence_dir), LogStore(settings.data_dir / "query-logs")
-    )
+    blobs, logs = BlobStore(settings.evidence_dir), LogStore(settings.data_dir / "query-logs")
+    if settings.database_url:
+        from tracker.storage.backend import open_store
+        from tracker.storage.pg_check import check_database
+
+        result = check_database(open_store(settings), blobs, logs)
+    else:
+        _require_folder(settings)
+        result = check_store(Store.open(settings), blobs, logs)
     if args.json:
         print_json(
             {
@@ -93,8 +130,10 @@ def run_check(args, settings) -> int:
 
 
 def run_rebuild(args, settings) -> int:
+    from tracker.storage.backend import require_folder
     from tracker.storage.store import Store
 
+    require_folder(settings, "由日誌重建資料表", "store rebuild")
     _require_folder(settings)
     store = Store.open(settings)
     summary = store.rebuild(actor="cli")

@@ -22,7 +22,7 @@ import sys
 from tracker.cli import print_json
 from tracker.core.errors import InvalidInput
 from tracker.domain.vendors import Vendor
-from tracker.storage.store import Store
+from tracker.storage.backend import open_store
 
 PASSWORD_ENV = "TRACKER_NEW_PASSWORD"
 ACTOR = "cli"
@@ -80,7 +80,7 @@ def register(sub) -> None:
 def run_add(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     vendor_id = users.find_vendor(store, args.vendor).id if args.vendor else None
     # everything but the password is checked before asking for one
     fields = dict(role=args.role, vendor_id=vendor_id, email=args.email, unit=args.unit)
@@ -102,7 +102,7 @@ def run_add(args, settings) -> int:
 def run_list(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     names = {v.id: v.name for v in store.all(Vendor)}
     rows = [
         {
@@ -131,7 +131,7 @@ def run_list(args, settings) -> int:
 def run_passwd(args, settings) -> int:
     from tracker.services import users
 
-    store = Store.open(settings)
+    store = open_store(settings)
     users.require_user(store, args.username)
     password, generated = _new_password(args.password)
     users.set_password(store, ACTOR, args.username, password)
@@ -144,7 +144,7 @@ def run_passwd(args, settings) -> int:
 def run_unlock(args, settings) -> int:
     from tracker.services import users
 
-    users.unlock_user(Store.open(settings), ACTOR, args.username)
+    users.unlock_user(open_store(settings), ACTOR, args.username)
     print(f"已解除鎖定 unlocked {args.username}")
     return 0
 
@@ -152,7 +152,7 @@ def run_unlock(args, settings) -> int:
 def run_disable(args, settings) -> int:
     from tracker.services import users
 
-    users.set_disabled(Store.open(settings), ACTOR, args.username, True)
+    users.set_disabled(open_store(settings), ACTOR, args.username, True)
     print(f"已停用 disabled {args.username}")
     return 0
 
@@ -160,7 +160,7 @@ def run_disable(args, settings) -> int:
 def run_enable(args, settings) -> int:
     from tracker.services import users
 
-    users.set_disabled(Store.open(settings), ACTOR, args.username, False)
+    users.set_disabled(open_store(settings), ACTOR, args.username, False)
     print(f"已重新啟用 enabled {args.username}")
     return 0
 
@@ -169,7 +169,7 @@ def run_link(args, settings) -> int:
     from tracker.services import sso
 
     user = sso.link(
-        Store.open(settings), ACTOR, args.username, issuer=args.issuer, subject=args.subject
+        open_store(settings), ACTOR, args.username, issuer=args.issuer, subject=args.subject
     )
     print(
         f"已綁定單一登入身分 linked {user.id} to {user.sso_issuer} (subject SHA-256 {user.sso_subject_hash[:12]}…)"
@@ -180,7 +180,7 @@ def run_link(args, settings) -> int:
 def run_unlink(args, settings) -> int:
     from tracker.services import sso
 
-    sso.unlink(Store.open(settings), ACTOR, args.username)
+    sso.unlink(open_store(settings), ACTOR, args.username)
     print(f"已解除單一登入綁定 unlinked {args.username}")
     return 0
 
@@ -188,7 +188,7 @@ def run_unlink(args, settings) -> int:
 def run_email(args, settings) -> int:
     from tracker.services import users
 
-    user = users.set_email(Store.open(settings), ACTOR, args.username, args.address)
+    user = users.set_email(open_store(settings), ACTOR, args.username, args.address)
     print(f"已設定電子郵件 e-mail of {user.id}: {user.email or '（無 none）'}")
     return 0
 
@@ -196,7 +196,7 @@ def run_email(args, settings) -> int:
 def run_unit(args, settings) -> int:
     from tracker.services import users
 
-    user = users.set_unit(Store.open(settings), ACTOR, args.username, args.unit)
+    user = users.set_unit(open_store(settings), ACTOR, args.username, args.unit)
     print(f"已設定單位 unit of {user.id}: {user.unit}")
     return 0
 

@@ -2,8 +2,11 @@
 
 ``Settings.from_env()`` reads ``TRACKER_DATA_DIR`` (default ``./data``),
 ``TRACKER_EVIDENCE_DIR`` (default ``./evidence``), ``TRACKER_TRUST_DIR`` (root
-certificates trusted for signatures; default ``<data dir>/trust``) and
-``TRACKER_MAX_UPLOAD_MB`` (default 20).  Mail (tracker.notify): ``TRACKER_SMTP_URL``
+certificates trusted for signatures; default ``<data dir>/trust``),
+``TRACKER_MAX_UPLOAD_MB`` (default 20) and ``TRACKER_DATABASE_URL``
+(``postgresql://…``: records and the activity log in PostgreSQL instead of the
+data folder, see :mod:`tracker.storage.backend`; unset or empty: the folder).
+Mail (tracker.notify): ``TRACKER_SMTP_URL``
 (``smtp://host:port``, ``smtps://host:port``, ``?starttls=1``; empty means no mail
 server), ``TRACKER_SMTP_PASSWORD`` (when the URL names a user but no password),
 ``TRACKER_MAIL_FROM`` (the sender; default ``nia-tracker@<host name>``) and ``TRACKER_BASE_URL`` (the app's address
@@ -38,6 +41,8 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     mail_from: str = ""
     base_url: str = DEFAULT_BASE_URL
+    # None: the data folder; a postgresql:// URL may hold a password
+    database_url: str | None = field(default=None, repr=False)
     sso_email_domains: tuple[str, ...] = ()
     backup_key_file: Path | None = None
     session_idle_minutes: float = 15.0
@@ -66,6 +71,7 @@ class Settings:
             smtp_password=env.get("TRACKER_SMTP_PASSWORD") or "",
             mail_from=(env.get("TRACKER_MAIL_FROM") or "").strip(),
             base_url=(env.get("TRACKER_BASE_URL") or "").strip() or DEFAULT_BASE_URL,
+            database_url=env.get("TRACKER_DATABASE_URL", "").strip() or None,
             sso_email_domains=tuple(d.strip().casefold() for d in domains if d.strip()),
             backup_key_file=Path(key_file).resolve() if key_file else None,
             session_idle_minutes=min(max(idle, 0.05), 15.0),  # 6.3: at most 15 minutes

@@ -52,6 +52,14 @@ class StoreError(TrackerError):
     """The data folder cannot be read or written safely."""
 
 
+class ConflictError(StoreError):
+    """Another process changed a record after this one read it; nothing was written.
+
+    Raised by a store shared by several processes (PostgreSQL) instead of
+    overwriting the other change: the person reloads and tries again.
+    """
+
+
 class IntegrityError(StoreError):
     """The data folder no longer matches its activity log (damage or tampering).
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+# the host part of temporary names ("." would split the name's fields)
+HOST = (socket.gethostname() or "host").replace(".", "-")[:40]
 
 Writer = Callable[[BinaryIO], None]
 
@@ -43,7 +47,7 @@ def atomic_write(
     """Replace ``path`` with ``data`` so that a reader or a crash sees old or new, never half.
 
     ``data`` is bytes, or a function writing to a binary file (a Parquet
-    writer).  The temporary file ``.<name>.<pid>.<random>.tmp`` is made in
+    writer).  The temporary file ``.<name>.<pid>.<host>-<random>.tmp`` is made in
     ``staging`` (default: beside ``path``; on the same file system) and removed
     on any error.  With ``durable`` the file and the folder entry are fsynced
     before returning.  Raises OSError; nothing is replaced then.
@@ -52,7 +56,9 @@ def atomic_write(
     path.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(staging) if staging is not None else path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=folder, prefix=f".{path.name}.{os.getpid()}.{HOST}-", suffix=".tmp"
+    )
     try:
         if callable(data):
             with os.fdopen(fd, "wb") as fh:
@@ -102,9 +108,10 @@ def is_temporary(name: str) -> bool:
 def sweep_temporary(folder: Path) -> int:
     """Remove the temporary files in ``folder`` whose writing process is gone; returns how many.
 
-    The writer's process id is part of the name, so a file another process is
-    still writing is left alone.  A name without one (an older version's) is
-    removed once it is an hour old.
+    The writer's process id and host are part of the name, so a file another
+    process is still writing is left alone.  A name without them (an older
+    version's), or of another host (a folder several hosts share, where this
+    host cannot ask whether that process lives), is removed once it is an hour old.
     """
     removed = 0
     try:
@@ -123,8 +130,10 @@ def sweep_temporary(folder: Path) -> int:
 
 def _writer_alive(entry: os.DirEntry) -> bool:
     parts = entry.name.split(".")
-    pid = next((int(p) for p in parts[2:-1] if p.isdigit()), None)
-    if pid is None:
+    at = next((n for n in range(2, len(parts) - 1) if parts[n].isdigit()), None)
+    pid = int(parts[at]) if at is not None else None
+    host = parts[at + 1].rsplit("-", 1)[0] if at is not None and at + 2 < len(parts) else HOST
+    if pid is None or host != HOST:  # an older name, or another host's (a shared folder)
         return time.time() - entry.stat(follow_symlinks=False).st_mtime < 3600
     if pid == os.getpid():
         return True

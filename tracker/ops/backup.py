@@ -6,12 +6,16 @@ Archive layout::
                      activity log and its head, query-logs/…), except lock files
                      and the temporary files of interrupted atomic writes
     evidence/<path>  every evidence file (``<aa>/<sha256>``, write-once)
-    manifest.json    written last: format, created, schema, the activity log's
-                     head, every other member's path, size and SHA-256, and
+    manifest.json    written last: format, created, schema, backend, the activity
+                     log's head, every other member's path, size and SHA-256, and
                      ``hmac``: HMAC-SHA256 of the rest of the manifest under the
                      installation's backup key (:mod:`tracker.ops.backupkey`), so
                      an archive edited and re-hashed elsewhere is refused (an
                      older version ignores the field and can still restore it)
+
+A PostgreSQL deployment's archive has the same layout, its database written
+out as ``data/`` members (:mod:`tracker.ops.backup_db`), and is signed with the
+same key.
 
 The archive is written to a fresh temporary file (``mkstemp``: created
 exclusively, mode 0600, never through a symlink) beside the target and linked
@@ -64,6 +68,7 @@ from tracker.core import clock
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir, is_temporary
+from tracker.ops import backup_db
 from tracker.ops.archive import (
     CHUNK,
     DATA,
@@ -105,21 +110,21 @@ def create_backup(
     is created on first use.  Raises InvalidInput for an existing ``out``
     (a symlink too) and StoreError when a file or the key cannot be read.
     """
-    from tracker.storage.store import Store
+    from tracker.storage.backend import open_store
 
     started = time.monotonic()
     out = Path(out)
     if os.path.lexists(out):
         raise InvalidInput(f"檔案已存在：{out}", f"{out} already exists; choose a new name")
     key = backup_key(settings, create=True)
-    store = store if store is not None else Store.open(settings)
+    store = store if store is not None else open_store(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w+b") as file:
             with zipfile.ZipFile(file, "w", allowZip64=True) as zf:
-                summary = _write_archive(zf, settings, store, key)
+                summary = _write_archive(zf, settings, store, key, out)
             file.flush()
             os.fsync(file.fileno())
         _link_new(tmp, out)
@@ -152,15 +157,23 @@ def _link_new(tmp: Path, out: Path) -> None:
         ) from None
 
 
-def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, key: bytes) -> BackupSummary:
+def _write_archive(
+    zf: zipfile.ZipFile, settings: Settings, store, key: bytes, out: Path
+) -> BackupSummary:
     entries: list[dict] = []
-    with store.locked(), _query_log_lock(settings.data_dir):
-        store.checkpoint()  # the tables as of the head, so a restore need not replay the log
-        head = store.log.head()
-        schema = _schema_of(settings.data_dir)
-        data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
-        for path, name in data_files:
-            entries.append(_add(zf, path, f"{DATA}/{name}", zipfile.ZIP_DEFLATED))
+    scratch = backup_db.scratch_folder(out) if settings.database_url else contextlib.nullcontext()
+    with store.locked(), _query_log_lock(settings.data_dir), scratch as tmp:
+        if settings.database_url:  # the database written out as files (tracker.ops.backup_db)
+            entries, head, schema, skipped = backup_db.database_members(
+                zf, settings, store, _add, _walk, Path(tmp)
+            )
+        else:
+            store.checkpoint()  # the tables as of the head, so a restore need not replay the log
+            head = store.log.head()
+            schema = _schema_of(settings.data_dir)
+            data_files, skipped = _walk(settings.data_dir, exclude=settings.evidence_dir)
+            for path, name in data_files:
+                entries.append(_add(zf, path, f"{DATA}/{name}", zipfile.ZIP_DEFLATED))
         evidence_files, skipped_ev = _walk(settings.evidence_dir, exclude=settings.data_dir)
     for path, name in evidence_files:
         if not path.exists():
@@ -176,6 +189,7 @@ def _write_archive(zf: zipfile.ZipFile, settings: Settings, store, key: bytes) -
         "created": created,
         "app_version": __version__,
         "schema": schema,
+        "backend": backup_db.BACKEND if settings.database_url else "folder",
         "activity_log": {"count": head.count, "seq": head.seq, "hash": head.hash},
         "source": {"data_dir": str(settings.data_dir), "evidence_dir": str(settings.evidence_dir)},
         "files": entries,

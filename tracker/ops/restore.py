@@ -4,8 +4,10 @@ The archive must verify under the installation's backup key
 (:mod:`tracker.ops.backupkey`).  Files go to a staging folder moved into place
 at the end; then the restored tables are checked against the restored
 activity log (:func:`tracker.ops.verify.tables_against_log`), and a folder
-whose records the log does not account for is taken away again.  A failure
-leaves the targets as they were.
+whose records the log does not account for is taken away again.  A PostgreSQL
+deployment's rows are compared with its log inside the transaction that loads
+them (:func:`tracker.storage.pg_check.rows_against_log`), so a disagreeing
+archive never commits.  A failure leaves the targets as they were.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from tracker.core.config import Settings
 from tracker.core.errors import InvalidInput, StoreError
 from tracker.core.fileio import fsync_dir
+from tracker.ops import backup_db
 from tracker.ops.archive import CHUNK, DATA, EVIDENCE
 from tracker.ops.backupkey import existing_backup_key
 from tracker.ops.verify import damaged_tables, tables_against_log, verify_backup
@@ -58,6 +61,9 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     every problem) when the archive does not verify under the backup key or its
     tables disagree with its log, InvalidInput for a target that holds files or
     an archive of a newer schema, StoreError when the backup key cannot be read.
+    A PostgreSQL deployment's archive goes back into an empty database as well
+    (:mod:`tracker.ops.backup_db`), its rows checked against its log before the
+    load commits; an archive of the other backend is refused.
     """
     from tracker.storage.migrations import SCHEMA_VERSION
     from tracker.storage.store import Store
@@ -69,6 +75,9 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
     if not check.ok:
         raise BackupInvalid(check.problems)
     manifest = check.manifest
+    backup_db.check_target(settings, manifest)
+    if settings.database_url:
+        return _restore_with_database(path, settings, manifest, targets, actor)
     if int(manifest.get("schema", 1)) > SCHEMA_VERSION:
         raise InvalidInput(
             "此備份由較新版本建立，請先升級本系統再還原",
@@ -110,6 +119,45 @@ def restore_backup(path: Path, settings: Settings, *, actor: str = "system") -> 
         targets[DATA],
         targets[EVIDENCE],
     )
+
+
+def _restore_with_database(path, settings: Settings, manifest: dict, targets: dict, actor: str):
+    """A PostgreSQL deployment's archive: its folders restored, then its database (empty before)."""
+    from tracker.storage.backend import open_store
+
+    files = backup_db.folder_files(manifest)
+    placed: list[tuple[Path, bool]] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for top in sorted(targets, key=lambda k: len(targets[k].parts)):
+                placed.append((targets[top], targets[top].is_dir()))
+                mine = [e for e in files if e["path"].split("/", 1)[0] == top]
+                _restore_tree(zf, mine, top, targets[top])
+            backup_db.restore_database(zf, settings, manifest, check=_refuse_unlogged_rows)
+    except BaseException:
+        _undo(placed)
+        raise
+    store = open_store(settings)
+    details = {"file": Path(path).name, "created": manifest.get("created"), "files": len(files)}
+    store.record_event(actor=actor, action="backup_restored", details=details)
+    totals = manifest.get("totals", {})
+    return RestoreSummary(
+        len(manifest["files"]),
+        int(totals.get("bytes", 0)),
+        int(manifest.get("schema", 1)),
+        str(manifest.get("created")),
+        targets[DATA],
+        targets[EVIDENCE],
+    )
+
+
+def _refuse_unlogged_rows(conn) -> None:
+    """BackupInvalid, rolling the load back, when the loaded rows are not what the loaded log says."""
+    from tracker.storage.pg_check import rows_against_log
+
+    problems = [difference.line() for difference in rows_against_log(conn)]
+    if problems:
+        raise BackupInvalid(problems)
 
 
 def _opened(settings: Settings, archive_name: str):

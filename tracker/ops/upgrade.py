@@ -22,10 +22,14 @@ from tracker.storage.store import Store
 def upgrade(settings: Settings) -> Path | None:
     """Bring the data folder to the current schema; the archive written first, or ``None``.
 
-    Nothing happens (``None``) for a new or current folder.  Raises StoreError
-    when a step is missing, the folder is newer than this code, or the backup
-    cannot be written or does not verify; the folder is then unchanged.
+    Nothing happens (``None``) for a new or current folder, or when records
+    are kept in PostgreSQL (its schema is upgraded by ``store migrate``).
+    Raises StoreError when a step is missing, the folder is newer than this
+    code, or the backup cannot be written or does not verify; the folder is
+    then unchanged.
     """
+    if settings.database_url:
+        return None
     version = migrations.folder_schema(settings.data_dir)
     if version is None or version == migrations.SCHEMA_VERSION:
         return None

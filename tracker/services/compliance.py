@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -42,23 +43,24 @@ def compliance_report(
     """Evaluate every obligation; with ``vendor_id`` keep only that vendor's rows.
 
     The report is shared while the data is unchanged: every change is an
-    activity-log line, so the same log position (:meth:`Store.position`, read
-    after catching up with other processes) on the same day gives the same
-    report, and many people opening the dashboard cost one evaluation.  Treat the returned report as read-only.  ``cached=False``
-    (or a catalogue of one's own) always evaluates afresh.
+    activity-log line, so the same store position (:meth:`Store.position`,
+    taken after catching up with other processes) on the same day gives the
+    same report, and many people opening the dashboard cost one evaluation.
+    Treat the returned report as read-only.  ``cached=False`` (or a catalogue
+    of one's own) always evaluates afresh.
     """
     today = today or clock.today()
     if not cached or catalogue is not None or store.memory:
         return _evaluate(store, today, catalogue or default_catalogue(), vendor_id)
-    key = (str(store.log.path), today, vendor_id)
-    signature = store.position()
-    cached = _report_cache.get(key)
+    reports = _report_cache.setdefault(store, {})
+    key, signature = (today, vendor_id), store.position()
+    cached = reports.get(key)
     if cached is not None and cached[0] == signature:
         return cached[1]
     report = _evaluate(store, today, default_catalogue(), vendor_id)
-    if len(_report_cache) > 256:
-        _report_cache.clear()
-    _report_cache[key] = (signature, report)
+    if len(reports) > 256:
+        reports.clear()
+    reports[key] = (signature, report)
     return report
 
 
@@ -86,31 +88,33 @@ def _evaluate(
         )
 
 
-_report_cache: dict[tuple, tuple] = {}
-_retention_cache: dict[tuple, int] = {}
+# per store (weakly: a store closed and dropped takes its entries with it)
+_report_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_retention_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _chain_ok(store: Store) -> bool:
     """7.1: the activity log verifies from the store's last verified position to its end.
 
-    The whole chain is checked by ``python -m tracker log verify`` and ``store
-    check`` (nightly, see the README), not on every report.
+    ``python -m tracker log verify`` always checks it all.
     """
     return store.log_intact()
 
 
 def _retention_overdue(store: Store, today: date) -> int:
-    """6.2: records kept past their period, counted once a day per log file.
+    """6.2: records kept past their period, counted once a day per log (re)written.
 
-    Within a day the count can only fall (a purge, which replaces the log file):
-    a record added or superseded today starts its period today.
+    Within a day the count can only fall (a purge, which rewrites the log and
+    so changes the first part of the store's position): a record added or
+    superseded today starts its period today.
     """
     if store.memory:
         return overdue_count(store, today)
-    key = (str(store.log.path), today, store.position()[0])
-    if key not in _retention_cache:
-        _retention_cache[key] = overdue_count(store, today)
-    return _retention_cache[key]
+    counts = _retention_cache.setdefault(store, {})
+    key = (today, store.position()[0])
+    if key not in counts:
+        counts[key] = overdue_count(store, today)
+    return counts[key]
 
 
 @contextmanager

@@ -8,7 +8,10 @@ from tracker.services.compliance import ComplianceReport
 
 
 def _rollup_dict(r: Rollup) -> dict:
-    return {"ok": r.ok, "applicable": r.applicable, "percent": r.percent, "counts": r.counts}
+    # counts sorted by status: the same data prints the same bytes, in whatever order
+    # the store handed out the records (the folder and PostgreSQL order them differently)
+    counts = dict(sorted(r.counts.items()))
+    return {"ok": r.ok, "applicable": r.applicable, "percent": r.percent, "counts": counts}
 
 
 def report_as_dict(report: ComplianceReport) -> dict:

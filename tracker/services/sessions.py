@@ -8,8 +8,12 @@ browser or a copied session id still holds.  :meth:`SessionRegistry.serves`
 tells the web server's upload guard whether a client connection belongs to a
 signed-in session.
 
-One registry per process (:data:`REGISTRY`): the app is one process (README,
-deployment notes), and a restart ends every session, which is as it should be.
+One registry per process (:data:`REGISTRY`): a browser session lives in one
+process anyway (Streamlit keeps session state in memory; with several replicas
+on one database, nginx's sticky sessions keep each browser on one replica, see
+the README), and a restart ends that process's sessions, which is as it should
+be.  An account disabled on one replica loses its sessions on the others at
+their next run, since every run reads the account from the shared store.
 """
 
 from __future__ import annotations

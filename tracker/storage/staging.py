@@ -51,11 +51,11 @@ class Transaction:
     def __enter__(self) -> Transaction:
         self._lock.__enter__()
         if not self.store.memory:
-            end = self.store.view.end
+            self.position = self.store.log_end()  # the log's end: what was written after it commits
             self.path = (
-                pending_folder(self.store) / f"{end.seq}-{os.getpid()}-{os.urandom(4).hex()}.json"
+                pending_folder(self.store)
+                / f"{self.position['seq']}-{os.getpid()}-{os.urandom(4).hex()}.json"
             )
-            self.position = {"offset": end.offset, "seq": end.seq}
         return self
 
     def add_blob(self, blobs: BlobStore, data: bytes) -> str:
@@ -121,8 +121,7 @@ def recover(store) -> None:
         except (OSError, orjson.JSONDecodeError):
             path.unlink(missing_ok=True)  # an intent cut by the crash: nothing was staged after it
             continue
-        offset = int(intent.get("position", {}).get("offset", 0))
-        written = store.log.read(offset, store.view.end.offset)
+        written = store.log_since(intent.get("position", {}))
         blobs, imports = intent.get("blobs", []), intent.get("imports", [])
         shas = {b["sha256"] for b in blobs} | {i["record"]["sha256"] for i in imports}
         committed = bool(shas) and all(sha.encode() in written for sha in shas)

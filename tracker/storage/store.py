@@ -217,6 +217,15 @@ class Store(RecordStore):
             return False
         return True
 
+    def log_end(self) -> dict:
+        """Where the log ends now (the caller holds the lock); a transaction's intent records it."""
+        end = self.view.end
+        return {"offset": end.offset, "seq": end.seq}
+
+    def log_since(self, position: dict) -> bytes:
+        """The lines written after ``position`` (from :meth:`log_end`), as stored."""
+        return self.log.read(int(position.get("offset", 0)), self.view.end.offset)
+
     def recoveries(self) -> list[dict]:
         """Repairs made by the store itself in the last 30 days (newest last), kept in ``meta.json``."""
         since = (clock.now() - timedelta(days=RECOVERIES_SHOWN_DAYS)).isoformat(timespec="seconds")
