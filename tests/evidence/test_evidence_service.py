@@ -151,7 +151,12 @@ def test_only_the_it_office_reviews_and_a_rejection_needs_a_reason(world):
         store, "it.office", "it_office", record.id, approve=False, reason="未簽名"
     )
     assert rejected.state == ReviewState.REJECTED and rejected.review_reason == "未簽名"
-    assert status(store, "8.6", "s1") == Status.REJECTED
+    # The staff member started 100 days ago: a rejected pledge proves nothing, the item is late.
+    assert status(store, "8.6", "s1") == Status.OVERDUE
+    [row] = [
+        r for r in compliance_report(store).rows if (r.obligation_id, r.subject_id) == ("8.6", "s1")
+    ]
+    assert row.reason_zh.startswith("退件（未簽名）")
     with pytest.raises(NotAllowed):
         ev.review_evidence(store, "it.office", "it_office", record.id, approve=True)
 
