@@ -7,7 +7,7 @@ vendor must choose its own password at the first sign-in.
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import attempt, get_store, require_role, roc, show_table
+from app_pages._common import attempt, get_store, plain, require_role, roc, show_table
 from app_pages._widgets import choose_record, done, form_key, set_choice, show_flash
 from tracker.domain.vendors import Vendor
 from tracker.services.user_admin import (
@@ -68,8 +68,12 @@ with right:
     )
     chosen = next((u for u in logins if u.id == picked), None)
     if chosen is not None:
+        sure = st.checkbox(
+            f"確認重設 {plain(chosen.id)} 之密碼（原密碼立即失效，須將新的一次性密碼交給對方）",
+            key=f"confirm-reset-{chosen.id}",
+        )
         reset_col, toggle_col = st.columns(2)
-        if reset_col.button("重設密碼", key="reset_password"):
+        if reset_col.button("重設密碼", key="reset_password", disabled=not sure):
             with attempt():
                 changed, password = reset_password(store, user.id, chosen.id)
                 done(f"已重設 {changed.id} 之密碼。" + ONCE.format(password=password))

@@ -89,6 +89,8 @@ def test_a_reset_gives_a_new_one_time_password_and_a_disabled_login_cannot_sign_
 ):
     at = open_page(signed_in("it.office"), "vendor_logins")
     at.selectbox(key="login_pick").set_value("vendor.b").run()
+    assert at.button(key="reset_password").disabled, "no reset before its confirmation is ticked"
+    at.checkbox(key="confirm-reset-vendor.b").check().run()
     at.button(key="reset_password").click().run()
     [message] = [s.value for s in at.success if "一次性密碼" in s.value]
     password = ONCE.search(message).group(1)
