@@ -200,10 +200,9 @@ def _review(
         reason, "退件理由", "reason for rejection", required=not approve, max_len=500
     )
     refuse_future(on, "審核日期", "review date")
-    _require_app_role(store, actor, REVIEW_ROLES[stage])
     with store.locked():
         account = require_state(store, account_id, stage)
-        _refuse_other_unit(store, actor, account)
+        _refuse_wrong_reviewer(store, actor, stage, account)
         if account.holder in (name, actor):
             raise NotAllowed(
                 "審核者不得為申請人本人", "the holder may not review their own application"
@@ -226,20 +225,18 @@ REVIEW_ROLES = {"first_review": "unit_head", "second_review": "account_admin"}
 _LEVEL = {"first_review": "初審（使用單位主管）", "second_review": "複審（機關帳號管理者）"}
 
 
-def _require_app_role(store: Store, actor: str, role: str) -> None:
-    """A signed-in account of the web app may take a review level only with the level's role."""
+def _refuse_wrong_reviewer(store: Store, actor: str, stage: str, account: NiaAccount) -> None:
+    """Point 五, for a signed-in account of the web app: a review level is taken only with the
+    level's role, and the first review only by the head of the applicant's own unit."""
     user = store.get(AppUser, actor)
-    if user is not None and user.role != role:
-        stage = next(s for s, r in REVIEW_ROLES.items() if r == role)
+    if user is None:
+        return
+    role = REVIEW_ROLES[stage]
+    if user.role != role:
         raise NotAllowed(
             f"{_LEVEL[stage]}須由{ROLE[role]}辦理", f"{stage} is taken by the {role} role"
         )
-
-
-def _refuse_other_unit(store: Store, actor: str, account: NiaAccount) -> None:
-    """Point 五: the first review is the head of the applicant's own unit, not of another one."""
-    user = store.get(AppUser, actor)
-    if user is None or user.role != "unit_head" or user.unit == account.unit:
+    if user.role != "unit_head" or user.unit == account.unit:
         return
     if not user.unit:
         raise NotAllowed(
