@@ -91,7 +91,7 @@ def summary(
         ("不合法", counts["not_legitimate"]),
         ("無法判定", counts["unclear"]),
         *case_lines(audit),
-        *([("操作日誌鏈頭（結案時） activity-log head", log_head)] if log_head else []),
+        *([("操作日誌鏈頭（結案時）", log_head)] if log_head else []),
     ]
 
 
@@ -238,17 +238,29 @@ def _day(day: date | None) -> str:
 
 
 def _key_values(pdf, pairs: list[tuple[str, object]]) -> None:
+    """Label and value rows; both cells wrap (by character, so a hash wraps too) and share the
+    height of the taller one, so a long label or value never runs into its neighbour."""
+    from fpdf.enums import WrapMode
+
     label_width = 52
+    width = pdf.epw - label_width
     for label, value in pairs:
         text = (
             f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
         )
-        width = pdf.epw - label_width
-        lines = len(pdf.multi_cell(width, 6, text, align="L", dry_run=True, output="LINES")) or 1
+        cells = ((label_width, label), (width, text))
+        lines = max(
+            len(pdf.multi_cell(w, 6, t, dry_run=True, output="LINES", wrapmode=WrapMode.CHAR)) or 1
+            for w, t in cells
+        )
         if pdf.get_y() + 6 * lines > pdf.page_break_trigger:
             pdf.add_page()
-        pdf.cell(label_width, 6 * lines, label, border=1)
-        pdf.multi_cell(width, 6, text, border=1, align="L", new_x="LMARGIN", new_y="NEXT")
+        top = pdf.get_y()
+        for (w, t), x in zip(cells, (pdf.l_margin, pdf.l_margin + label_width), strict=True):
+            pdf.set_xy(x, top)
+            pdf.rect(x, top, w, 6 * lines)
+            pdf.multi_cell(w, 6, t, align="L", wrapmode=WrapMode.CHAR)
+        pdf.set_xy(pdf.l_margin, top + 6 * lines)
 
 
 def _signatures(pdf) -> None:
